@@ -1,0 +1,1 @@
+"""certgraph: French professional certifications (RNCP, RS) as a validated knowledge graph."""

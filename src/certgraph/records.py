@@ -81,6 +81,15 @@ class Certifier:
 
 
 @dataclass
+class Partner:
+    """An organisation a certifier habilitates to train for or organise the certification."""
+
+    name: str
+    siret: str | None = None
+    habilitation: str | None = None
+
+
+@dataclass
 class Block:
     """A bloc de compétences: code (``RNCP35080BC01``), label, competencies and assessment methods.
 
@@ -190,6 +199,8 @@ class Fiche:
     formacodes: list[CodeRef] = field(default_factory=list)
     rome: list[CodeRef] = field(default_factory=list)
     certifiers: list[Certifier] = field(default_factory=list)
+    partners: list[Partner] = field(default_factory=list)
+    ccn: list[CodeRef] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
     predecessors: list[LineageRef] = field(default_factory=list)
     successors: list[LineageRef] = field(default_factory=list)

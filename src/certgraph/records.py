@@ -245,6 +245,7 @@ class Concept:
     alt_labels: list[str] = field(default_factory=list)
     related: list[str] = field(default_factory=list)
     note: str | None = None
+    source: SourceRef | None = None
 
 
 @dataclass

@@ -1,0 +1,424 @@
+"""Build the graph: read every input of ``data/manifest.yaml``, resolve across sources, fill the store.
+
+The flow is one way: sources → records → (resolution) → quads → N-Quads file → store, then the
+derived similarity graph computed from the store itself. A bad input is a reported problem, never a
+lost build; ``strict=True`` turns any problem into a failure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+import re
+import shutil
+import time
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF, RDFS, XSD
+
+from . import graph as mapping
+from .graph import Quad, Resolution, text_hash
+from .records import Concept, Loaded, Problem, SourceRef
+from .resources import ontology_path
+from .compare import fiche_blocks
+from .queries import NamedQuery, load_queries
+from .similarity import METHOD, align
+from .sources.curated import read_curated_facts
+from .sources.fiche_page import read_fiche_page
+from .store import OxigraphStore, write_nquads
+from .vocab import CG, ID, ONTOLOGY_GRAPH, block_iri, fiche_iri, graph_iri
+
+Progress = Callable[[str], None]
+SIMILARITY_GRAPH = graph_iri("derived/similarity")
+
+
+class BuildError(Exception):
+    """The build could not run, or found problems while ``strict``."""
+
+
+@dataclass
+class BuildReport:
+    """What a build did: counts, timings (seconds), problems and missing export tables."""
+
+    store: Path
+    dump: Path | None
+    quads: int = 0
+    fiches: int = 0
+    sources: int = 0
+    similarity_pairs: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _source(entry: dict, data_dir: Path) -> SourceRef:
+    issued = entry.get("issued")
+    return SourceRef(
+        key=entry["key"],
+        path=entry["path"],
+        title=entry.get("title", entry["path"]),
+        issued=issued if isinstance(issued, dt.date) else None,
+        publisher=entry.get("publisher"),
+        licence=entry.get("licence"),
+        origin=entry.get("origin"),
+    )
+
+
+def _read_fc_export(path: Path, entry: dict, data_dir: Path) -> Loaded:
+    from .sources.fc_csv import read_fc_export
+
+    loaded = read_fc_export(path, root=data_dir)
+    tables = entry.get("tables")
+    if not tables:
+        return loaded
+    wanted = {_fold(t) for t in tables}
+
+    def keep(source: SourceRef | None) -> bool:
+        return source is not None and any(w in _fold(source.key) for w in wanted)
+
+    loaded.fiches = [f for f in loaded.fiches if keep(f.source)]
+    loaded.sources = [s for s in loaded.sources if keep(s)]
+    loaded.missing = [m for m in loaded.missing if _fold(m) in wanted]
+    return loaded
+
+
+def _read_rncp_info(path: Path, entry: dict, data_dir: Path) -> Loaded:
+    from .sources.rncp_2021 import read_rncp_info_2021
+
+    return read_rncp_info_2021(path, root=data_dir)
+
+
+def _read_brochure(path: Path, entry: dict, data_dir: Path) -> Loaded:
+    from .sources.brochure import read_programme_brochure
+
+    return read_programme_brochure(path, _source(entry, data_dir))
+
+
+def _read_rome(path: Path, entry: dict, data_dir: Path) -> Loaded:
+    from .sources.codelists import read_rome
+
+    return read_rome(path, root=data_dir)
+
+
+def _read_nsf(path: Path, entry: dict, data_dir: Path) -> Loaded:
+    from .sources.codelists import read_nsf
+
+    return read_nsf(path, root=data_dir)
+
+
+def _read_formacode(path: Path, entry: dict, data_dir: Path) -> Loaded:
+    from .sources.codelists import read_formacode
+
+    return read_formacode(path, root=data_dir)
+
+
+READERS: dict[str, Callable[[Path, dict, Path], Loaded]] = {
+    "fiche_page": lambda path, entry, data_dir: read_fiche_page(path, _source(entry, data_dir)),
+    "programme_brochure": _read_brochure,
+    "fc_export": _read_fc_export,
+    "rncp_info_2021": _read_rncp_info,
+    "rome": _read_rome,
+    "nsf": _read_nsf,
+    "formacode": _read_formacode,
+    "curated": lambda path, entry, data_dir: read_curated_facts(path, _source(entry, data_dir)),
+}
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return re.sub(r"[^a-z0-9]+", "", "".join(c for c in decomposed if not unicodedata.combining(c)).lower())
+
+
+def read_manifest(data_dir: Path) -> list[dict]:
+    """The inputs listed in ``data_dir/manifest.yaml``; raises BuildError when unusable."""
+    path = data_dir / "manifest.yaml"
+    try:
+        entries = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("inputs") or []
+    except (OSError, yaml.YAMLError) as exc:
+        raise BuildError(f"cannot read {path}: {exc}") from exc
+    for index, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict) or entry.get("reader") not in READERS or not entry.get("path"):
+            raise BuildError(f"{path}: input #{index} needs a path and a reader among {sorted(READERS)}")
+    return entries
+
+
+def load_inputs(data_dir: Path, progress: Progress = lambda _: None) -> tuple[list[Loaded], list[Problem]]:
+    """Read every manifest input; an input that fails outright is a problem, the others still load."""
+    results, problems = [], []
+    for entry in read_manifest(data_dir):
+        path = data_dir / entry["path"]
+        started = time.perf_counter()
+        if not path.exists():
+            problems.append(Problem(entry["path"], "input listed in manifest.yaml is missing", severity="error"))
+            continue
+        try:
+            loaded = READERS[entry["reader"]](path, entry, data_dir)
+        except Exception as exc:  # a reader bug must not lose the other inputs
+            problems.append(Problem(entry["path"], f"{entry['reader']} reader failed: {exc!r}", severity="error"))
+            continue
+        results.append(loaded)
+        progress(
+            f"read {entry['path']}: {len(loaded.fiches)} fiche records, {len(loaded.concepts)} concepts, "
+            f"{len(loaded.problems)} problems ({time.perf_counter() - started:.1f} s)"
+        )
+    return results, problems
+
+
+# ------------------------------------------------------------------ resolution across sources
+
+
+def _title_key(title: str) -> str:
+    return _fold(title.replace("’", "'"))
+
+
+def resolve(loaded: Loaded) -> tuple[Resolution, list[Problem]]:
+    """Decisions that need several sources: title-only predecessors and curated registrations.
+
+    A predecessor a page names only by title is linked to a numbered fiche when another source links
+    the same fiche to that number and the number's title matches; otherwise it stays historical.
+    """
+    resolution, problems = Resolution(), []
+    titles: dict[str, set[str]] = defaultdict(set)
+    numbered_predecessors: dict[str, set[str]] = defaultdict(set)
+    for fiche in loaded.fiches:
+        for title in [fiche.title, *fiche.former_titles]:
+            if title:
+                titles[fiche.number].add(_title_key(title))
+        for ref in fiche.predecessors:
+            if ref.number:
+                numbered_predecessors[fiche.number].add(ref.number)
+        for ref in fiche.successors:
+            if ref.number:
+                numbered_predecessors[ref.number].add(fiche.number)
+    for fiche in loaded.fiches:
+        for ref in fiche.predecessors:
+            if ref.number or not ref.title:
+                continue
+            matches = sorted(n for n in numbered_predecessors[fiche.number] if _title_key(ref.title) in titles[n])
+            if len(matches) == 1:
+                resolution.predecessor_by_title[(fiche.number, ref.title)] = matches[0]
+            else:
+                problems.append(
+                    Problem(
+                        fiche.source.path if fiche.source else "?",
+                        f"predecessor named only by title {ref.title!r} "
+                        + ("matches several fiches " + ", ".join(matches) if matches else "is confirmed by no other source")
+                        + ": kept as an unnumbered historical certification",
+                        fiche=fiche.number,
+                    )
+                )
+    for fact in loaded.facts:
+        if fact.property == "registration":
+            value = fact.value
+            key = (str(value["page"]).upper(), str(value["act_kind"]), value["act_date"])
+            resolution.registration_owner[key] = fact
+    return resolution, problems
+
+
+def _nsf_extension(loaded: Loaded) -> list[Concept]:
+    """Lettered NSF codes seen in the register but not in the 2021 list, when the code is valid."""
+    from .sources.codelists import nsf_code_is_valid, split_nsf
+
+    known = {c.code for c in loaded.concepts if c.scheme == "nsf"}
+    extra: dict[str, Concept] = {}
+    for fiche in loaded.fiches:
+        for ref in fiche.nsf:
+            if ref.code in known or ref.code in extra or not nsf_code_is_valid(ref.code):
+                continue
+            group, _letter = split_nsf(ref.code)
+            extra[ref.code] = Concept("nsf", ref.code, ref.label, kind="specialite", broader=[group], source=fiche.source)
+    return list(extra.values())
+
+
+# ------------------------------------------------------------------ quads
+
+
+def graph_quads(loaded: Loaded, resolution: Resolution, concept_sources: dict[int, SourceRef]) -> Iterator[Quad]:
+    """Every quad of the facts: provenance, schemes, concepts, fiches, programmes."""
+    for source in loaded.sources:
+        yield from mapping.source_quads(source)
+    schemes = {c.scheme for c in loaded.concepts}
+    yield from mapping.scheme_quads(sorted(schemes))
+    for concept in loaded.concepts:
+        source = concept.source or concept_sources.get(id(concept))
+        if source is not None:
+            yield from mapping.concept_quads(concept, source)
+    for fiche in loaded.fiches:
+        yield from mapping.fiche_quads(fiche, resolution)
+    for programme in loaded.programmes:
+        yield from mapping.programme_quads(programme)
+
+
+# ------------------------------------------------------------------ derived similarity
+
+_FICHES_WITH_COMPETENCIES = """
+PREFIX cg: <https://w3id.org/certgraph/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT DISTINCT ?number WHERE {
+  ?block cg:competency ?c ; dcterms:isPartOf ?fiche .
+  ?fiche cg:number ?number .
+}
+"""
+
+_FICHE_CODES = """
+PREFIX cg: <https://w3id.org/certgraph/ontology#>
+SELECT DISTINCT ?number ?concept WHERE {
+  VALUES ?number { %s }
+  ?fiche cg:number ?number ; cg:rome|cg:nsf ?concept .
+}
+"""
+
+
+def similarity_quads(store: OxigraphStore, queries: dict[str, NamedQuery]) -> tuple[list[Quad], int]:
+    """Score block pairs of every two fiches with competency texts that share a ROME or NSF code.
+
+    Blocks are read with the same named query ``compare`` uses, so stored and computed scores agree.
+    """
+    numbers = sorted(str(row["number"]) for row in store.query(_FICHES_WITH_COMPETENCIES).rows)
+    if len(numbers) < 2:
+        return [], 0
+    codes: dict[str, set[str]] = defaultdict(set)
+    for row in store.query(_FICHE_CODES % " ".join(f'"{n}"' for n in numbers)).rows:
+        codes[str(row["number"])].add(str(row["concept"]))
+    blocks = {number: fiche_blocks(store, queries, number) for number in numbers}
+    g, method = SIMILARITY_GRAPH, ID[f"method/{METHOD}"]
+    quads: list[Quad] = [
+        (method, RDF.type, CG.SimilarityMethod, g),
+        (method, RDFS.label, Literal(METHOD), g),
+        (method, RDFS.comment, Literal(_method_description(), lang="en"), g),
+    ]
+    pairs = 0
+    for left, right in itertools.combinations(numbers, 2):
+        if not codes[left] & codes[right]:
+            continue
+        pairs += 1
+        result = align(blocks[left], blocks[right])
+        fiche_node = ID[f"similarity/{METHOD}/{left}/{right}"]
+        quads += _assessment(fiche_node, fiche_iri(left), fiche_iri(right), result.fiche_score, True, method, g)
+        for i, lblock in enumerate(result.left):
+            for j, rblock in enumerate(result.right):
+                lnode, rnode = block_iri(left, lblock.code), block_iri(right, rblock.code)
+                node = ID[f"similarity/{METHOD}/{text_hash(str(lnode) + ' ' + str(rnode))}"]
+                quads += _assessment(node, lnode, rnode, result.matrix[i][j], result.aligned(i, j), method, g)
+    return quads, pairs
+
+
+def _assessment(node: URIRef, left: URIRef, right: URIRef, score: float, aligned: bool, method: URIRef, g: URIRef) -> list[Quad]:
+    return [
+        (node, RDF.type, CG.SimilarityAssessment, g),
+        (node, CG.left, left, g),
+        (node, CG.right, right, g),
+        (node, CG.score, Literal(f"{score:.4f}", datatype=XSD.decimal), g),
+        (node, CG.aligned, Literal("true" if aligned else "false", datatype=XSD.boolean), g),
+        (node, CG.method, method, g),
+    ]
+
+
+def _method_description() -> str:
+    from . import similarity
+
+    return " ".join((similarity.__doc__ or "").split())
+
+
+# ------------------------------------------------------------------ the build
+
+
+def build(
+    data_dir: Path,
+    store_path: Path,
+    dump_path: Path | None = None,
+    strict: bool = False,
+    progress: Progress = lambda _: None,
+) -> BuildReport:
+    """Rebuild the store at ``store_path`` from ``data_dir``, idempotently; write an N-Quads dump.
+
+    The new store is built beside the old one and swapped in at the end, so a failed build leaves
+    the previous store untouched.
+
+    :raises BuildError: when the manifest is unusable, or when ``strict`` and a problem was found.
+    """
+    report = BuildReport(store=store_path, dump=dump_path)
+    clock = time.perf_counter()
+    results, problems = load_inputs(data_dir, progress)
+    loaded, concept_sources = Loaded(), {}
+    for result in results:
+        for concept in result.concepts:
+            if result.sources:
+                concept_sources[id(concept)] = result.sources[0]
+        loaded.extend(result)
+    loaded.problems = problems + loaded.problems
+    try:
+        loaded.concepts += _nsf_extension(loaded)
+    except ImportError:
+        pass
+    resolution, resolve_problems = resolve(loaded)
+    loaded.problems += resolve_problems
+    report.problems, report.missing = loaded.problems, loaded.missing
+    report.fiches = len({f.number for f in loaded.fiches})
+    report.sources = len(loaded.sources)
+    report.timings["read"] = time.perf_counter() - clock
+    if strict and report.problems:
+        raise BuildError(f"{len(report.problems)} problem(s) in the input (strict build); first: {report.problems[0]}")
+
+    clock = time.perf_counter()
+    work = store_path.with_name(store_path.name + ".building")
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    nquads = work / "facts.nq"
+    count = write_nquads(graph_quads(loaded, resolution, concept_sources), nquads)
+    progress(f"mapped {count} quads ({time.perf_counter() - clock:.1f} s)")
+    report.timings["map"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    store = OxigraphStore.create(work / "store")
+    store.load_nquads(nquads)
+    store.load_file(ontology_path(), ONTOLOGY_GRAPH)
+    derived, report.similarity_pairs = similarity_quads(store, load_queries())
+    store.add_quads(derived)
+    store.flush()
+    report.quads = len(store)
+    report.timings["store"] = time.perf_counter() - clock
+    progress(f"loaded {report.quads} quads, {report.similarity_pairs} fiche pairs compared ({report.timings['store']:.1f} s)")
+
+    if dump_path is not None:
+        clock = time.perf_counter()
+        dump_path.parent.mkdir(parents=True, exist_ok=True)
+        store.dump(dump_path)
+        report.timings["dump"] = time.perf_counter() - clock
+    del store
+    _swap_in(work / "store", store_path)
+    shutil.rmtree(work, ignore_errors=True)
+    return report
+
+
+def _swap_in(new: Path, target: Path) -> None:
+    if target.exists():
+        if any(target.iterdir()) and not (target / "CURRENT").exists():
+            raise BuildError(f"{target} exists and is not a certgraph store; not replacing it")
+        old = target.with_name(target.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(target, old)
+        os.replace(new, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(new, target)
+
+
+def problems_by_source(problems: Iterable[Problem]) -> dict[str, int]:
+    """How many problems each input had (for the build summary)."""
+    counts: dict[str, int] = defaultdict(int)
+    for problem in problems:
+        counts[problem.source] += 1
+    return dict(sorted(counts.items()))
+
+
+__all__ = ["BuildError", "BuildReport", "build", "load_inputs", "resolve", "READERS"]

@@ -1,0 +1,109 @@
+"""Compare two certifications: level, certifiers, codes (shared / left only / right only), blocks.
+
+Facts come from named queries; the block similarity is computed here with the documented method of
+``similarity.py`` from the competency texts the store holds, so any store gives the same comparison.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .queries import NamedQuery, run_named
+from .similarity import Alignment, BlockText, align
+from .store import to_python
+
+SCHEMES = ("rome", "nsf", "formacode")
+
+
+@dataclass
+class CodeComparison:
+    """Codes of one scheme: shared, only in the left fiche, only in the right one."""
+
+    shared: list[str] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)
+    right: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Comparison:
+    """Everything ``certgraph compare`` shows."""
+
+    left: str
+    right: str
+    summary: dict[str, dict[str, list[str]]]
+    codes: dict[str, CodeComparison]
+    nsf_groups: CodeComparison
+    alignment: Alignment
+
+    def as_dict(self) -> dict:
+        """A JSON-ready view."""
+        a = self.alignment
+        return {
+            "left": self.left,
+            "right": self.right,
+            "summary": self.summary,
+            "codes": {k: vars(v) for k, v in self.codes.items()},
+            "nsf_groups": vars(self.nsf_groups),
+            "blocks": {
+                "left": [b.code for b in a.left],
+                "right": [b.code for b in a.right],
+                "matrix": a.matrix,
+                "alignment": [
+                    {"left": a.left[i].code, "right": a.right[j].code, "score": a.matrix[i][j]} for i, j in a.pairs
+                ],
+                "fiche_score": a.fiche_score,
+            },
+        }
+
+
+def _summary(store, queries: dict[str, NamedQuery], fiche: str) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+    for row in run_named(store, queries["fiche/summary"], {"fiche": fiche}).rows:
+        value = to_python(row.get("label")) or to_python(row["value"])
+        values = fields.setdefault(str(row["field"]), [])
+        if str(value) not in values:
+            values.append(str(value))
+    return fields
+
+
+def _split(rows: list[dict], scheme: str) -> CodeComparison:
+    result = CodeComparison()
+    for row in rows:
+        if str(row["scheme"]) == scheme:
+            getattr(result, str(row["side"])).append(str(row["code"]))
+    return result
+
+
+def _nsf_groups(codes: CodeComparison) -> CodeComparison:
+    # An NSF code's group is its first three characters: 330p and 330 match at group level.
+    left = {c[:3] for c in codes.shared + codes.left}
+    right = {c[:3] for c in codes.shared + codes.right}
+    return CodeComparison(sorted(left & right), sorted(left - right), sorted(right - left))
+
+
+def fiche_blocks(store, queries: dict[str, NamedQuery], fiche: str) -> list[BlockText]:
+    """The blocks of a fiche with their competencies, as the similarity method reads them."""
+    blocks: dict[str, BlockText] = {}
+    for row in run_named(store, queries["fiche/blocks"], {"fiche": fiche}).rows:
+        code = str(row["code"])
+        block = blocks.setdefault(code, BlockText(code, str(to_python(row.get("label")) or "")))
+        if "competency" in row:
+            block.competencies.append(str(row["competency"]))
+    return [BlockText(b.code, b.label, sorted(b.competencies)) for _, b in sorted(blocks.items())]
+
+
+def compare(store, queries: dict[str, NamedQuery], left: str, right: str) -> Comparison:
+    """Compare fiches ``left`` and ``right`` (numbers like RNCP35080)."""
+    rows = run_named(store, queries["compare/codes"], {"left": left, "right": right}).rows
+    codes = {scheme: _split(rows, scheme) for scheme in SCHEMES}
+    return Comparison(
+        left=left,
+        right=right,
+        summary={left: _summary(store, queries, left), right: _summary(store, queries, right)},
+        codes=codes,
+        nsf_groups=_nsf_groups(codes["nsf"]),
+        alignment=align(fiche_blocks(store, queries, left), fiche_blocks(store, queries, right)),
+    )
+
+
+__all__ = ["Comparison", "CodeComparison", "compare", "fiche_blocks"]

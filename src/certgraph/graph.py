@@ -1,0 +1,516 @@
+"""Records → quads: the RDF mapping of every record, and the minting of every IRI.
+
+Each function yields ``(subject, predicate, object, graph)`` quads of rdflib terms; nothing here
+reads a file or talks to a store. Which named graph a quad lands in is the record's source, so that
+every statement keeps where it came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
+
+from .records import Concept, CuratedFact, Fiche, Registration, SourceRef, TrainingProgramme
+from .vocab import (
+    CG,
+    ETALAB_LICENCE,
+    ID,
+    LEVEL_1969_TO_EQF,
+    SCHEMA,
+    block_iri,
+    concept_iri,
+    eqf_iri,
+    fiche_iri,
+    graph_iri,
+    official_page,
+    org_iri,
+    scheme_iri,
+    slug,
+)
+
+Quad = tuple[URIRef | BNode, URIRef, URIRef | BNode | Literal, URIRef]
+
+PROVENANCE_GRAPH = graph_iri("provenance")
+CURATED_GRAPH_KEY = "curated-facts"
+SCHEME_GRAPH = graph_iri("schemes")
+
+SCHEME_TITLES = {
+    "rome": ("ROME — Répertoire opérationnel des métiers et des emplois", "ROME occupations (France Travail)"),
+    "nsf": ("NSF — Nomenclature des spécialités de formation", "French classification of training specialties"),
+    "nsf-lettre": ("NSF — lettres de fonction et de champ", "NSF function and field letters"),
+    "formacode": ("Formacode", "Formacode training thesaurus (Centre Inffo)"),
+    "formacode-champ": ("Formacode — champs sémantiques", "Formacode semantic fields"),
+    "level1969": ("Nomenclature des niveaux de formation de 1969", "French 1969 level nomenclature"),
+}
+
+
+@dataclass
+class Resolution:
+    """Decisions the builder took across sources, which the mapping applies.
+
+    ``predecessor_by_title`` maps (fiche, printed title) to the number another source confirms;
+    ``registration_owner`` maps (page fiche, act kind, act date) to the curated fact assigning it.
+    """
+
+    predecessor_by_title: dict[tuple[str, str], str] = field(default_factory=dict)
+    registration_owner: dict[tuple[str, str, dt.date | None], CuratedFact] = field(default_factory=dict)
+
+
+def fr(text: str) -> Literal:
+    """A French literal: the data stays in French as published."""
+    return Literal(text, lang="fr")
+
+
+def date(value: dt.date) -> Literal:
+    """An xsd:date literal."""
+    return Literal(value.isoformat(), datatype=XSD.date)
+
+
+def integer(value: int) -> Literal:
+    """An xsd:integer literal."""
+    return Literal(str(int(value)), datatype=XSD.integer)
+
+
+def boolean(value: bool) -> Literal:
+    """An xsd:boolean literal."""
+    return Literal("true" if value else "false", datatype=XSD.boolean)
+
+
+def text_hash(text: str) -> str:
+    """A short stable hash for IRIs minted from texts (competency statements)."""
+    return hashlib.sha1(" ".join(text.split()).casefold().encode()).hexdigest()[:12]
+
+
+def lineage_iri(old: str, new: str) -> URIRef:
+    """One node per (predecessor, successor) pair, whoever asserts it."""
+    return ID[f"lineage/{old}/{new}"]
+
+
+def historical_iri(title: str) -> URIRef:
+    """An unnumbered predecessor known only by its title."""
+    return ID[f"historical/{slug(title)}"]
+
+
+def act_iri(registration: Registration) -> URIRef:
+    """A legal act is shared by every certification it registers."""
+    day = registration.act_date.isoformat() if registration.act_date else "undated"
+    number = f"-{registration.act_number}" if registration.act_number else ""
+    return ID[f"act/{slug(registration.act_kind)}/{day}{number}"]
+
+
+def source_quads(source: SourceRef) -> Iterator[Quad]:
+    """Describe one named graph with DCAT and PROV in the provenance graph."""
+    g, node = PROVENANCE_GRAPH, graph_iri(source.key)
+    yield node, RDF.type, DCAT.Dataset, g
+    yield node, RDF.type, PROV.Entity, g
+    yield node, DCTERMS.title, Literal(source.title), g
+    yield node, CG.sourcePath, Literal(source.path), g
+    if source.issued:
+        yield node, DCTERMS.issued, date(source.issued), g
+    if source.publisher:
+        yield node, DCTERMS.publisher, Literal(source.publisher), g
+    if source.licence:
+        licence = ETALAB_LICENCE if "etalab" in source.licence.lower() else Literal(source.licence)
+        yield node, DCTERMS.license, licence, g
+    if source.origin:
+        yield node, DCTERMS.source, Literal(source.origin), g
+
+
+def scheme_quads(schemes: Iterable[str]) -> Iterator[Quad]:
+    """The skos:ConceptScheme resources of the code lists, and the 1969 levels mapped to EQF."""
+    g = SCHEME_GRAPH
+    for scheme in schemes:
+        node = scheme_iri(scheme)
+        title_fr, title_en = SCHEME_TITLES[scheme]
+        yield node, RDF.type, SKOS.ConceptScheme, g
+        yield node, SKOS.prefLabel, fr(title_fr), g
+        yield node, SKOS.prefLabel, Literal(title_en, lang="en"), g
+    yield from _level_quads(g)
+
+
+def _level_quads(g: URIRef) -> Iterator[Quad]:
+    scheme = scheme_iri("level1969")
+    yield scheme, RDF.type, SKOS.ConceptScheme, g
+    yield scheme, SKOS.prefLabel, fr(SCHEME_TITLES["level1969"][0]), g
+    yield scheme, SKOS.prefLabel, Literal(SCHEME_TITLES["level1969"][1], lang="en"), g
+    for roman, eqf in LEVEL_1969_TO_EQF.items():
+        node = concept_iri("level1969", roman)
+        yield node, RDF.type, SKOS.Concept, g
+        yield node, SKOS.inScheme, scheme, g
+        yield node, SKOS.notation, Literal(roman), g
+        yield node, SKOS.prefLabel, fr(f"Niveau {roman} (nomenclature de 1969)"), g
+        yield node, CG.correspondsToEqf, eqf_iri(eqf), g
+    for eqf in range(1, 9):
+        node = eqf_iri(eqf)
+        yield node, RDF.type, SKOS.Concept, g
+        yield node, SKOS.notation, Literal(str(eqf)), g
+        yield node, SKOS.prefLabel, fr(f"Niveau {eqf}"), g
+        yield node, SKOS.prefLabel, Literal(f"EQF level {eqf}", lang="en"), g
+
+
+def concept_quads(concept: Concept, source: SourceRef) -> Iterator[Quad]:
+    """A code list entry as a skos:Concept of its scheme."""
+    g, node = graph_iri(source.key), concept_iri(concept.scheme, concept.code)
+    scheme = concept.scheme
+    yield node, RDF.type, SKOS.Concept, g
+    yield node, SKOS.inScheme, scheme_iri(scheme), g
+    yield node, SKOS.notation, Literal(concept.code), g
+    if concept.label_fr:
+        yield node, SKOS.prefLabel, fr(concept.label_fr), g
+    if concept.label_en:
+        yield node, SKOS.prefLabel, Literal(concept.label_en, lang="en"), g
+    for alt in concept.alt_labels:
+        yield node, SKOS.altLabel, fr(alt), g
+    if concept.kind:
+        yield node, DCTERMS.type, Literal(concept.kind), g
+    if concept.note:
+        yield node, SKOS.scopeNote, fr(concept.note), g
+    broader_scheme = _broader_scheme(concept)
+    for code in concept.broader:
+        yield node, SKOS.broader, concept_iri(broader_scheme, code), g
+    if not concept.broader:
+        yield node, SKOS.topConceptOf, scheme_iri(scheme), g
+    for code in concept.related:
+        yield node, SKOS.related, concept_iri(scheme, code), g
+
+
+def _broader_scheme(concept: Concept) -> str:
+    # Formacode field heads hang under grand domaines of the same scheme; fields themselves are
+    # their own small scheme, and their broader codes are grand domaines (5-digit Formacodes).
+    return "formacode" if concept.scheme == "formacode-champ" else concept.scheme
+
+
+def fiche_quads(fiche: Fiche, resolution: Resolution | None = None) -> Iterator[Quad]:
+    """Everything one source says about one fiche, in that source's named graph."""
+    resolution = resolution or Resolution()
+    assert fiche.source is not None, f"{fiche.number}: a record needs its source"
+    g, node = graph_iri(fiche.source.key), fiche_iri(fiche.number)
+    yield from _identity_quads(fiche, node, g)
+    yield from _code_quads(fiche, node, g)
+    yield from _organisation_quads(fiche, node, g)
+    yield from _text_quads(fiche, node, g)
+    for position, block in enumerate(fiche.blocks, start=1):
+        yield from _block_quads(fiche, block, position, node, g)
+    yield from _lineage_quads(fiche, resolution, g)
+    yield from _registration_quads(fiche, resolution, g)
+    yield from _statistic_quads(fiche, node, g)
+    yield from _access_quads(fiche, node, g)
+
+
+def _identity_quads(fiche: Fiche, node: URIRef, g: URIRef) -> Iterator[Quad]:
+    kind = CG.RSCertification if fiche.repertory == "rs" else CG.RNCPCertification
+    yield node, RDF.type, kind, g
+    yield node, RDF.type, CG.Certification, g
+    yield node, CG.number, Literal(fiche.number), g
+    yield node, FOAF.page, official_page(fiche.number), g
+    if fiche.title:
+        yield node, DCTERMS.title, fr(fiche.title), g
+        yield node, RDFS.label, fr(fiche.title), g
+    if fiche.level_eqf is not None:
+        yield node, CG.eqfLevel, eqf_iri(fiche.level_eqf), g
+    if fiche.level_1969:
+        yield node, CG.level1969, concept_iri("level1969", fiche.level_1969), g
+    for prop, value in (
+        (CG.abbreviation, fiche.abbreviation),
+        (CG.registrationType, fiche.registration_type),
+        (CG.status, fiche.status),
+    ):
+        if value:
+            yield node, prop, Literal(value), g
+    for prop, flag in (
+        (CG.active, fiche.active),
+        (CG.newCaledonia, fiche.new_caledonia),
+        (CG.frenchPolynesia, fiche.french_polynesia),
+    ):
+        if flag is not None:
+            yield node, prop, boolean(flag), g
+    for prop, day in (
+        (CG.decisionDate, fiche.decision_date),
+        (CG.effectDate, fiche.effect_date),
+        (CG.endDate, fiche.end_date),
+        (CG.lastJoDate, fiche.last_jo_date),
+    ):
+        if day:
+            yield node, prop, date(day), g
+    for title in fiche.former_titles:
+        yield node, CG.formerTitle, fr(title), g
+    if fiche.website:
+        yield node, SCHEMA.url, URIRef(fiche.website) if _is_iri(fiche.website) else Literal(fiche.website), g
+
+
+def _is_iri(value: str) -> bool:
+    return value.startswith(("http://", "https://")) and not any(c in value for c in ' <>"{}|\\^`')
+
+
+def _code_quads(fiche: Fiche, node: URIRef, g: URIRef) -> Iterator[Quad]:
+    for prop, scheme, codes in (
+        (CG.rome, "rome", fiche.rome),
+        (CG.nsf, "nsf", fiche.nsf),
+        (CG.formacode, "formacode", fiche.formacodes),
+    ):
+        for ref in codes:
+            if not _is_safe_code(ref.code):
+                continue
+            yield node, prop, concept_iri(scheme, ref.code), g
+    for ref in fiche.ccn:
+        label = f"{ref.code} : {ref.label}" if ref.label else ref.code
+        yield node, CG.ccn, fr(label), g
+
+
+def _is_safe_code(code: str) -> bool:
+    # A code becomes an IRI segment; anything that would break the IRI is left to the loader's report.
+    return bool(code) and all(c.isalnum() for c in code)
+
+
+def _organisation_quads(fiche: Fiche, node: URIRef, g: URIRef) -> Iterator[Quad]:
+    for certifier in fiche.certifiers:
+        org = org_iri(certifier.siret, certifier.name)
+        yield node, CG.certifier, org, g
+        yield from _org_quads(org, certifier.name, certifier.siret, g)
+        if certifier.trade_name:
+            yield org, SCHEMA.alternateName, Literal(certifier.trade_name), g
+        if certifier.website and _is_iri(certifier.website):
+            yield org, FOAF.homepage, URIRef(certifier.website), g
+    for partner in fiche.partners:
+        org = org_iri(partner.siret, partner.name)
+        habilitation = URIRef(f"{node}/partner/{partner.siret or slug(partner.name)}")
+        yield node, CG.partner, habilitation, g
+        yield habilitation, RDF.type, CG.Habilitation, g
+        yield habilitation, CG.organisation, org, g
+        if partner.habilitation:
+            yield habilitation, CG.habilitationType, Literal(partner.habilitation), g
+        yield from _org_quads(org, partner.name, partner.siret, g)
+
+
+def _org_quads(org: URIRef, name: str, siret: str | None, g: URIRef) -> Iterator[Quad]:
+    yield org, RDF.type, CG.Organisation, g
+    yield org, SCHEMA.legalName, Literal(name), g
+    yield org, RDFS.label, Literal(name), g
+    if siret:
+        yield org, CG.siret, Literal(siret), g
+
+
+def _text_quads(fiche: Fiche, node: URIRef, g: URIRef) -> Iterator[Quad]:
+    for prop, text in (
+        (CG.objectives, fiche.objectives),
+        (CG.sectors, fiche.sectors),
+        (CG.regulations, fiche.regulations),
+        (CG.prerequisites, fiche.prerequisites),
+        (CG.validityOfComponents, fiche.validity_of_components),
+    ):
+        if text:
+            yield node, prop, fr(text), g
+    for prop, items in (
+        (CG.activity, fiche.activities),
+        (CG.capacity, fiche.capacities),
+        (CG.assessmentMethod, fiche.assessment),
+        (CG.job, fiche.jobs),
+    ):
+        for item in items:
+            yield node, prop, fr(item), g
+
+
+def _block_quads(fiche: Fiche, block, position: int, node: URIRef, g: URIRef) -> Iterator[Quad]:
+    bnode = block_iri(fiche.number, block.code)
+    yield bnode, RDF.type, CG.CompetencyBlock, g
+    yield bnode, SKOS.notation, Literal(block.code), g
+    yield bnode, DCTERMS.isPartOf, node, g
+    yield node, DCTERMS.hasPart, bnode, g
+    if block.label:
+        yield bnode, DCTERMS.title, fr(block.label), g
+        yield bnode, RDFS.label, fr(block.label), g
+    if block.raw_text:
+        yield bnode, CG.rawText, fr(block.raw_text), g
+    for method in block.assessment:
+        yield bnode, CG.assessmentMethod, fr(method), g
+    for rank, text in enumerate(block.competencies, start=1):
+        competency = URIRef(f"{bnode}/competence/{text_hash(text)}")
+        yield bnode, CG.competency, competency, g
+        yield competency, RDF.type, CG.Competency, g
+        yield competency, RDFS.label, fr(text), g
+        yield competency, CG.rawText, fr(text), g
+        yield competency, CG.position, integer(rank), g
+
+
+def _lineage_quads(fiche: Fiche, resolution: Resolution, g: URIRef) -> Iterator[Quad]:
+    me = fiche.number
+    for ref in fiche.predecessors:
+        number = ref.number or resolution.predecessor_by_title.get((me, ref.title or ""))
+        if number:
+            yield from _link_quads(number, me, me, g, printed_title=None if ref.number else ref.title)
+        elif ref.title:
+            yield from _historical_link_quads(ref.title, me, g)
+    for ref in fiche.successors:
+        if ref.number:
+            yield from _link_quads(me, ref.number, me, g)
+
+
+def _link_quads(old: str, new: str, asserted_by: str, g: URIRef, printed_title: str | None = None) -> Iterator[Quad]:
+    old_node, new_node, link = fiche_iri(old), fiche_iri(new), lineage_iri(old, new)
+    yield new_node, DCTERMS.replaces, old_node, g
+    yield old_node, DCTERMS.isReplacedBy, new_node, g
+    yield link, RDF.type, CG.LineageLink, g
+    yield link, CG.predecessor, old_node, g
+    yield link, CG.successor, new_node, g
+    yield link, CG.assertedBy, fiche_iri(asserted_by), g
+    yield link, PROV.wasDerivedFrom, g, g
+    if printed_title:
+        yield link, CG.predecessorTitle, fr(printed_title), g
+    # A number met only as the other end of a link is still a certification of its register.
+    for number, node in ((old, old_node), (new, new_node)):
+        yield node, RDF.type, CG.Certification, g
+        yield node, RDF.type, CG.RSCertification if number.startswith("RS") else CG.RNCPCertification, g
+        yield node, CG.number, Literal(number), g
+
+
+def _historical_link_quads(title: str, new: str, g: URIRef) -> Iterator[Quad]:
+    old_node, new_node = historical_iri(title), fiche_iri(new)
+    link = ID[f"lineage/historical/{slug(title)}/{new}"]
+    yield old_node, RDF.type, CG.HistoricalCertification, g
+    yield old_node, RDFS.label, fr(title), g
+    yield new_node, DCTERMS.replaces, old_node, g
+    yield old_node, DCTERMS.isReplacedBy, new_node, g
+    yield link, RDF.type, CG.LineageLink, g
+    yield link, CG.predecessor, old_node, g
+    yield link, CG.successor, new_node, g
+    yield link, CG.assertedBy, new_node, g
+    yield link, CG.predecessorTitle, fr(title), g
+
+
+def _registration_quads(fiche: Fiche, resolution: Resolution, g: URIRef) -> Iterator[Quad]:
+    for index, reg in enumerate(fiche.registrations, start=1):
+        day = reg.act_date.isoformat() if reg.act_date else str(index)
+        node = URIRef(f"{fiche_iri(fiche.number)}/registration/{slug(reg.act_kind)}-{day}")
+        fact = resolution.registration_owner.get((fiche.number, reg.act_kind, reg.act_date))
+        act = act_iri(reg)
+        yield node, RDF.type, CG.Registration, g
+        if fact is None:
+            yield node, CG.registrationOf, fiche_iri(fiche.number), g
+            yield fiche_iri(fiche.number), CG.registration, node, g
+        else:
+            yield from _curated_registration_quads(node, fact)
+        yield node, CG.legalBasis, act, g
+        yield node, PROV.wasDerivedFrom, g, g
+        if reg.effect_date:
+            yield node, CG.effectDate, date(reg.effect_date), g
+        if reg.end_date:
+            yield node, CG.endDate, date(reg.end_date), g
+        if reg.title:
+            yield node, CG.titleAtTime, fr(reg.title), g
+        if reg.level:
+            yield node, CG.levelAtTime, Literal(reg.level), g
+        yield act, RDF.type, CG.LegalAct, g
+        yield act, CG.actKind, fr(reg.act_kind), g
+        label = f"{reg.act_kind.capitalize()}" + (f" n° {reg.act_number}" if reg.act_number else "")
+        label += f" du {reg.act_date.isoformat()}" if reg.act_date else ""
+        yield act, RDFS.label, fr(label), g
+        if reg.act_date:
+            yield act, DCTERMS.date, date(reg.act_date), g
+        if reg.act_number:
+            yield act, CG.actNumber, Literal(reg.act_number), g
+        if reg.jo_date:
+            yield act, CG.joDate, date(reg.jo_date), g
+        if reg.text:
+            yield node, CG.rawText, fr(reg.text), g
+
+
+def _curated_registration_quads(registration: URIRef, fact: CuratedFact) -> Iterator[Quad]:
+    # The page lists the registration; which fiche it belongs to is the curated fact's claim, so it
+    # lives in the curated graph, reified with the fact's status and source.
+    g, owner = graph_iri(CURATED_GRAPH_KEY), fiche_iri(fact.subject)
+    statement = ID[f"fact/registration/{text_hash(str(registration))}"]
+    yield registration, CG.registrationOf, owner, g
+    yield owner, CG.registration, registration, g
+    yield statement, RDF.type, RDF.Statement, g
+    yield statement, RDF.subject, registration, g
+    yield statement, RDF.predicate, CG.registrationOf, g
+    yield statement, RDF.object, owner, g
+    yield statement, CG.status, Literal(fact.status), g
+    yield statement, DCTERMS.source, Literal(fact.source), g
+    if fact.note:
+        yield statement, RDFS.comment, Literal(" ".join(fact.note.split()), lang="en"), g
+
+
+def _statistic_quads(fiche: Fiche, node: URIRef, g: URIRef) -> Iterator[Quad]:
+    for stat in fiche.statistics:
+        snode = URIRef(f"{node}/statistique/{stat.year}")
+        yield node, CG.statistic, snode, g
+        yield snode, RDF.type, CG.CohortStatistic, g
+        yield snode, CG.year, Literal(str(stat.year), datatype=XSD.gYear), g
+        for prop, value in (
+            (CG.certifiedCount, stat.certified),
+            (CG.vaeCertifiedCount, stat.certified_vae),
+            (CG.insertionRate6Months, stat.insertion_rate_6m),
+            (CG.jobInsertionRate6Months, stat.job_insertion_rate_6m),
+            (CG.jobInsertionRate2Years, stat.job_insertion_rate_2y),
+        ):
+            if value is not None:
+                yield snode, prop, integer(value), g
+
+
+def _access_quads(fiche: Fiche, node: URIRef, g: URIRef) -> Iterator[Quad]:
+    for route in fiche.access_routes:
+        rnode = URIRef(f"{node}/voie/{slug(route.label)}")
+        yield node, CG.accessRoute, rnode, g
+        yield rnode, RDF.type, CG.AccessRoute, g
+        yield rnode, RDFS.label, fr(route.label), g
+        yield rnode, CG.isOpen, boolean(route.open), g
+        if route.jury:
+            yield rnode, CG.juryComposition, fr(route.jury), g
+        if route.modified:
+            yield rnode, DCTERMS.modified, date(route.modified), g
+
+
+def programme_quads(programme: TrainingProgramme) -> Iterator[Quad]:
+    """A training programme, its modules and the blocks they cover."""
+    assert programme.source is not None
+    g = graph_iri(programme.source.key)
+    fiche = fiche_iri(programme.fiche)
+    node = URIRef(f"{fiche}/programme/{slug(programme.provider or programme.title)}")
+    yield node, RDF.type, CG.TrainingProgramme, g
+    yield node, CG.prepares, fiche, g
+    yield node, RDFS.label, fr(programme.title), g
+    if programme.provider:
+        yield node, SCHEMA.provider, fr(programme.provider), g
+    if programme.total_hours is not None:
+        yield node, CG.totalHours, integer(programme.total_hours), g
+    if programme.prerequisites:
+        yield node, CG.prerequisites, fr(programme.prerequisites), g
+    if programme.cost:
+        yield node, CG.cost, fr(programme.cost), g
+    if programme.created_year:
+        yield node, CG.createdYear, Literal(str(programme.created_year), datatype=XSD.gYear), g
+    for position, module in enumerate(programme.modules, start=1):
+        mnode = URIRef(f"{node}/module/{position}")
+        yield node, CG.module, mnode, g
+        yield mnode, RDF.type, CG.TrainingModule, g
+        yield mnode, RDFS.label, fr(module.label), g
+        yield mnode, CG.position, integer(position), g
+        yield mnode, CG.certifying, boolean(module.certifying), g
+        if module.hours is not None:
+            yield mnode, CG.hours, integer(module.hours), g
+        if module.block_number is not None:
+            code = f"{programme.fiche}BC{module.block_number:02d}"
+            yield mnode, CG.coversBlock, block_iri(programme.fiche, code), g
+        for course in module.courses:
+            yield mnode, CG.course, fr(course), g
+
+
+__all__ = [
+    "Quad",
+    "Resolution",
+    "PROVENANCE_GRAPH",
+    "SCHEME_GRAPH",
+    "concept_quads",
+    "fiche_quads",
+    "programme_quads",
+    "scheme_quads",
+    "source_quads",
+    "lineage_iri",
+    "historical_iri",
+]

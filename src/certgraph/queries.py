@@ -1,0 +1,232 @@
+"""Named SPARQL queries: files under ``queries/`` with a ``#+`` YAML header, parameters bound as terms.
+
+A parameter value is validated against its declared type, turned into an RDF term, and bound with a
+``VALUES`` block placed at the start of the query's WHERE pattern. The value never becomes SPARQL
+text of its own: an IRI is minted from a validated code, a string is escaped as a literal.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+import yaml
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+
+from .records import normalise_fiche_number
+from .resources import queries_dir
+from .store import term_nt
+from .vocab import concept_iri, eqf_iri, fiche_iri, org_iri
+
+
+class QueryError(Exception):
+    """A named query is broken, unknown, or was given a bad parameter value."""
+
+
+def _fiche(value: str):
+    number = normalise_fiche_number(value)
+    if number is None:
+        raise ValueError("expected a fiche number like RNCP35080 or RS5000")
+    return fiche_iri(number)
+
+
+def _pattern(regex: str, scheme: str, hint: str):
+    compiled = re.compile(regex)
+
+    def convert(value: str):
+        code = value.strip()
+        if not compiled.fullmatch(code):
+            raise ValueError(f"expected {hint}")
+        return concept_iri(scheme, code)
+
+    return convert
+
+
+def _siret(value: str):
+    digits = value.strip().replace(" ", "")
+    if not re.fullmatch(r"[0-9]{14}", digits):
+        raise ValueError("expected a 14-digit SIRET")
+    return org_iri(digits, "")
+
+
+def _level(value: str):
+    if not re.fullmatch(r"[1-8]", value.strip()):
+        raise ValueError("expected an EQF level from 1 to 8")
+    return eqf_iri(int(value))
+
+
+def _string(value: str):
+    if not value.strip():
+        raise ValueError("expected a non-empty text")
+    return Literal(value)
+
+
+def _integer(value: str):
+    if not re.fullmatch(r"-?[0-9]+", value.strip()):
+        raise ValueError("expected an integer")
+    return Literal(str(int(value)), datatype=XSD.integer)
+
+
+def _iri(value: str):
+    if not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", value.strip()):
+        raise ValueError("expected an absolute http(s) IRI")
+    return URIRef(value.strip())
+
+
+# Parameter types: name -> converter from the user's text to an RDF term (raises ValueError).
+PARAM_TYPES = {
+    "fiche": _fiche,
+    "rome": _pattern(r"[A-N][0-9]{2}([0-9]{2})?", "rome", "a ROME code like K1403 (or a domain like K14)"),
+    "nsf": _pattern(r"[0-9]{1,3}[a-z]?", "nsf", "an NSF code like 332n, 332 or 33"),
+    "formacode": _pattern(r"[0-9]{5}", "formacode", "a 5-digit Formacode like 32135"),
+    "siret": _siret,
+    "level": _level,
+    "string": _string,
+    "integer": _integer,
+    "iri": _iri,
+}
+
+
+@dataclass
+class Param:
+    """A declared parameter: its name (the SPARQL variable), type, example and description."""
+
+    name: str
+    type: str
+    example: str
+    description: str = ""
+
+    def term(self, value: str):
+        """The RDF term for a user value; raises QueryError naming the parameter."""
+        try:
+            return PARAM_TYPES[self.type](str(value))
+        except ValueError as exc:
+            raise QueryError(f"parameter {self.name}={value!r}: {exc}") from None
+
+
+@dataclass
+class NamedQuery:
+    """One ``.rq`` file: its name is its path under ``queries/`` without the extension."""
+
+    name: str
+    path: Path
+    summary: str
+    text: str
+    description: str = ""
+    params: list[Param] = field(default_factory=list)
+
+    def bind(self, values: dict[str, str] | None = None) -> str:
+        """The query text with every parameter bound by a VALUES block; raises QueryError."""
+        values = dict(values or {})
+        unknown = sorted(set(values) - {p.name for p in self.params})
+        if unknown:
+            raise QueryError(f"{self.name}: unknown parameter(s) {', '.join(unknown)}")
+        missing = [p.name for p in self.params if p.name not in values]
+        if missing:
+            raise QueryError(f"{self.name}: missing parameter(s) {', '.join(missing)}")
+        if not self.params:
+            return self.text
+        names = " ".join(f"?{p.name}" for p in self.params)
+        terms = " ".join(term_nt(p.term(values[p.name])) for p in self.params)
+        return inject_values(self.text, f"VALUES ({names}) {{ ({terms}) }}")
+
+    def example_values(self) -> dict[str, str]:
+        """Every parameter set to its declared example."""
+        return {p.name: p.example for p in self.params}
+
+
+# Strings, IRIs and comments must be skipped when looking for the WHERE clause's brace.
+_TOKEN = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
+    r'|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n]*|\{|\bWHERE\b|[^"\'<#{W]+|.',
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def inject_values(text: str, values_block: str) -> str:
+    """Insert ``values_block`` right after the opening brace of the query's WHERE pattern.
+
+    >>> inject_values('SELECT ?x WHERE { ?x ?p "{" }', 'VALUES ?x { <urn:a> }')
+    'SELECT ?x WHERE { VALUES ?x { <urn:a> } ?x ?p "{" }'
+    """
+    first_brace = None
+    seen_where = False
+    for match in _TOKEN.finditer(text):
+        token = match.group(0)
+        if token.upper() == "WHERE":
+            seen_where = True
+        elif token == "{":
+            if seen_where:
+                return f"{text[:match.end()]} {values_block}{text[match.end():]}"
+            if first_brace is None:
+                first_brace = match.end()
+    if first_brace is None:
+        raise QueryError("no WHERE pattern to bind parameters in")
+    return f"{text[:first_brace]} {values_block}{text[first_brace:]}"
+
+
+def _strip_comments(text: str) -> str:
+    return "".join(m.group(0) for m in _TOKEN.finditer(text) if not m.group(0).startswith("#"))
+
+
+def parse_named_query(path: Path, name: str) -> NamedQuery:
+    """Read one ``.rq`` file and its ``#+`` header; raises QueryError naming ``file:line``."""
+    text = path.read_text(encoding="utf-8")
+    header_lines = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("#+"):
+            header_lines.append(line[2:].removeprefix(" "))
+        elif header_lines or line.strip():
+            break
+    try:
+        header = yaml.safe_load("\n".join(header_lines)) or {}
+    except yaml.YAMLError as exc:
+        raise QueryError(f"{path}:{_yaml_line(exc)}: bad #+ header: {exc}") from None
+    if not isinstance(header, dict) or not header.get("summary"):
+        raise QueryError(f"{path}:1: the #+ header needs a summary")
+    params = []
+    for spec in header.get("params") or []:
+        if not isinstance(spec, dict) or {"name", "type", "example"} - spec.keys():
+            raise QueryError(f"{path}:1: each parameter needs name, type and example: {spec!r}")
+        if spec["type"] not in PARAM_TYPES:
+            raise QueryError(f"{path}:1: parameter {spec['name']} has unknown type {spec['type']!r}")
+        params.append(Param(str(spec["name"]), spec["type"], str(spec["example"]), spec.get("description", "")))
+    query = NamedQuery(name, path, str(header["summary"]).strip(), text, str(header.get("description", "")).strip(), params)
+    body = _strip_comments(text)
+    for param in params:
+        if not re.search(rf"[?$]{re.escape(param.name)}\b", body):
+            raise QueryError(f"{path}:1: parameter {param.name} is not used in the query")
+    _check_syntax(query)
+    return query
+
+
+def _yaml_line(exc: yaml.YAMLError) -> int:
+    mark = getattr(exc, "problem_mark", None)
+    return mark.line + 1 if mark else 1
+
+
+def _check_syntax(query: NamedQuery) -> None:
+    try:
+        ox.Store().query(query.bind(query.example_values()))
+    except SyntaxError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        raise QueryError(f"{query.path}:{line.group(1) if line else 1}: {exc}") from None
+
+
+def load_queries(folder: Path | None = None) -> dict[str, NamedQuery]:
+    """Every named query under ``folder`` (default: the shipped ``queries/``), by name."""
+    folder = folder or queries_dir()
+    found = {}
+    for path in sorted(folder.rglob("*.rq")):
+        name = path.relative_to(folder).with_suffix("").as_posix()
+        found[name] = parse_named_query(path, name)
+    return found
+
+
+def run_named(store, query: NamedQuery, values: dict[str, str] | None = None):
+    """Bind ``values`` into ``query`` and run it on ``store`` (any store with ``query(text)``)."""
+    return store.query(query.bind(values))

@@ -1,0 +1,141 @@
+"""Namespaces, IRI minting and the terms of the certgraph ontology, in one place."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
+
+BASE = "https://w3id.org/certgraph/"
+CG = Namespace(BASE + "ontology#")
+ID = Namespace(BASE + "id/")
+GRAPH = Namespace(BASE + "graph/")
+ONTOLOGY_GRAPH = URIRef(BASE + "ontology")
+
+ELM = Namespace("http://data.europa.eu/snb/model/elm/")
+EQF = Namespace("http://data.europa.eu/snb/eqf/")
+SCHEMA = Namespace("https://schema.org/")
+ORG = Namespace("http://www.w3.org/ns/org#")
+XKOS = Namespace("http://rdf-vocabulary.ddialliance.org/xkos#")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+
+ETALAB_LICENCE = URIRef("https://www.etalab.gouv.fr/licence-ouverte-open-licence/")
+FC_PAGE = "https://www.francecompetences.fr/recherche/{repertory}/{digits}/"
+
+PREFIXES = {
+    "cg": CG,
+    "cgid": ID,
+    "elm": ELM,
+    "eqf": EQF,
+    "schema": SCHEMA,
+    "org": ORG,
+    "xkos": XKOS,
+    "skos": SKOS,
+    "dcterms": DCTERMS,
+    "dcat": DCAT,
+    "prov": PROV,
+    "foaf": FOAF,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "owl": OWL,
+    "xsd": XSD,
+    "sh": SH,
+}
+
+# Concept schemes of the code lists: the scheme key used in records -> the IRI path segment.
+SCHEMES = {
+    "rome": "rome",
+    "nsf": "nsf",
+    "nsf-lettre": "nsf/lettre",
+    "formacode": "formacode",
+    "formacode-champ": "formacode/champ",
+    "level1969": "level1969",
+}
+
+# The French 1969 nomenclature (niveaux I–V) mapped to EQF levels (décret 2019-14, annexe).
+LEVEL_1969_TO_EQF = {"I": 7, "II": 6, "III": 5, "IV": 4, "V": 3}
+
+# Terms of the cg: layer used in code; a test checks each is declared in ontology/certgraph.ttl.
+TERMS = (
+    "Certification RNCPCertification RSCertification CompetencyBlock Competency Organisation "
+    "LineageLink HistoricalCertification Registration LegalAct CohortStatistic AccessRoute "
+    "TrainingProgramme TrainingModule Habilitation SimilarityAssessment SimilarityMethod "
+    "number eqfLevel level1969 rome nsf formacode ccn certifier partner habilitationType "
+    "organisation siret abbreviation registrationType active status decisionDate effectDate "
+    "endDate lastJoDate objectives activity capacity assessmentMethod sectors job regulations "
+    "prerequisites validityOfComponents newCaledonia frenchPolynesia competency rawText "
+    "position replaces predecessor successor assertedBy predecessorTitle formerTitle "
+    "registration registrationOf legalBasis actKind actNumber joDate titleAtTime levelAtTime "
+    "statistic year certifiedCount vaeCertifiedCount insertionRate6Months "
+    "jobInsertionRate6Months jobInsertionRate2Years accessRoute isOpen juryComposition "
+    "prepares module hours course coversBlock certifying totalHours cost createdYear "
+    "left right score method aligned correspondsToEqf sourcePath domainCode"
+).split()
+
+
+def slug(text: str, limit: int = 60) -> str:
+    """A lowercase ASCII slug for IRIs minted from titles.
+
+    >>> slug("Manager d'organismes à vocation sociale")
+    'manager-d-organismes-a-vocation-sociale'
+    """
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")[:limit].rstrip("-")
+
+
+def fiche_iri(number: str) -> URIRef:
+    """``RNCP35080`` -> ``…/id/rncp/35080``; ``RS5000`` -> ``…/id/rs/5000``.
+
+    >>> str(fiche_iri("RNCP35080"))
+    'https://w3id.org/certgraph/id/rncp/35080'
+    """
+    repertory = "rs" if number.startswith("RS") else "rncp"
+    return ID[f"{repertory}/{number[len(repertory):]}"]
+
+
+def block_iri(number: str, code: str) -> URIRef:
+    """Blocks hang under their fiche: block codes are not unique nationally."""
+    return URIRef(f"{fiche_iri(number)}/bloc/{code}")
+
+
+def concept_iri(scheme: str, code: str) -> URIRef:
+    """``concept_iri('rome', 'K1403')`` -> ``…/id/rome/K1403``."""
+    return ID[f"{SCHEMES[scheme]}/{code}"]
+
+
+def scheme_iri(scheme: str) -> URIRef:
+    """The skos:ConceptScheme of a code list: ``…/id/rome``."""
+    return ID[SCHEMES[scheme]]
+
+
+def org_iri(siret: str | None, name: str) -> URIRef:
+    """Organisations are keyed by SIRET; one without SIRET by a slug of its name."""
+    return ID[f"org/siret/{siret}"] if siret else ID[f"org/name/{slug(name)}"]
+
+
+def graph_iri(key: str) -> URIRef:
+    """One named graph per source file: ``…/graph/<key>``."""
+    return GRAPH[key]
+
+
+def eqf_iri(level: int) -> URIRef:
+    """The EU EQF level concept: ``http://data.europa.eu/snb/eqf/7``."""
+    return EQF[str(level)]
+
+
+def official_page(number: str) -> URIRef:
+    """The fiche's page at France Compétences (linked with foaf:page, never owl:sameAs)."""
+    repertory = "rs" if number.startswith("RS") else "rncp"
+    return URIRef(FC_PAGE.format(repertory=repertory, digits=number[len(repertory):]))
+
+
+def number_from_iri(iri: str) -> str | None:
+    """The fiche number an IRI names, or None.
+
+    >>> number_from_iri("https://w3id.org/certgraph/id/rs/5000")
+    'RS5000'
+    """
+    match = re.fullmatch(re.escape(str(ID)) + r"(rncp|rs)/([0-9]+)", str(iri))
+    return f"{match.group(1).upper()}{match.group(2)}" if match else None

@@ -163,6 +163,7 @@ def load_inputs(data_dir: Path, progress: Progress = lambda _: None) -> tuple[li
         except Exception as exc:  # a reader bug must not lose the other inputs
             problems.append(Problem(entry["path"], f"{entry['reader']} reader failed: {exc!r}", severity="error"))
             continue
+        loaded.missing = [f"{entry['path']}: {table}" for table in loaded.missing]
         results.append(loaded)
         progress(
             f"read {entry['path']}: {len(loaded.fiches)} fiche records, {len(loaded.concepts)} concepts, "

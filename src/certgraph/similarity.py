@@ -78,7 +78,7 @@ def tokens(text: str) -> list[str]:
     """Folded, stop-word-free, stemmed words of a text.
 
     >>> tokens("Construire et suivre le budget de l’organisme")
-    ['construir', 'suivr', 'budget', 'organism']
+    ['construir', 'suivr', 'budget', 'organ']
     """
     words = re.findall(r"[a-z]+", fold(text))
     return [stem(w) for w in words if len(w) >= 3 and w not in STOP_WORDS]

@@ -1,0 +1,379 @@
+"""The ``certgraph`` command line: a thin shell over the library (the only module importing click)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from .build import BuildError, build, problems_by_source
+from .compare import compare
+from .lineage import lineage
+from .queries import QueryError, load_queries, run_named
+from .records import normalise_fiche_number
+from .resources import default_data_dir
+from .store import OxigraphStore, QueryResult, StoreError, default_store_path, to_python
+from .validate import ValidationError, validate_store
+
+
+def store_option(command):
+    """``--store PATH`` (env CERTGRAPH_STORE, default build/store)."""
+    return click.option(
+        "--store",
+        "store_path",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help="Store folder (default: $CERTGRAPH_STORE, else build/store).",
+    )(command)
+
+
+def output_options(command):
+    """The shared output flags: --json (default), --csv, --tsv, --table."""
+    for flag in ("table", "tsv", "csv", "json"):
+        command = click.option(f"--{flag}", "fmt", flag_value=flag, default=flag == "json", help=f"Output as {flag.upper() if flag != 'table' else 'an aligned table'}.")(command)
+    return command
+
+
+def library_errors(command):
+    """Turn the library's exceptions into click errors (exit 1)."""
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (StoreError, QueryError, BuildError, ValidationError) as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper
+
+
+def open_store(store_path: Path | None) -> OxigraphStore:
+    """The store named by --store, the environment, or the default."""
+    return OxigraphStore.open(store_path or default_store_path())
+
+
+def fiche_argument(value: str) -> str:
+    """A fiche number from the command line, or a usage error."""
+    number = normalise_fiche_number(value)
+    if number is None:
+        raise click.UsageError(f"{value!r} is not a fiche number like RNCP35080 or RS5000")
+    return number
+
+
+def plain(value) -> str:
+    """A cell as text: IRIs shortened to their last segment only in tables."""
+    value = to_python(value)
+    return "" if value is None else str(value)
+
+
+def output_rows(result: QueryResult, fmt: str) -> None:
+    """Print SELECT rows, an ASK answer or CONSTRUCT triples in the chosen format."""
+    if result.boolean is not None:
+        click.echo(json.dumps({"boolean": result.boolean}) if fmt == "json" else str(result.boolean).lower())
+        return
+    if result.triples:
+        for triple in result.triples:
+            click.echo(" ".join(t.n3() for t in triple) + " .")
+        return
+    columns = result.variables
+    rows = [[plain(row.get(c)) for c in columns] for row in result.rows]
+    if fmt == "json":
+        for row in result.rows:
+            click.echo(json.dumps({c: to_python(row.get(c)) for c in columns if c in row}, ensure_ascii=False, default=str))
+    elif fmt in ("csv", "tsv"):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+        click.echo(buffer.getvalue(), nl=False)
+    else:
+        click.echo(format_table(columns, rows))
+
+
+def format_table(columns: list[str], rows: list[list[str]], width: int = 70) -> str:
+    """An aligned text table; long cells are cut with an ellipsis."""
+    cut = [[c if len(c) <= width else c[: width - 1] + "…" for c in row] for row in rows]
+    sizes = [max([len(col)] + [len(r[i]) for r in cut]) for i, col in enumerate(columns)]
+    lines = ["  ".join(c.ljust(s) for c, s in zip(columns, sizes)).rstrip()]
+    lines.append("  ".join("-" * s for s in sizes))
+    lines += ["  ".join(c.ljust(s) for c, s in zip(row, sizes)).rstrip() for row in cut]
+    return "\n".join(lines)
+
+
+@click.group()
+@click.version_option(package_name="certgraph")
+def cli():
+    """certgraph: French professional certifications (RNCP, RS) as a validated knowledge graph.
+
+    Example:
+
+        certgraph build && certgraph lineage RNCP35080
+    """
+
+
+@cli.command(name="build")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None, help="Data folder with manifest.yaml (default: the checkout's data/).")
+@store_option
+@click.option("--dump", "dump_path", type=click.Path(path_type=Path, dir_okay=False), default=None, help="N-Quads (.nq) or TriG (.trig) dump (default: <store>.nq).")
+@click.option("--strict", is_flag=True, help="Fail on any input problem instead of reporting it.")
+@library_errors
+def build_command(data_dir, store_path, dump_path, strict):
+    """Rebuild the store from the data folder (idempotent) and write a dump.
+
+    Example:
+
+        certgraph build --store build/store
+    """
+    store_path = store_path or default_store_path()
+    dump_path = dump_path or store_path.with_name(store_path.name + ".nq")
+    report = build(data_dir or default_data_dir(), store_path, dump_path, strict, progress=lambda m: click.echo(m, err=True))
+    total = sum(report.timings.values())
+    click.echo(f"built {report.store}: {report.quads} quads, {report.fiches} fiches, {report.sources} sources in {total:.1f} s")
+    click.echo(f"dump: {report.dump}")
+    if report.missing:
+        click.echo("missing export tables (loaded what is there):")
+        for missing in report.missing:
+            click.echo(f"  {missing}")
+    if report.problems:
+        click.echo(f"{len(report.problems)} input problems:")
+        for source, count in problems_by_source(report.problems).items():
+            click.echo(f"  {count:6d}  {source}")
+        for problem in report.problems[:20]:
+            click.echo(f"  {problem}", err=True)
+
+
+@cli.command(name="validate")
+@store_option
+@click.option("--fiche", default=None, help="Only the findings about this fiche (e.g. RNCP41296).")
+@click.option("--json", "fmt", flag_value="json", help="Findings as JSON lines.")
+@click.option("--turtle", "fmt", flag_value="turtle", help="The SHACL validation report as Turtle.")
+@click.option("--table", "fmt", flag_value="table", default=True, help="Findings as a table (default).")
+@click.option("--summary", is_flag=True, help="Only the counts by shape and severity.")
+def validate_command(store_path, fiche, fmt, summary):
+    """Validate the graph with ontology/shapes.ttl. Exit 0 conforms, 1 violations, 2 could not run.
+
+    Example:
+
+        certgraph validate --fiche RNCP41296
+    """
+    try:
+        report = validate_store(open_store(store_path))
+    except (StoreError, ValidationError) as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    if fiche:
+        report = report.about(fiche_argument(fiche))
+    if fmt == "turtle":
+        click.echo(report.to_graph().serialize(format="turtle"))
+    elif fmt == "json":
+        for finding in report.findings:
+            click.echo(json.dumps({**vars(finding), "fiche": finding.fiche}, ensure_ascii=False))
+    else:
+        if not summary:
+            rows = [[f.severity, f.shape, f.fiche or f.focus, f.message] for f in report.findings]
+            if rows:
+                click.echo(format_table(["severity", "shape", "focus", "message"], rows, width=90))
+        click.echo(format_table(["shape", "severity", "count"], [[s, sev, str(n)] for s, sev, n in report.summary()]))
+        verdict = "conforms" if report.conforms else "does not conform"
+        click.echo(f"{len(report.findings)} findings in {report.seconds:.2f} s: {verdict}")
+    sys.exit(0 if report.conforms else 1)
+
+
+@cli.command(name="queries")
+@click.option("--json", "as_json", is_flag=True, help="As JSON lines.")
+@library_errors
+def queries_command(as_json):
+    """List the named queries with their parameters.
+
+    Example:
+
+        certgraph queries
+    """
+    for name, query in load_queries().items():
+        params = [{"name": p.name, "type": p.type, "example": p.example} for p in query.params]
+        if as_json:
+            click.echo(json.dumps({"name": name, "summary": query.summary, "params": params}, ensure_ascii=False))
+        else:
+            args = " ".join(f"-p {p['name']} {p['example']}" for p in params)
+            click.echo(f"{name:28s} {query.summary}" + (f"\n{'':28s}   e.g. {args}" if args else ""))
+
+
+@cli.command(name="query")
+@click.argument("name")
+@click.option("-p", "--param", "params", type=(str, str), multiple=True, help="A parameter NAME VALUE (repeatable).")
+@store_option
+@output_options
+@library_errors
+def query_command(name, params, store_path, fmt):
+    """Run a named query with bound, validated parameters.
+
+    Example:
+
+        certgraph query lineage/ancestors -p fiche RNCP35080 --table
+    """
+    queries = load_queries()
+    if name not in queries:
+        raise click.UsageError(f"no named query {name!r}; see `certgraph queries`")
+    output_rows(run_named(open_store(store_path), queries[name], dict(params)), fmt)
+
+
+@cli.command(name="sparql")
+@click.argument("source", type=click.File("r", encoding="utf-8"))
+@store_option
+@output_options
+@library_errors
+def sparql_command(source, store_path, fmt):
+    """Run a SPARQL query from a file, or from standard input with ``-``.
+
+    Example:
+
+        echo 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' | certgraph sparql - --table
+    """
+    output_rows(open_store(store_path).query(source.read()), fmt)
+
+
+@cli.command(name="lineage")
+@click.argument("fiche")
+@store_option
+@click.option("--json", "as_json", is_flag=True, help="As JSON.")
+@library_errors
+def lineage_command(fiche, store_path, as_json):
+    """Show the lineage of a fiche as a DAG, oldest first, with registrations and who asserted each link.
+
+    Example:
+
+        certgraph lineage RNCP35080
+    """
+    number = fiche_argument(fiche)
+    result = lineage(open_store(store_path), load_queries(), number)
+    if not result.members:
+        raise click.ClickException(f"{number} is not in the graph")
+    members = result.ordered()
+    if as_json:
+        click.echo(json.dumps({
+            "fiche": number,
+            "members": [{**vars(m), "replaced_by": [{"number": s.name, "asserted_by": a} for s, a in result.successors(m)]} for m in members],
+        }, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"Lineage of {number}: {len(members)} certifications, {result.graph.number_of_edges()} links\n")
+    for member in members:
+        marker = "*" if member.number == number else " "
+        ends = f"ends {member.end_date}" if member.end_date else "end unknown"
+        level = f"level {member.level}" if member.level else "level ?"
+        active = {"true": ", active", "false": ", inactive"}.get(member.active or "", "")
+        click.echo(f"{marker} {member.name:10s} {member.title or '(no title in the loaded sources)'}")
+        click.echo(f"  {'':10s} {level}, {ends}{active}")
+        for reg in member.registrations:
+            act = f"{reg.get('actKind', '')} {reg.get('actNumber', '')}".replace("  ", " ").strip()
+            span = f"{reg.get('effectDate', '?')} → {reg.get('endDate', '?')}"
+            title = f" « {reg['titleAtTime']} »" if reg.get("titleAtTime") else ""
+            click.echo(f"  {'':10s} registration: {act} of {reg.get('actDate', '?')} (JO {reg.get('joDate', '?')}), {span}{title}")
+        for successor, asserted in result.successors(member):
+            click.echo(f"  {'':10s} ↓ replaced by {successor.name} (asserted by {', '.join(asserted) or '?'})")
+
+
+@cli.command(name="compare")
+@click.argument("left")
+@click.argument("right")
+@store_option
+@click.option("--json", "as_json", is_flag=True, help="As JSON.")
+@library_errors
+def compare_command(left, right, store_path, as_json):
+    """Compare two fiches: level, certifiers, ROME/NSF/Formacode, blocks side by side.
+
+    Example:
+
+        certgraph compare RNCP35080 RNCP41296
+    """
+    result = compare(open_store(store_path), load_queries(), fiche_argument(left), fiche_argument(right))
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(render_comparison(result))
+
+
+def render_comparison(result) -> str:
+    """The comparison as text (kept apart so the README transcript and the command agree)."""
+    a, b = result.left, result.right
+    out = [f"{a} vs {b}", ""]
+    for field_name in ("title", "level", "endDate", "certifier"):
+        out.append(f"{field_name:10s} {a}: {'; '.join(result.summary[a].get(field_name, ['?']))}")
+        out.append(f"{'':10s} {b}: {'; '.join(result.summary[b].get(field_name, ['?']))}")
+    out.append("")
+    for scheme, codes in [*result.codes.items(), ("nsf group", result.nsf_groups)]:
+        out.append(f"{scheme:10s} shared: {' '.join(codes.shared) or '-'} | only {a}: {' '.join(codes.left) or '-'} | only {b}: {' '.join(codes.right) or '-'}")
+    alignment = result.alignment
+    out += ["", f"Blocks ({len(alignment.left)} × {len(alignment.right)}), similarity of competency texts (method block-tfidf-cosine-v1):"]
+    header = ["", *[block.code[-4:] for block in alignment.right]]
+    rows = [[block.code, *[f"{s:.2f}" for s in row]] for block, row in zip(alignment.left, alignment.matrix)]
+    out.append(format_table(header, rows))
+    out += ["", "Best one-to-one alignment:"]
+    for i, j in alignment.pairs:
+        left_block, right_block = alignment.left[i], alignment.right[j]
+        out.append(f"  {left_block.code} {left_block.label[:45]:45s} ↔ {right_block.code} {right_block.label[:45]:45s} {alignment.matrix[i][j]:.2f}")
+    out.append(f"Fiche similarity: {alignment.fiche_score:.2f}")
+    return "\n".join(out)
+
+
+@cli.command(name="show")
+@click.argument("fiche")
+@store_option
+@click.option("--json", "as_json", is_flag=True, help="As JSON.")
+@library_errors
+def show_command(fiche, store_path, as_json):
+    """Show what the graph knows about a fiche, each value with the source that states it.
+
+    Example:
+
+        certgraph show RNCP41296
+    """
+    number = fiche_argument(fiche)
+    store, queries = open_store(store_path), load_queries()
+    rows = run_named(store, queries["fiche/summary"], {"fiche": number}).rows
+    if not rows:
+        raise click.ClickException(f"{number} is not in the graph")
+    if as_json:
+        click.echo(json.dumps([{k: to_python(v) for k, v in row.items()} for row in rows], ensure_ascii=False, indent=2))
+        return
+    table = [[plain(r["field"]), plain(r.get("label")) or plain(r["value"]), plain(r["source"]).rsplit("/graph/", 1)[-1]] for r in rows]
+    click.echo(format_table(["field", "value", "source"], table))
+    blocks = run_named(store, queries["fiche/blocks"], {"fiche": number}).rows
+    if blocks:
+        click.echo("")
+        current = None
+        for row in blocks:
+            if row["code"] != current:
+                current = row["code"]
+                click.echo(f"{plain(row['code'])}  {plain(row.get('label'))}")
+            if "competency" in row:
+                click.echo(f"    {plain(row.get('position')):>2}. {plain(row['competency'])}")
+
+
+@cli.command(name="stats")
+@store_option
+@click.option("--json", "as_json", is_flag=True, help="As JSON.")
+@library_errors
+def stats_command(store_path, as_json):
+    """Count what the graph holds: quads, named graphs, certifications, blocks, links.
+
+    Example:
+
+        certgraph stats
+    """
+    store = open_store(store_path)
+    counts = {"quads": len(store), "named graphs": len(store.named_graphs())}
+    for row in run_named(store, load_queries()["stats/overview"]).rows:
+        counts[str(row["what"])] = int(to_python(row["count"]))
+    if as_json:
+        click.echo(json.dumps(counts, indent=2))
+    else:
+        click.echo(format_table(["what", "count"], [[k, str(v)] for k, v in counts.items()]))
+
+
+if __name__ == "__main__":
+    cli()

@@ -127,7 +127,7 @@ def load_constraints(path: Path | None = None) -> list[Constraint]:
                     targets=targets,
                     select=str(select),
                     message=str(shapes.value(node, SH.message) or shape),
-                    severity=SEVERITIES[shapes.value(node, SH.severity) or SH.Violation],
+                    severity=SEVERITIES[shapes.value(shape, SH.severity) or SH.Violation],
                     prefixes=prefixes,
                 )
             )
@@ -174,7 +174,9 @@ def validate_pyshacl(data: Graph, path: Path | None = None) -> ValidationReport:
 
     started = time.perf_counter()
     shapes = Graph().parse(path or shapes_path())
-    _conforms, results, _text = pyshacl.validate(data, shacl_graph=shapes, advanced=False, allow_warnings=True)
+    _conforms, results, text = pyshacl.validate(data, shacl_graph=shapes, advanced=False, allow_warnings=True)
+    if not isinstance(results, Graph):
+        raise ValidationError(f"pyshacl could not run the shapes: {text}")
     findings = set()
     for result in results.subjects(RDF.type, SH.ValidationResult):
         focus = results.value(result, SH.focusNode)

@@ -1,0 +1,105 @@
+"""Shared fixtures: the expensive graphs are built once per session.
+
+- ``mini_data``: a data folder holding the seed pages, the code lists and the *real* rows of the
+  export tables for the fiches of the seed lineage and comparison only (filtered from ``data/``).
+  Small enough for rdflib and pyshacl; use it for facts, named queries and differential tests.
+- ``mini_store`` / ``mini_rdflib``: that folder built into the embedded store, and the same quads in
+  a plain rdflib Dataset.
+- ``demo_store``: the whole ``data/`` folder as ``make demo`` builds it (about a minute); use it only
+  for what needs the national tables (summaries of findings, CLI transcripts on the real graph).
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from certgraph.build import build
+from certgraph.queries import load_queries
+from certgraph.store import OxigraphStore, RdflibStore
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "data"
+
+# The fiches of the worked examples: the CNAM lineage and IRCOM's comparable certification.
+MINI_FICHES = {"RNCP1611", "RNCP5385", "RNCP28720", "RNCP35080", "RNCP41336", "RNCP41296"}
+
+
+def _filter_csv(source: Path, target: Path, encoding: str = "utf-8") -> None:
+    """Copy the header and the rows whose first column names a fiche of MINI_FICHES, byte-faithful."""
+    with open(source, encoding=encoding, newline="") as f:
+        lines = f.read().splitlines(keepends=True)
+    keep = [lines[0]]
+    for line in lines[1:]:
+        first = next(csv.reader([line], delimiter=";"), [""])
+        if first and first[0] in MINI_FICHES:
+            keep.append(line)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "w", encoding=encoding, newline="") as f:
+        f.writelines(keep)
+
+
+def make_mini_data(root: Path) -> Path:
+    """Write the mini data folder under ``root`` and return it."""
+    for folder in ("seeds", "rome", "nsf", "formacode", "curated"):
+        shutil.copytree(DATA / folder, root / folder)
+    for folder in ("rncp/hackathon-export-2026-02-01", "rncp/rpa-data-collector-export-2024-01-17"):
+        for csv_file in (DATA / folder).glob("*.csv"):
+            _filter_csv(csv_file, root / folder / csv_file.name)
+    info = "rncp/tables-correspondances-2021/rncp_info.v1.4.csv"
+    _filter_csv(DATA / info, root / info, encoding="cp1252")
+    shutil.copy(DATA / "manifest.yaml", root / "manifest.yaml")
+    return root
+
+
+@pytest.fixture(scope="session")
+def queries():
+    """Every named query, loaded once."""
+    return load_queries()
+
+
+@pytest.fixture(scope="session")
+def mini_data(tmp_path_factory) -> Path:
+    """The mini data folder (see module docstring)."""
+    return make_mini_data(tmp_path_factory.mktemp("mini") / "data")
+
+
+@pytest.fixture(scope="session")
+def mini_build(mini_data, tmp_path_factory):
+    """The build report of the mini data folder."""
+    out = tmp_path_factory.mktemp("mini-store")
+    return build(mini_data, out / "store", out / "store.nq")
+
+
+@pytest.fixture(scope="session")
+def mini_store(mini_build) -> OxigraphStore:
+    """The mini graph in the embedded store (read-only)."""
+    return OxigraphStore.open(mini_build.store)
+
+
+@pytest.fixture(scope="session")
+def mini_rdflib(mini_build) -> RdflibStore:
+    """The same quads as ``mini_store`` in a plain rdflib Dataset (the reference)."""
+    return RdflibStore.from_nquads(mini_build.dump)
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory):
+    """The whole data/ folder built as `make demo` does (slow: use sparingly)."""
+    out = tmp_path_factory.mktemp("demo-store")
+    return build(DATA, out / "store", out / "store.nq")
+
+
+@pytest.fixture(scope="session")
+def demo_store(demo_build) -> OxigraphStore:
+    """The demo graph, read-only."""
+    return OxigraphStore.open(demo_build.store)
+
+
+def write_manifest(data_dir: Path, inputs: list[dict]) -> None:
+    """A manifest.yaml listing ``inputs`` (for tests that build small, broken folders)."""
+    (data_dir / "manifest.yaml").write_text(yaml.safe_dump({"inputs": inputs}, allow_unicode=True), encoding="utf-8")

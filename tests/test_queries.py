@@ -1,0 +1,118 @@
+"""Named queries: loading, parameter binding, pinned results on the seed data, and the same rows on
+the embedded store and on a plain rdflib Dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from certgraph.queries import QueryError, inject_values, load_queries, parse_named_query, run_named
+from certgraph.store import OxigraphStore, to_python
+
+
+def normalised(result):
+    """Rows as sorted tuples of (variable, lexical form, datatype, language)."""
+    return sorted(
+        tuple(sorted((k, str(v), str(getattr(v, "datatype", None) or ""), getattr(v, "language", None) or "") for k, v in row.items()))
+        for row in result.rows
+    )
+
+
+def column(store, queries, name, var, **params):
+    return [to_python(row.get(var)) for row in run_named(store, queries[name], params).rows]
+
+
+# Each named query, run with its declared example on the seed data, against a pinned expectation.
+PINNED = {
+    "lineage/ancestors": lambda s, q: column(s, q, "lineage/ancestors", "number", fiche="RNCP35080") == ["RNCP1611", "RNCP5385", "RNCP28720"],
+    "lineage/descendants": lambda s, q: sorted(column(s, q, "lineage/descendants", "number", fiche="RNCP28720")) == ["RNCP35080", "RNCP41336"],
+    "lineage/current": lambda s, q: column(s, q, "lineage/current", "number", fiche="RNCP28720") == ["RNCP41336"],
+    "lineage/members": lambda s, q: sorted(column(s, q, "lineage/members", "number", fiche="RNCP35080")) == ["RNCP1611", "RNCP28720", "RNCP35080", "RNCP41336", "RNCP5385"],
+    "lineage/links": lambda s, q: len({(p, n) for p, n in zip(column(s, q, "lineage/links", "predecessorNumber", fiche="RNCP35080"), column(s, q, "lineage/links", "successorNumber", fiche="RNCP35080"))}) == 4,
+    "lineage/registrations": lambda s, q: column(s, q, "lineage/registrations", "actDate", fiche="RNCP35080") == ["2003-03-17", "2004-02-19", "2007-03-30", "2012-08-10", "2017-07-07"],
+    "fiche/summary": lambda s, q: {r for r in column(s, q, "fiche/summary", "label", fiche="RNCP35080") if r} >= {"CONSERVATOIRE NATIONAL DES ARTS ET METIERS", "Niveau 7"},
+    "fiche/blocks": lambda s, q: len(column(s, q, "fiche/blocks", "competency", fiche="RNCP41296")) == 27,
+    "fiche/by-level": lambda s, q: column(s, q, "fiche/by-level", "number", level="7") == ["RNCP28720", "RNCP35080", "RNCP41296", "RNCP5385"],
+    "fiche/by-certifier": lambda s, q: column(s, q, "fiche/by-certifier", "number", certifier="32949147600019") == ["RNCP41296"],
+    "fiche/similar": lambda s, q: column(s, q, "fiche/similar", "number", fiche="RNCP35080") == ["RNCP28720", "RNCP41296"],
+    "codes/by-rome": lambda s, q: column(s, q, "codes/by-rome", "code", rome="K18") == ["K1802", "K1802", "K1802"],
+    "codes/by-nsf": lambda s, q: sorted(set(column(s, q, "codes/by-nsf", "code", nsf="33"))) == ["330", "330p", "332n"],
+    "codes/by-formacode": lambda s, q: column(s, q, "codes/by-formacode", "code", formacode="32154") == ["32135", "32142", "32135", "32135", "32142"],
+    "search/competencies": lambda s, q: column(s, q, "search/competencies", "code", text="RECHERCHE ACTION") == ["RNCP35080BC04"],
+    "compare/codes": lambda s, q: len(column(s, q, "compare/codes", "code", left="RNCP35080", right="RNCP41296")) == 15,
+    "compare/block-similarity": lambda s, q: column(s, q, "compare/block-similarity", "aligned", left="RNCP35080", right="RNCP41296").count(True) == 4,
+    "stats/overview": lambda s, q: dict(zip(column(s, q, "stats/overview", "what"), column(s, q, "stats/overview", "count")))["blocks"] == 12,
+}
+
+
+def test_every_named_query_has_a_pinned_result(queries):
+    assert sorted(PINNED) == sorted(queries)
+
+
+@pytest.mark.parametrize("name", sorted(PINNED))
+def test_named_query_pinned_result(name, mini_store, queries):
+    assert PINNED[name](mini_store, queries)
+
+
+@pytest.mark.parametrize("name", sorted(PINNED))
+def test_same_rows_on_embedded_store_and_rdflib(name, mini_store, mini_rdflib, queries):
+    query = queries[name]
+    expected = normalised(run_named(mini_rdflib, query, query.example_values()))
+    assert normalised(run_named(mini_store, query, query.example_values())) == expected
+    assert expected, f"{name}: the example must return rows, or the comparison proves nothing"
+
+
+def test_every_query_documents_itself(queries):
+    for query in queries.values():
+        assert query.summary and all(p.example and p.type for p in query.params), query.name
+
+
+def test_bad_parameter_values_are_rejected(queries):
+    with pytest.raises(QueryError, match="fiche="):
+        queries["lineage/ancestors"].bind({"fiche": "35080"})
+    with pytest.raises(QueryError, match="ROME"):
+        queries["codes/by-rome"].bind({"rome": "K1403> } UNION { ?s ?p ?o"})
+    with pytest.raises(QueryError, match="missing"):
+        queries["compare/codes"].bind({"left": "RNCP35080"})
+    with pytest.raises(QueryError, match="unknown parameter"):
+        queries["lineage/ancestors"].bind({"fiche": "RNCP35080", "other": "x"})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list('"\'{}<>\\\n#?$ UNIONSELECTabc:/.')), max_size=40))
+def test_string_parameters_are_bound_never_executed(text):
+    """Whatever the text, it stays one literal: the query parses and has exactly one VALUES row."""
+    queries = load_queries()
+    query = queries["search/competencies"]
+    if not text.strip():
+        with pytest.raises(QueryError):
+            query.bind({"text": text})
+        return
+    bound = query.bind({"text": text})
+    result = OxigraphStore.in_memory().query(bound)
+    assert result.rows == []
+    assert bound.count("VALUES (?text)") == 1
+
+
+def test_inject_values_skips_braces_in_strings_comments_and_iris():
+    text = 'PREFIX x: <http://e/{a}>\n# WHERE { not here\nSELECT ?s WHERE { ?s ?p "}{ WHERE" }'
+    bound = inject_values(text, "VALUES ?s { <urn:x> }")
+    assert bound.endswith('WHERE { VALUES ?s { <urn:x> } ?s ?p "}{ WHERE" }')
+
+
+def test_broken_query_file_names_file_and_line(tmp_path: Path):
+    bad = tmp_path / "bad.rq"
+    bad.write_text("#+ summary: broken\n#+ params:\n#+   - {name: fiche, type: fiche, example: RNCP1}\nSELECT ?fiche WHERE { ?fiche ?p }\n")
+    with pytest.raises(QueryError, match=r"bad\.rq:\d+"):
+        parse_named_query(bad, "bad")
+    unused = tmp_path / "unused.rq"
+    unused.write_text("#+ summary: unused parameter\n#+ params:\n#+   - {name: nope, type: fiche, example: RNCP1}\nSELECT ?s WHERE { ?s ?p ?o }\n")
+    with pytest.raises(QueryError, match="unused.rq:1: parameter nope is not used"):
+        parse_named_query(unused, "unused")
+    headless = tmp_path / "headless.rq"
+    headless.write_text("SELECT ?s WHERE { ?s ?p ?o }\n")
+    with pytest.raises(QueryError, match="needs a summary"):
+        parse_named_query(headless, "headless")

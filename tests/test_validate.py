@@ -1,0 +1,59 @@
+"""Validation: the shapes on the seed facts, the fast engine against pyshacl, the exit codes."""
+
+from __future__ import annotations
+
+from rdflib import Graph
+
+from certgraph.store import iter_quads_of
+from certgraph.validate import load_constraints, validate_pyshacl, validate_store
+
+
+def test_seed_fiches_raise_only_the_expected_warnings(mini_store):
+    report = validate_store(mini_store)
+    assert report.about("RNCP28720").findings == []
+    assert report.about("RNCP35080").findings == []
+    found = {(f.severity, f.shape, f.message) for f in report.about("RNCP41296").findings}
+    assert found == {
+        ("Warning", "RomeCodeDomainOnly", "ROME code K1800 is only a domain (K18), not a ROME fiche"),
+        ("Warning", "TitleKnown", "no title in any loaded source"),
+    }
+    assert report.conforms
+
+
+def test_fast_engine_finds_exactly_what_pyshacl_finds(mini_store):
+    data = Graph()
+    for s, p, o, _g in iter_quads_of(mini_store):
+        data.add((s, p, o))
+    reference = validate_pyshacl(data)
+    fast = validate_store(mini_store)
+    assert fast.findings == reference.findings
+    assert len(fast.findings) >= 3  # the comparison must compare something
+
+
+def test_every_constraint_is_loaded():
+    shapes = {c.shape for c in load_constraints()}
+    assert shapes == {
+        "FicheNumber", "OneLevel", "LevelKnown", "TitleKnown", "RomeCodeMalformed", "RomeCodeDomainOnly", "RomeCodeUnknown",
+        "NsfCodeMalformed", "NsfCodeDomainOnly", "NsfCodeUnknown", "FormacodeMalformed", "FormacodeUnknown",
+        "DateTyped", "EndNotBeforeEffect", "LineageAcyclic", "LineageAsserted", "BlockOfItsFiche", "Siret"}
+
+
+def test_report_is_rdf(mini_store):
+    graph = validate_store(mini_store).about("RNCP41296").to_graph()
+    assert len(list(graph.subjects(predicate=None, object=None))) > 0
+    messages = {str(m) for m in graph.objects(None, __import__("rdflib").namespace.SH.resultMessage)}
+    assert "ROME code K1800 is only a domain (K18), not a ROME fiche" in messages
+
+
+def test_demo_graph_findings_are_summarised_and_real_defects_reported(demo_store):
+    report = validate_store(demo_store)
+    summary = {(shape, severity): count for shape, severity, count in report.summary()}
+    # Fiches known only from tables without titles or levels (no 2026 Standard table) are warnings.
+    assert summary[("TitleKnown", "Warning")] > 1000
+    assert summary[("LevelKnown", "Warning")] > 1000
+    assert not any(sev == "Violation" and shape in ("TitleKnown", "LevelKnown") for shape, sev in summary)
+    # The national lineage tables contain real cycles: reported, never hidden.
+    cycles = [f for f in report.findings if f.shape == "LineageAcyclic"]
+    assert cycles and all(f.severity == "Violation" for f in cycles)
+    assert not report.conforms
+    assert report.about("RNCP35080").findings == []

@@ -19,6 +19,7 @@ from .records import normalise_fiche_number
 from .resources import default_data_dir
 from .store import OxigraphStore, QueryResult, StoreError, default_store_path, to_python
 from .validate import ValidationError, validate_store
+from .vocab import ID, number_from_iri
 
 
 def store_option(command):
@@ -35,7 +36,8 @@ def store_option(command):
 def output_options(command):
     """The shared output flags: --json (default), --csv, --tsv, --table."""
     for flag in ("table", "tsv", "csv", "json"):
-        command = click.option(f"--{flag}", "fmt", flag_value=flag, default=flag == "json", help=f"Output as {flag.upper() if flag != 'table' else 'an aligned table'}.")(command)
+        label = "an aligned table" if flag == "table" else flag.upper() + (" lines (default)" if flag == "json" else "")
+        command = click.option(f"--{flag}", "fmt", flag_value=flag, default=None, help=f"Output as {label}.")(command)
     return command
 
 
@@ -71,8 +73,9 @@ def plain(value) -> str:
     return "" if value is None else str(value)
 
 
-def output_rows(result: QueryResult, fmt: str) -> None:
-    """Print SELECT rows, an ASK answer or CONSTRUCT triples in the chosen format."""
+def output_rows(result: QueryResult, fmt: str | None) -> None:
+    """Print SELECT rows, an ASK answer or CONSTRUCT triples in the chosen format (JSON lines by default)."""
+    fmt = fmt or "json"
     if result.boolean is not None:
         click.echo(json.dumps({"boolean": result.boolean}) if fmt == "json" else str(result.boolean).lower())
         return
@@ -320,6 +323,17 @@ def render_comparison(result) -> str:
     return "\n".join(out)
 
 
+def describe_value(row: dict) -> str:
+    """A summary value as text: a fiche by its number, a code list concept as ``code label``."""
+    value, label = plain(row["value"]), plain(row.get("label"))
+    number = number_from_iri(value)
+    if number:
+        return number
+    if value.startswith(str(ID)) and "/org/" not in value:
+        return f"{value.rsplit('/', 1)[-1]} {label}".strip()
+    return label or value
+
+
 @cli.command(name="show")
 @click.argument("fiche")
 @store_option
@@ -340,7 +354,7 @@ def show_command(fiche, store_path, as_json):
     if as_json:
         click.echo(json.dumps([{k: to_python(v) for k, v in row.items()} for row in rows], ensure_ascii=False, indent=2))
         return
-    table = [[plain(r["field"]), plain(r.get("label")) or plain(r["value"]), plain(r["source"]).rsplit("/graph/", 1)[-1]] for r in rows]
+    table = [[plain(r["field"]), describe_value(r), plain(r["source"]).rsplit("/graph/", 1)[-1]] for r in rows]
     click.echo(format_table(["field", "value", "source"], table))
     blocks = run_named(store, queries["fiche/blocks"], {"fiche": number}).rows
     if blocks:

@@ -1,0 +1,134 @@
+"""The command line, through click's CliRunner, on the mini graph."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from certgraph.cli import cli
+
+from .test_build import broken_folder
+
+LINEAGE_35080 = """\
+Lineage of RNCP35080: 5 certifications, 4 links
+
+  RNCP1611   Gestionnaire d'organismes à vocation sociale et culturelle
+             level 6, ends 2006-12-31, inactive
+             registration: arrêté of 2003-03-17 (JO 2003-03-27), 1993-01-01 → 2005-01-18 « Gestionnaire d'organismes à vocation sociale et culturelle »
+             registration: décret 2004-171 of 2004-02-19 (JO 2004-02-22), ? → 2006-12-31
+             ↓ replaced by RNCP5385 (asserted by RNCP1611, RNCP5385)
+  RNCP5385   Manager d'organismes à vocation sociale et culturelle
+             level 7, ends 2017-08-22, inactive
+             registration: arrêté of 2007-03-30 (JO 2007-04-21), 2007-04-21 → 2012-04-21
+             registration: arrêté of 2012-08-10 (JO 2012-08-22), 2012-04-21 → 2017-08-22 « Manager d'organismes à vocation sociale et culturelle »
+             ↓ replaced by RNCP28720 (asserted by RNCP28720, RNCP5385)
+  RNCP28720  Manager d'organismes à vocation sociale et culturelle et en économie sociale et solidaire
+             level 7, ends 2020-07-19, inactive
+             registration: arrêté of 2017-07-07 (JO 2017-07-19), 2017-07-19 → 2020-07-19 « Manager d'organismes à vocation sociale et culturelle et en économie sociale et solidaire »
+             ↓ replaced by RNCP35080 (asserted by RNCP28720, RNCP35080)
+* RNCP35080  Manager d’organismes à vocation sociale et culturelle en économie sociale et solidaire
+             level 7, ends 2025-11-18, active
+             ↓ replaced by RNCP41336 (asserted by RNCP35080, RNCP41336)
+  RNCP41336  (no title in the loaded sources)
+             level ?, end unknown
+"""
+
+
+@pytest.fixture()
+def run(mini_build):
+    runner = CliRunner()
+
+    def invoke(*args, input=None):
+        return runner.invoke(cli, [*args, "--store", str(mini_build.store)], input=input)
+
+    return invoke
+
+
+def test_lineage(run):
+    result = run("lineage", "RNCP35080")
+    assert result.exit_code == 0, result.output
+    assert result.output == LINEAGE_35080
+
+
+def test_lineage_json_and_unknown_fiche(run):
+    result = run("lineage", "rncp 28720", "--json")
+    assert result.exit_code == 0, result.output
+    members = json.loads(result.output)["members"]
+    assert [m["number"] for m in members] == ["RNCP1611", "RNCP5385", "RNCP28720", "RNCP35080", "RNCP41336"]
+    missing = run("lineage", "RNCP99999999")
+    assert missing.exit_code == 1 and "not in the graph" in missing.output
+    usage = run("lineage", "35080")
+    assert usage.exit_code == 2 and "not a fiche number" in usage.output
+
+
+def test_compare(run):
+    result = run("compare", "RNCP35080", "RNCP41296")
+    assert result.exit_code == 0, result.output
+    assert "rome       shared: K1403 K1802 | only RNCP35080: K1206 M1301 M1302 | only RNCP41296: K1201 K1800" in result.output
+    assert "formacode  shared: 32135 | only RNCP35080: 32142 44037 44047 | only RNCP41296: 44056" in result.output
+    assert "nsf group  shared: 310 330 332" in result.output
+    assert "RNCP35080BC03 Coordination de l’activité d’une équipe RH" in result.output
+    as_json = json.loads(run("compare", "RNCP35080", "RNCP41296", "--json").output)
+    assert len(as_json["blocks"]["matrix"]) == 4 and len(as_json["blocks"]["alignment"]) == 4
+
+
+def test_query_formats(run):
+    args = ("query", "lineage/ancestors", "-p", "fiche", "RNCP35080")
+    lines = run(*args).output.splitlines()
+    assert [json.loads(line)["number"] for line in lines] == ["RNCP1611", "RNCP5385", "RNCP28720"]
+    csv_out = run(*args, "--csv").output.splitlines()
+    assert csv_out[0] == "ancestor,number,title,endDate"
+    assert csv_out[1] == "https://w3id.org/certgraph/id/rncp/1611,RNCP1611,Gestionnaire d'organismes à vocation sociale et culturelle,2006-12-31"
+    assert run(*args, "--tsv").output.splitlines()[0] == "ancestor\tnumber\ttitle\tendDate"
+    assert run(*args, "--table").output.splitlines()[1].startswith("-----")
+    bad = run("query", "lineage/ancestors", "-p", "fiche", "RNCP35080 } UNION {")
+    assert bad.exit_code == 1 and "fiche=" in bad.output
+    assert run("query", "no/such").exit_code == 2
+
+
+def test_sparql_from_stdin(run):
+    result = run("sparql", "-", "--csv", input="ASK { <https://w3id.org/certgraph/id/rncp/35080> ?p ?o }")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "true"
+    broken = run("sparql", "-", input="SELECT WHERE {")
+    assert broken.exit_code == 1 and "syntax" in broken.output.lower()
+
+
+def test_show_and_stats(run):
+    show = run("show", "RNCP41296")
+    assert show.exit_code == 0, show.output
+    assert "ASSOCIATION SAINTE ANNE" in show.output and "K1800" in show.output
+    assert "RNCP41296BC04  Manager des équipes pluridisciplinaires internes, externes et bénévoles" in show.output
+    stats = json.loads(run("stats", "--json").output)
+    assert stats["blocks"] == 12 and stats["lineage links"] == 4
+
+
+def test_validate_exit_codes(run, tmp_path):
+    ok = run("validate", "--fiche", "RNCP41296")
+    assert ok.exit_code == 0, ok.output
+    assert "RomeCodeDomainOnly  RNCP41296  ROME code K1800 is only a domain (K18), not a ROME fiche" in ok.output
+    lines = run("validate", "--json", "--fiche", "RNCP41296").output.splitlines()
+    assert {json.loads(line)["shape"] for line in lines} == {"RomeCodeDomainOnly", "TitleKnown"}
+    assert "sh:ValidationReport" in run("validate", "--turtle").output
+    runner = CliRunner()
+    assert runner.invoke(cli, ["validate", "--store", str(tmp_path / "nowhere")]).exit_code == 2
+    data = broken_folder(tmp_path)
+    assert runner.invoke(cli, ["build", "--data", str(data), "--store", str(tmp_path / "s")]).exit_code == 0
+    violations = runner.invoke(cli, ["validate", "--store", str(tmp_path / "s")])
+    assert violations.exit_code == 1 and "Z9999" in violations.output
+    strict = runner.invoke(cli, ["build", "--strict", "--data", str(data), "--store", str(tmp_path / "s2")])
+    assert strict.exit_code == 1 and "strict" in strict.output
+
+
+def test_queries_lists_every_named_query(queries):
+    result = CliRunner().invoke(cli, ["queries", "--json"])
+    assert result.exit_code == 0, result.output
+    assert sorted(json.loads(line)["name"] for line in result.output.splitlines()) == sorted(queries)
+
+
+def test_store_from_environment(mini_build, monkeypatch):
+    monkeypatch.setenv("CERTGRAPH_STORE", str(mini_build.store))
+    result = CliRunner().invoke(cli, ["stats", "--json"])
+    assert result.exit_code == 0, result.output

@@ -31,7 +31,7 @@ Lineage of RNCP35080: 5 certifications, 4 links
 * RNCP35080  Manager d’organismes à vocation sociale et culturelle en économie sociale et solidaire
              level 7, ends 2025-11-18, active
              ↓ replaced by RNCP41336 (asserted by RNCP35080, RNCP41336)
-  RNCP41336  (no title in the loaded sources)
+  RNCP41336  (not in the loaded sources)
              level ?, end unknown
 """
 
@@ -112,10 +112,16 @@ def test_validate_exit_codes(run, tmp_path):
     lines = run("validate", "--json", "--fiche", "RNCP41296").output.splitlines()
     assert {json.loads(line)["shape"] for line in lines} == {"RomeCodeDomainOnly", "TitleKnown"}
     assert "sh:ValidationReport" in run("validate", "--turtle").output
-    runner = CliRunner()
-    assert runner.invoke(cli, ["validate", "--store", str(tmp_path / "nowhere")]).exit_code == 2
     data = broken_folder(tmp_path)
+    runner = CliRunner()
     assert runner.invoke(cli, ["build", "--data", str(data), "--store", str(tmp_path / "s")]).exit_code == 0
+    saved = runner.invoke(cli, ["validate", "--save", "--summary", "--store", str(tmp_path / "s")])
+    assert saved.exit_code == 1, saved.output
+    count = runner.invoke(cli, ["sparql", "-", "--csv", "--store", str(tmp_path / "s")], input=(
+        "SELECT (COUNT(?r) AS ?n) WHERE { GRAPH <https://w3id.org/certgraph/graph/derived/validation> "
+        "{ ?r a <http://www.w3.org/ns/shacl#ValidationResult> } }"))
+    assert int(count.output.splitlines()[1]) >= 3
+    assert runner.invoke(cli, ["validate", "--store", str(tmp_path / "nowhere")]).exit_code == 2
     violations = runner.invoke(cli, ["validate", "--store", str(tmp_path / "s")])
     assert violations.exit_code == 1 and "Z9999" in violations.output
     strict = runner.invoke(cli, ["build", "--strict", "--data", str(data), "--store", str(tmp_path / "s2")])

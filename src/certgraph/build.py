@@ -101,6 +101,12 @@ def _read_brochure(path: Path, entry: dict, data_dir: Path) -> Loaded:
     return read_programme_brochure(path, _source(entry, data_dir))
 
 
+def _read_web_page(path: Path, entry: dict, data_dir: Path) -> Loaded:
+    from .sources.brochure import read_programme_web_page
+
+    return read_programme_web_page(path, _source(entry, data_dir))
+
+
 def _read_rome(path: Path, entry: dict, data_dir: Path) -> Loaded:
     from .sources.codelists import read_rome
 
@@ -122,6 +128,7 @@ def _read_formacode(path: Path, entry: dict, data_dir: Path) -> Loaded:
 READERS: dict[str, Callable[[Path, dict, Path], Loaded]] = {
     "fiche_page": lambda path, entry, data_dir: read_fiche_page(path, _source(entry, data_dir)),
     "programme_brochure": _read_brochure,
+    "programme_web_page": _read_web_page,
     "fc_export": _read_fc_export,
     "rncp_info_2021": _read_rncp_info,
     "rome": _read_rome,

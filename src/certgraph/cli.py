@@ -18,7 +18,7 @@ from .queries import QueryError, load_queries, run_named
 from .records import normalise_fiche_number
 from .resources import default_data_dir
 from .store import OxigraphStore, QueryResult, StoreError, default_store_path, to_python
-from .validate import ValidationError, validate_store
+from .validate import ValidationError, save_report, validate_store
 from .vocab import ID, number_from_iri
 
 
@@ -157,7 +157,8 @@ def build_command(data_dir, store_path, dump_path, strict):
 @click.option("--turtle", "fmt", flag_value="turtle", help="The SHACL validation report as Turtle.")
 @click.option("--table", "fmt", flag_value="table", default=True, help="Findings as a table (default).")
 @click.option("--summary", is_flag=True, help="Only the counts by shape and severity.")
-def validate_command(store_path, fiche, fmt, summary):
+@click.option("--save", is_flag=True, help="Store the report in the named graph graph/derived/validation.")
+def validate_command(store_path, fiche, fmt, summary, save):
     """Validate the graph with ontology/shapes.ttl. Exit 0 conforms, 1 violations, 2 could not run.
 
     Example:
@@ -169,6 +170,8 @@ def validate_command(store_path, fiche, fmt, summary):
     except (StoreError, ValidationError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
+    if save:
+        save_report(report, store_path or default_store_path())
     if fiche:
         report = report.about(fiche_argument(fiche))
     if fmt == "turtle":
@@ -269,7 +272,7 @@ def lineage_command(fiche, store_path, as_json):
         ends = f"ends {member.end_date}" if member.end_date else "end unknown"
         level = f"level {member.level}" if member.level else "level ?"
         active = {"true": ", active", "false": ", inactive"}.get(member.active or "", "")
-        click.echo(f"{marker} {member.name:10s} {member.title or '(no title in the loaded sources)'}")
+        click.echo(f"{marker} {member.name:10s} {member.title or UNKNOWN}")
         click.echo(f"  {'':10s} {level}, {ends}{active}")
         for reg in member.registrations:
             act = f"{reg.get('actKind', '')} {reg.get('actNumber', '')}".replace("  ", " ").strip()
@@ -300,13 +303,16 @@ def compare_command(left, right, store_path, as_json):
     click.echo(render_comparison(result))
 
 
+UNKNOWN = "(not in the loaded sources)"
+
+
 def render_comparison(result) -> str:
     """The comparison as text (kept apart so the README transcript and the command agree)."""
     a, b = result.left, result.right
     out = [f"{a} vs {b}", ""]
     for field_name in ("title", "level", "endDate", "certifier"):
-        out.append(f"{field_name:10s} {a}: {'; '.join(result.summary[a].get(field_name, ['?']))}")
-        out.append(f"{'':10s} {b}: {'; '.join(result.summary[b].get(field_name, ['?']))}")
+        out.append(f"{field_name:10s} {a}: {'; '.join(result.summary[a].get(field_name, [UNKNOWN]))}")
+        out.append(f"{'':10s} {b}: {'; '.join(result.summary[b].get(field_name, [UNKNOWN]))}")
     out.append("")
     for scheme, codes in [*result.codes.items(), ("nsf group", result.nsf_groups)]:
         out.append(f"{scheme:10s} shared: {' '.join(codes.shared) or '-'} | only {a}: {' '.join(codes.left) or '-'} | only {b}: {' '.join(codes.right) or '-'}")

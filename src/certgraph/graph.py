@@ -471,7 +471,8 @@ def programme_quads(programme: TrainingProgramme) -> Iterator[Quad]:
     assert programme.source is not None
     g = graph_iri(programme.source.key)
     fiche = fiche_iri(programme.fiche)
-    node = URIRef(f"{fiche}/programme/{slug(programme.provider or programme.title)}")
+    # Two documents of one provider describe two editions of a programme: keyed by source, not provider.
+    node = URIRef(f"{fiche}/programme/{programme.source.key}")
     yield node, RDF.type, CG.TrainingProgramme, g
     yield node, CG.prepares, fiche, g
     yield node, RDFS.label, fr(programme.title), g

@@ -191,3 +191,17 @@ def validate_pyshacl(data: Graph, path: Path | None = None) -> ValidationReport:
             )
         )
     return ValidationReport(sorted(findings, key=_order), "pyshacl", time.perf_counter() - started)
+
+
+VALIDATION_GRAPH = "https://w3id.org/certgraph/graph/derived/validation"
+
+
+def save_report(report: ValidationReport, store_path: Path) -> None:
+    """Replace the named graph ``graph/derived/validation`` of the store with ``report``."""
+    from .store import OxigraphStore
+
+    store = OxigraphStore.open(store_path, read_only=False)
+    graph = URIRef(VALIDATION_GRAPH)
+    store.remove_graph(graph)
+    store.add_quads((s, p, o, graph) for s, p, o in report.to_graph())
+    store.flush()

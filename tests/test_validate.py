@@ -57,3 +57,9 @@ def test_demo_graph_findings_are_summarised_and_real_defects_reported(demo_store
     assert cycles and all(f.severity == "Violation" for f in cycles)
     assert not report.conforms
     assert report.about("RNCP35080").findings == []
+
+
+def test_validating_one_fiche_finds_what_the_whole_run_finds_about_it(mini_store):
+    whole = validate_store(mini_store)
+    for fiche in ("RNCP41296", "RNCP41336", "RNCP35080"):
+        assert validate_store(mini_store, fiche=fiche).findings == whole.about(fiche).findings

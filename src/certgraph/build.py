@@ -174,6 +174,7 @@ def load_inputs(data_dir: Path, progress: Progress = lambda _: None) -> tuple[li
         results.append(loaded)
         progress(
             f"read {entry['path']}: {len(loaded.fiches)} fiche records, {len(loaded.concepts)} concepts, "
+            f"{len(loaded.programmes)} programmes, "
             f"{len(loaded.problems)} problems ({time.perf_counter() - started:.1f} s)"
         )
     return results, problems

@@ -165,15 +165,16 @@ def validate_command(store_path, fiche, fmt, summary, save):
 
         certgraph validate --fiche RNCP41296
     """
+    number = fiche_argument(fiche) if fiche else None
+    if save and number:
+        raise click.UsageError("--save stores the report of the whole graph: use it without --fiche")
     try:
-        report = validate_store(open_store(store_path))
+        report = validate_store(open_store(store_path), fiche=number)
     except (StoreError, ValidationError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
     if save:
         save_report(report, store_path or default_store_path())
-    if fiche:
-        report = report.about(fiche_argument(fiche))
     if fmt == "turtle":
         click.echo(report.to_graph().serialize(format="turtle"))
     elif fmt == "json":

@@ -20,7 +20,7 @@ from rdflib.namespace import RDF, SH
 from .queries import inject_values
 from .resources import shapes_path
 from .store import QueryResult, to_python
-from .vocab import number_from_iri
+from .vocab import CG, fiche_iri, number_from_iri
 
 SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 _RANK = {"Violation": 0, "Warning": 1, "Info": 2}
@@ -90,6 +90,7 @@ class ValidationReport:
 
 
 SHAPES_NS = "https://w3id.org/certgraph/shapes#"
+FICHE_CLASSES = {str(CG.Certification), str(CG.RNCPCertification), str(CG.RSCertification)}
 
 
 @dataclass
@@ -142,21 +143,37 @@ def _message(template: str, row: dict) -> str:
     return re.sub(r"\{[?$](\w+)\}", fill, template)
 
 
-def constraint_query(constraint: Constraint, target: str) -> str:
-    """The constraint as a query over every focus node of one target class."""
+def constraint_query(constraint: Constraint, target: str, fiche_iri: str | None = None) -> str:
+    """The constraint as a query over every focus node of one target class.
+
+    With ``fiche_iri``, only that fiche and the nodes minted under it (blocks, registrations...).
+    """
     body = re.sub(r"\$this\b", "?this", constraint.select)
     # DISTINCT: a fiche is typed in every source graph that mentions it, and the union default
     # graph of the store repeats a triple once per graph.
-    return constraint.prefixes + inject_values(body, f"{{ SELECT DISTINCT ?this WHERE {{ ?this a <{target}> }} }}")
+    if fiche_iri is None:
+        target_pattern = f"{{ SELECT DISTINCT ?this WHERE {{ ?this a <{target}> }} }}"
+    elif target in FICHE_CLASSES:
+        target_pattern = f"{{ SELECT DISTINCT ?this WHERE {{ BIND(<{fiche_iri}> AS ?this) ?this a <{target}> }} }}"
+    else:
+        target_pattern = (
+            f"{{ SELECT DISTINCT ?this WHERE {{ ?this a <{target}> "
+            f'FILTER(STRSTARTS(STR(?this), "{fiche_iri}/")) }} }}'
+        )
+    return constraint.prefixes + inject_values(body, target_pattern)
 
 
-def validate_store(store, constraints: list[Constraint] | None = None) -> ValidationReport:
-    """Run every constraint as SPARQL on ``store`` (the embedded store or any store with ``query``)."""
+def validate_store(store, constraints: list[Constraint] | None = None, fiche: str | None = None) -> ValidationReport:
+    """Run every constraint as SPARQL on ``store`` (the embedded store or any store with ``query``).
+
+    :param fiche: a fiche number: validate only that fiche and what hangs under it.
+    """
+    fiche_node = str(fiche_iri(fiche)) if fiche else None
     started = time.perf_counter()
     findings = set()
     for constraint in constraints or load_constraints():
         for target in constraint.targets:
-            result: QueryResult = store.query(constraint_query(constraint, target))
+            result: QueryResult = store.query(constraint_query(constraint, target, fiche_node))
             for row in result.rows:
                 focus = str(row["this"])
                 value = row.get("value", row["this"])

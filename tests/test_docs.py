@@ -14,7 +14,7 @@ README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encodi
 
 
 def test_readme_starts_with_the_two_commands():
-    head = README[:600]
+    head = README.split("\n## ", 1)[0]
     assert "make demo" in head and "make test" in head
 
 

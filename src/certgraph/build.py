@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import time
-import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,12 +25,16 @@ from rdflib.namespace import RDF, RDFS, XSD
 from . import graph as mapping
 from .graph import Quad, Resolution, text_hash
 from .records import Concept, Loaded, Problem, SourceRef
-from .resources import ontology_path
 from .compare import fiche_blocks
 from .queries import NamedQuery, load_queries
-from .similarity import METHOD, align
+from .resources import ontology_path
+from .similarity import METHOD, align, fold
+from .sources.brochure import read_programme_brochure, read_programme_web_page
+from .sources.codelists import nsf_code_is_valid, read_formacode, read_nsf, read_rome, split_nsf
 from .sources.curated import read_curated_facts
+from .sources.fc_csv import read_fc_export
 from .sources.fiche_page import read_fiche_page
+from .sources.rncp_2021 import read_rncp_info_2021
 from .store import OxigraphStore, write_nquads
 from .vocab import CG, ID, ONTOLOGY_GRAPH, block_iri, fiche_iri, graph_iri
 
@@ -72,8 +75,6 @@ def _source(entry: dict, data_dir: Path) -> SourceRef:
 
 
 def _read_fc_export(path: Path, entry: dict, data_dir: Path) -> Loaded:
-    from .sources.fc_csv import read_fc_export
-
     loaded = read_fc_export(path, root=data_dir)
     tables = entry.get("tables")
     if not tables:
@@ -89,58 +90,23 @@ def _read_fc_export(path: Path, entry: dict, data_dir: Path) -> Loaded:
     return loaded
 
 
-def _read_rncp_info(path: Path, entry: dict, data_dir: Path) -> Loaded:
-    from .sources.rncp_2021 import read_rncp_info_2021
-
-    return read_rncp_info_2021(path, root=data_dir)
-
-
-def _read_brochure(path: Path, entry: dict, data_dir: Path) -> Loaded:
-    from .sources.brochure import read_programme_brochure
-
-    return read_programme_brochure(path, _source(entry, data_dir))
-
-
-def _read_web_page(path: Path, entry: dict, data_dir: Path) -> Loaded:
-    from .sources.brochure import read_programme_web_page
-
-    return read_programme_web_page(path, _source(entry, data_dir))
-
-
-def _read_rome(path: Path, entry: dict, data_dir: Path) -> Loaded:
-    from .sources.codelists import read_rome
-
-    return read_rome(path, root=data_dir)
-
-
-def _read_nsf(path: Path, entry: dict, data_dir: Path) -> Loaded:
-    from .sources.codelists import read_nsf
-
-    return read_nsf(path, root=data_dir)
-
-
-def _read_formacode(path: Path, entry: dict, data_dir: Path) -> Loaded:
-    from .sources.codelists import read_formacode
-
-    return read_formacode(path, root=data_dir)
-
-
+# reader name in manifest.yaml -> (path, manifest entry, data folder) -> records
 READERS: dict[str, Callable[[Path, dict, Path], Loaded]] = {
     "fiche_page": lambda path, entry, data_dir: read_fiche_page(path, _source(entry, data_dir)),
-    "programme_brochure": _read_brochure,
-    "programme_web_page": _read_web_page,
-    "fc_export": _read_fc_export,
-    "rncp_info_2021": _read_rncp_info,
-    "rome": _read_rome,
-    "nsf": _read_nsf,
-    "formacode": _read_formacode,
+    "programme_brochure": lambda path, entry, data_dir: read_programme_brochure(path, _source(entry, data_dir)),
+    "programme_web_page": lambda path, entry, data_dir: read_programme_web_page(path, _source(entry, data_dir)),
     "curated": lambda path, entry, data_dir: read_curated_facts(path, _source(entry, data_dir)),
+    "fc_export": _read_fc_export,
+    "rncp_info_2021": lambda path, entry, data_dir: read_rncp_info_2021(path, root=data_dir),
+    "rome": lambda path, entry, data_dir: read_rome(path, root=data_dir),
+    "nsf": lambda path, entry, data_dir: read_nsf(path, root=data_dir),
+    "formacode": lambda path, entry, data_dir: read_formacode(path, root=data_dir),
 }
 
 
 def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return re.sub(r"[^a-z0-9]+", "", "".join(c for c in decomposed if not unicodedata.combining(c)).lower())
+    """Letters and digits only, folded: table names and titles compare whatever their accents."""
+    return re.sub(r"[^a-z0-9]+", "", fold(text))
 
 
 def read_manifest(data_dir: Path) -> list[dict]:
@@ -233,8 +199,6 @@ def resolve(loaded: Loaded) -> tuple[Resolution, list[Problem]]:
 
 def _nsf_extension(loaded: Loaded) -> list[Concept]:
     """Lettered NSF codes seen in the register but not in the 2021 list, when the code is valid."""
-    from .sources.codelists import nsf_code_is_valid, split_nsf
-
     known = {c.code for c in loaded.concepts if c.scheme == "nsf"}
     extra: dict[str, Concept] = {}
     for fiche in loaded.fiches:
@@ -249,16 +213,14 @@ def _nsf_extension(loaded: Loaded) -> list[Concept]:
 # ------------------------------------------------------------------ quads
 
 
-def graph_quads(loaded: Loaded, resolution: Resolution, concept_sources: dict[int, SourceRef]) -> Iterator[Quad]:
+def graph_quads(loaded: Loaded, resolution: Resolution) -> Iterator[Quad]:
     """Every quad of the facts: provenance, schemes, concepts, fiches, programmes."""
     for source in loaded.sources:
         yield from mapping.source_quads(source)
     schemes = {c.scheme for c in loaded.concepts}
     yield from mapping.scheme_quads(sorted(schemes))
     for concept in loaded.concepts:
-        source = concept.source or concept_sources.get(id(concept))
-        if source is not None:
-            yield from mapping.concept_quads(concept, source)
+        yield from mapping.concept_quads(concept)
     for fiche in loaded.fiches:
         yield from mapping.fiche_quads(fiche, resolution)
     for programme in loaded.programmes:
@@ -356,17 +318,11 @@ def build(
     report = BuildReport(store=store_path, dump=dump_path)
     clock = time.perf_counter()
     results, problems = load_inputs(data_dir, progress)
-    loaded, concept_sources = Loaded(), {}
+    loaded = Loaded()
     for result in results:
-        for concept in result.concepts:
-            if result.sources:
-                concept_sources[id(concept)] = result.sources[0]
         loaded.extend(result)
     loaded.problems = problems + loaded.problems
-    try:
-        loaded.concepts += _nsf_extension(loaded)
-    except ImportError:
-        pass
+    loaded.concepts += _nsf_extension(loaded)
     resolution, resolve_problems = resolve(loaded)
     loaded.problems += resolve_problems
     report.problems, report.missing = loaded.problems, loaded.missing
@@ -382,7 +338,7 @@ def build(
         shutil.rmtree(work)
     work.mkdir(parents=True)
     nquads = work / "facts.nq"
-    count = write_nquads(graph_quads(loaded, resolution, concept_sources), nquads)
+    count = write_nquads(graph_quads(loaded, resolution), nquads)
     progress(f"mapped {count} quads ({time.perf_counter() - clock:.1f} s)")
     report.timings["map"] = time.perf_counter() - clock
 

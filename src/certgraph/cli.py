@@ -33,6 +33,10 @@ def store_option(command):
     )(command)
 
 
+json_flag = click.option("--json", "as_json", is_flag=True, help="As JSON.")
+UNKNOWN = "(not in the loaded sources)"
+
+
 def output_options(command):
     """The shared output flags: --json (default), --csv, --tsv, --table."""
     for flag in ("table", "tsv", "csv", "json"):
@@ -247,7 +251,7 @@ def sparql_command(source, store_path, fmt):
 @cli.command(name="lineage")
 @click.argument("fiche")
 @store_option
-@click.option("--json", "as_json", is_flag=True, help="As JSON.")
+@json_flag
 @library_errors
 def lineage_command(fiche, store_path, as_json):
     """Show the lineage of a fiche as a DAG, oldest first, with registrations and who asserted each link.
@@ -288,7 +292,7 @@ def lineage_command(fiche, store_path, as_json):
 @click.argument("left")
 @click.argument("right")
 @store_option
-@click.option("--json", "as_json", is_flag=True, help="As JSON.")
+@json_flag
 @library_errors
 def compare_command(left, right, store_path, as_json):
     """Compare two fiches: level, certifiers, ROME/NSF/Formacode, blocks side by side.
@@ -302,9 +306,6 @@ def compare_command(left, right, store_path, as_json):
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return
     click.echo(render_comparison(result))
-
-
-UNKNOWN = "(not in the loaded sources)"
 
 
 def render_comparison(result) -> str:
@@ -344,7 +345,7 @@ def describe_value(row: dict) -> str:
 @cli.command(name="show")
 @click.argument("fiche")
 @store_option
-@click.option("--json", "as_json", is_flag=True, help="As JSON.")
+@json_flag
 @library_errors
 def show_command(fiche, store_path, as_json):
     """Show what the graph knows about a fiche, each value with the source that states it.
@@ -377,7 +378,7 @@ def show_command(fiche, store_path, as_json):
 
 @cli.command(name="stats")
 @store_option
-@click.option("--json", "as_json", is_flag=True, help="As JSON.")
+@json_flag
 @library_errors
 def stats_command(store_path, as_json):
     """Count what the graph holds: quads, named graphs, certifications, blocks, links.

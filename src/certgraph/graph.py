@@ -153,9 +153,10 @@ def _level_quads(g: URIRef) -> Iterator[Quad]:
         yield node, SKOS.prefLabel, Literal(f"EQF level {eqf}", lang="en"), g
 
 
-def concept_quads(concept: Concept, source: SourceRef) -> Iterator[Quad]:
-    """A code list entry as a skos:Concept of its scheme."""
-    g, node = graph_iri(source.key), concept_iri(concept.scheme, concept.code)
+def concept_quads(concept: Concept) -> Iterator[Quad]:
+    """A code list entry as a skos:Concept of its scheme, in the graph of the file that states it."""
+    assert concept.source is not None, f"{concept.scheme} {concept.code}: a record needs its source"
+    g, node = graph_iri(concept.source.key), concept_iri(concept.scheme, concept.code)
     scheme = concept.scheme
     yield node, RDF.type, SKOS.Concept, g
     yield node, SKOS.inScheme, scheme_iri(scheme), g

@@ -28,7 +28,8 @@ def broken_folder(root: Path) -> Path:
     export = data / "export"
     export.mkdir()
     (export / "export_fiches_CSV_Rome_2026_02_01.csv").write_text(
-        ROME_HEADER + '"RNCP41296";"K1403";"Management"\n"RNCP41296";"Z9999";"Inconnu"\n"RNCPXYZ";"K1403";"x"\n', encoding="utf-8")
+        ROME_HEADER + '"RNCP41296";"K1403";"Management"\n"RNCP41296";"Z9999";"Inconnu"\n"RNCPXYZ";"K1403";"x"\n'
+        '"RNCP41296";"K14 03";"espace"\n', encoding="utf-8")
     (export / "export_fiches_CSV_Nsf_2026_02_01.csv").write_text(
         '"Numero_Fiche","Nsf_Code","Nsf_Intitule"\n"RNCP41296","332n","332n : Expertise"\n', encoding="utf-8")
     (export / "export_fiches_CSV_Certificateurs_2026_02_01.csv").write_text(
@@ -69,8 +70,11 @@ def test_bad_input_is_reported_and_good_records_load(tmp_path):
     certifier = store.query('PREFIX cg: <https://w3id.org/certgraph/ontology#> SELECT ?o WHERE { <https://w3id.org/certgraph/id/rncp/41296> cg:certifier ?o }')
     assert set(certifier.values("o")) == {"https://w3id.org/certgraph/id/org/siret/32949147600019"}
     # The unknown ROME code loads, and validation names it.
-    unknown = [f for f in validate_store(store).about("RNCP41296").findings if "Z9999" in f.message]
+    findings = validate_store(store).about("RNCP41296").findings
+    unknown = [f for f in findings if "Z9999" in f.message]
     assert unknown and unknown[0].severity == "Violation"
+    # A code that cannot be an IRI segment as it is still links, percent-encoded, and is reported.
+    assert [f.severity for f in findings if "K14%2003" in f.message] == ["Violation"]
 
 
 def test_strict_build_fails_and_keeps_the_previous_store(tmp_path):

@@ -255,17 +255,11 @@ def _code_quads(fiche: Fiche, node: URIRef, g: URIRef) -> Iterator[Quad]:
         (CG.formacode, "formacode", fiche.formacodes),
     ):
         for ref in codes:
-            if not _is_safe_code(ref.code):
-                continue
+            # A malformed code still links (percent-encoded): the validator reports it by name.
             yield node, prop, concept_iri(scheme, ref.code), g
     for ref in fiche.ccn:
         label = f"{ref.code} : {ref.label}" if ref.label else ref.code
         yield node, CG.ccn, fr(label), g
-
-
-def _is_safe_code(code: str) -> bool:
-    # A code becomes an IRI segment; anything that would break the IRI is left to the loader's report.
-    return bool(code) and all(c.isalnum() for c in code)
 
 
 def _organisation_quads(fiche: Fiche, node: URIRef, g: URIRef) -> Iterator[Quad]:

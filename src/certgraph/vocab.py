@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import quote
 
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
@@ -66,12 +67,12 @@ TERMS = (
     "organisation siret abbreviation registrationType active status decisionDate effectDate "
     "endDate lastJoDate objectives activity capacity assessmentMethod sectors job regulations "
     "prerequisites validityOfComponents newCaledonia frenchPolynesia competency rawText "
-    "position replaces predecessor successor assertedBy predecessorTitle formerTitle "
+    "position predecessor successor assertedBy predecessorTitle formerTitle "
     "registration registrationOf legalBasis actKind actNumber joDate titleAtTime levelAtTime "
     "statistic year certifiedCount vaeCertifiedCount insertionRate6Months "
     "jobInsertionRate6Months jobInsertionRate2Years accessRoute isOpen juryComposition "
     "prepares module hours course coversBlock certifying totalHours cost createdYear "
-    "left right score method aligned correspondsToEqf sourcePath domainCode"
+    "left right score method aligned correspondsToEqf sourcePath"
 ).split()
 
 
@@ -101,8 +102,12 @@ def block_iri(number: str, code: str) -> URIRef:
 
 
 def concept_iri(scheme: str, code: str) -> URIRef:
-    """``concept_iri('rome', 'K1403')`` -> ``…/id/rome/K1403``."""
-    return ID[f"{SCHEMES[scheme]}/{code}"]
+    """``concept_iri('rome', 'K1403')`` -> ``…/id/rome/K1403``; odd characters are percent-encoded.
+
+    >>> str(concept_iri("rome", "K 14/03"))
+    'https://w3id.org/certgraph/id/rome/K%2014%2F03'
+    """
+    return ID[f"{SCHEMES[scheme]}/{quote(code, safe='')}"]
 
 
 def scheme_iri(scheme: str) -> URIRef:

@@ -7,7 +7,6 @@ import unicodedata
 from urllib.parse import quote
 
 from rdflib import Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 BASE = "https://w3id.org/certgraph/"
 CG = Namespace(BASE + "ontology#")
@@ -15,35 +14,12 @@ ID = Namespace(BASE + "id/")
 GRAPH = Namespace(BASE + "graph/")
 ONTOLOGY_GRAPH = URIRef(BASE + "ontology")
 
-ELM = Namespace("http://data.europa.eu/snb/model/elm/")
 EQF = Namespace("http://data.europa.eu/snb/eqf/")
 SCHEMA = Namespace("https://schema.org/")
-ORG = Namespace("http://www.w3.org/ns/org#")
-XKOS = Namespace("http://rdf-vocabulary.ddialliance.org/xkos#")
-SH = Namespace("http://www.w3.org/ns/shacl#")
 
 ETALAB_LICENCE = URIRef("https://www.etalab.gouv.fr/licence-ouverte-open-licence/")
 FC_PAGE = "https://www.francecompetences.fr/recherche/{repertory}/{digits}/"
 
-PREFIXES = {
-    "cg": CG,
-    "cgid": ID,
-    "elm": ELM,
-    "eqf": EQF,
-    "schema": SCHEMA,
-    "org": ORG,
-    "xkos": XKOS,
-    "skos": SKOS,
-    "dcterms": DCTERMS,
-    "dcat": DCAT,
-    "prov": PROV,
-    "foaf": FOAF,
-    "rdf": RDF,
-    "rdfs": RDFS,
-    "owl": OWL,
-    "xsd": XSD,
-    "sh": SH,
-}
 
 # Concept schemes of the code lists: the scheme key used in records -> the IRI path segment.
 SCHEMES = {

@@ -548,27 +548,28 @@ def source_ref(table: str, issued: dt.date, path: str) -> SourceRef:
 
 def _read_table(stream: IO[bytes], table: _Table, ref: SourceRef, loaded: Loaded) -> None:
     """Read one table file into partial fiches (one per fiche number, in order of appearance)."""
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     fiches: dict[str, Fiche] = {}
     problems: list[Problem] = []
-    rows = open_csv_rows(text, ref.path, problems, table.required, table.optional)
-    report = RowReporter(ref.path, problems)
-    for line, row in rows or ():
-        report.line, report.fiche = line, None
-        raw_number = row["Numero_Fiche"]
-        # Nearly every number is already canonical: skip the normalising regex work for those.
-        number = raw_number if FICHE_NUMBER.match(raw_number) else normalise_fiche_number(raw_number)
-        if number is None:
-            report(f"invalid fiche number {raw_number!r}; row skipped", severity="error")
-            continue
-        report.fiche = number
-        fiche = fiches.get(number)
-        if fiche is None:
-            fiche = fiches[number] = Fiche(number=number, source=ref)
-        elif table.one_row_per_fiche:
-            report(f"second {table.name} row for the fiche; ignored", severity="error")
-            continue
-        table.add_row(fiche, row, report)
+    # The wrapper is closed with the stream it wraps, not left to the garbage collector.
+    with io.TextIOWrapper(stream, encoding="utf-8-sig", newline="") as text:
+        rows = open_csv_rows(text, ref.path, problems, table.required, table.optional)
+        report = RowReporter(ref.path, problems)
+        for line, row in rows or ():
+            report.line, report.fiche = line, None
+            raw_number = row["Numero_Fiche"]
+            # Nearly every number is already canonical: skip the normalising regex work for those.
+            number = raw_number if FICHE_NUMBER.match(raw_number) else normalise_fiche_number(raw_number)
+            if number is None:
+                report(f"invalid fiche number {raw_number!r}; row skipped", severity="error")
+                continue
+            report.fiche = number
+            fiche = fiches.get(number)
+            if fiche is None:
+                fiche = fiches[number] = Fiche(number=number, source=ref)
+            elif table.one_row_per_fiche:
+                report(f"second {table.name} row for the fiche; ignored", severity="error")
+                continue
+            table.add_row(fiche, row, report)
     # A rejected file gives nothing, so no named graph either; a file with a good header and no
     # rows is still a source (it states that no fiche has such rows).
     if rows is not None:

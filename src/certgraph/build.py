@@ -28,7 +28,7 @@ from .records import Concept, Loaded, Problem, SourceRef
 from .compare import fiche_blocks
 from .queries import NamedQuery, load_queries
 from .resources import ontology_path
-from .similarity import METHOD, align, fold
+from .similarity import METHOD, align
 from .sources.brochure import read_programme_brochure, read_programme_web_page
 from .sources.codelists import nsf_code_is_valid, read_formacode, read_nsf, read_rome, split_nsf
 from .sources.curated import read_curated_facts
@@ -36,6 +36,7 @@ from .sources.fc_csv import read_fc_export
 from .sources.fiche_page import read_fiche_page
 from .sources.rncp_2021 import read_rncp_info_2021
 from .store import OxigraphStore, write_nquads
+from .text import fold
 from .vocab import CG, ID, ONTOLOGY_GRAPH, block_iri, fiche_iri, graph_iri
 
 Progress = Callable[[str], None]

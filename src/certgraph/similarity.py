@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
 import networkx as nx
+
+from .text import fold
 
 METHOD = "block-tfidf-cosine-v1"
 
@@ -43,16 +44,6 @@ STOP_WORDS = frozenset(
 _SUFFIXES = ("issements", "issement", "atrices", "ations", "atrice", "ateurs", "ements", "ation", "ateur",
              "ement", "ites", "ite", "ives", "ive", "ifs", "euses", "euse", "eurs", "eur", "ances", "ance",
              "ences", "ence", "iques", "ique", "ismes", "isme", "istes", "iste")
-
-
-def fold(text: str) -> str:
-    """Lower case without accents.
-
-    >>> fold("Évaluer l’Économie")
-    'evaluer l’economie'
-    """
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
 def stem(word: str) -> str:

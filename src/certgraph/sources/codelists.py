@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from certgraph.records import Concept, Loaded, Problem, SourceRef
+from certgraph.text import collapse_spaces
 
 __all__ = [
     "merge_rome",
@@ -271,11 +272,6 @@ def _check_broader(
             concept.broader = [code for code in concept.broader if code not in dangling]
 
 
-def _clean(text: str) -> str:
-    """Collapse runs of white space: labels are compared and displayed on one line."""
-    return " ".join(text.split())
-
-
 # ---------------------------------------------------------------------------------------------
 # ROME
 
@@ -328,7 +324,7 @@ def read_rome_v3(folder: Path, root: Path | None = None) -> Loaded:
     if source is not None:
         seen: set[str] = set()
         for line, item in _xml_records(appellation_path, "item_referentiel_appellation", source, loaded.problems):
-            code, label = item.get("code_ogr", ""), _clean(item.get("libelle", ""))
+            code, label = item.get("code_ogr", ""), collapse_spaces(item.get("libelle", ""))
             if not OGR_CODE.match(code):
                 _report(loaded.problems, source, f"code_ogr {code!r} is not a number", line)
                 continue
@@ -339,7 +335,7 @@ def read_rome_v3(folder: Path, root: Path | None = None) -> Loaded:
                 _report(loaded.problems, source, f"duplicate appellation {code}", line)
                 continue
             seen.add(code)
-            short = _clean(item.get("libelle_court", ""))
+            short = collapse_spaces(item.get("libelle_court", ""))
             fiche = fiche_of.get(code)
             if fiche is None:
                 _report(loaded.problems, source, f"appellation {code} has no fiche in the OGR → ROME mapping", line)
@@ -366,7 +362,7 @@ def _rome_tree_concept(
     """One node of the main ROME tree as a Concept; None for the root, the other tree and bad nodes."""
     if item.get("libelle_referentiel") != ROME_MAIN_TREE or item.get("libelle_noeud") == "RACINE":
         return None
-    code, parent, label = item.get("code_noeud", ""), item.get("code_pere", ""), _clean(item.get("libelle", ""))
+    code, parent, label = item.get("code_noeud", ""), item.get("code_pere", ""), collapse_spaces(item.get("libelle", ""))
     if ROME_GRAND_DOMAINE.match(code):
         kind, expected_parent = "grand_domaine", None
     elif ROME_DOMAINE.match(code):
@@ -424,7 +420,7 @@ def read_rome_v4(path: Path, root: Path | None = None) -> Loaded:
     lines: dict[str, int] = {}
     required = ("code_rome", "libelle_rome", "code_rome_parent")
     for line, row in _csv_rows(path, source, loaded.problems, delimiter=",", required=required):
-        code, parent, label = row["code_rome"], row["code_rome_parent"], _clean(row["libelle_rome"])
+        code, parent, label = row["code_rome"], row["code_rome_parent"], collapse_spaces(row["libelle_rome"])
         if not ROME_FICHE.match(code):
             _report(loaded.problems, source, f"code_rome {code!r} is not a fiche code (K1403)", line)
             continue
@@ -613,7 +609,7 @@ def read_nsf(folder: Path, root: Path | None = None) -> Loaded:
     if hierarchy_source is not None:
         required = ("code", "niveau", "libelle", "parent")
         for line, row in _csv_rows(path, hierarchy_source, loaded.problems, delimiter=";", required=required):
-            code, label, parent = row["code"], _clean(row["libelle"]), row["parent"]
+            code, label, parent = row["code"], collapse_spaces(row["libelle"]), row["parent"]
             kind, width = _NSF_KINDS.get(row["niveau"], (None, 0))
             problem = None
             if kind is None:
@@ -639,7 +635,7 @@ def read_nsf(folder: Path, root: Path | None = None) -> Loaded:
         letters: set[str] = set()
         required = ("lettre", "type", "libelle")
         for line, row in _csv_rows(path, source, loaded.problems, delimiter=";", required=required):
-            letter, label = row["lettre"], _clean(row["libelle"])
+            letter, label = row["lettre"], collapse_spaces(row["libelle"])
             if not re.fullmatch(r"[a-z]", letter) or not label or letter in letters:
                 _report(loaded.problems, source, f"bad or duplicate letter row {letter!r}", line)
                 continue
@@ -662,7 +658,7 @@ def _nsf_observed(
     row: dict[str, str], line: int, source: SourceRef, by_code: dict[str, Concept], problems: list[Problem]
 ) -> Concept | None:
     """A lettered code seen in the RNCP as a new Concept; a plain code's RNCP label goes to its alt labels."""
-    code, label = row["code"], _clean(row["libelle_rncp"])
+    code, label = row["code"], collapse_spaces(row["libelle_rncp"])
     try:
         digits, letter = split_nsf(code)
     except ValueError:
@@ -714,7 +710,7 @@ _FORMACODE_COLUMNS = (
 
 def _multi(cell: str) -> list[str]:
     """The values of a ``###``-separated cell, cleaned, empty ones dropped."""
-    return [_clean(value) for value in cell.split("###") if value.strip() and value.strip() != "null"]
+    return [collapse_spaces(value) for value in cell.split("###") if value.strip() and value.strip() != "null"]
 
 
 def read_formacode(folder: Path, root: Path | None = None) -> Loaded:
@@ -749,7 +745,7 @@ def read_formacode(folder: Path, root: Path | None = None) -> Loaded:
         required = ("Code du Terme", "Descripteur en typo riche", "Code arborescence")
         for line, row in _csv_rows(path, source, loaded.problems, delimiter=";", required=required):
             code, tree = row["Code du Terme"], row["Code arborescence"]
-            label = _clean(row["Descripteur en typo riche"])
+            label = collapse_spaces(row["Descripteur en typo riche"])
             if not FORMACODE_CODE.match(code) or not label or not re.fullmatch(r"[A-Z]0", tree):
                 _report(loaded.problems, source, f"bad grand domaine row {code!r} {tree!r}", line)
                 continue
@@ -776,7 +772,7 @@ def read_formacode(folder: Path, root: Path | None = None) -> Loaded:
             continue
         lines[term.code] = line
         terms.append(term)
-        field = _FORMACODE_FIELD.match(_clean(row["Champ sémantique"]))
+        field = _FORMACODE_FIELD.match(collapse_spaces(row["Champ sémantique"]))
         if field is None:
             _report(loaded.problems, source, f"{term.code}: unreadable Champ sémantique", line)
         else:
@@ -819,7 +815,7 @@ def _formacode_term(
     problems: list[Problem],
 ) -> Concept | None:
     """One Formacode term row as a Concept; None when its code or label is unusable."""
-    code, label = row["Code du Terme"], _clean(row["Descripteur en typo riche"])
+    code, label = row["Code du Terme"], collapse_spaces(row["Descripteur en typo riche"])
     if not FORMACODE_CODE.match(code):
         _report(problems, source, f"Code du Terme {code!r} is not 5 digits", line)
         return None
@@ -837,7 +833,7 @@ def _formacode_term(
         if domain is None:
             _report(problems, source, f"{code}: TG {reference!r} has no code and no grand domaine", line)
         else:
-            if _clean(reference).casefold() != (domain.label_fr or "").casefold():
+            if collapse_spaces(reference).casefold() != (domain.label_fr or "").casefold():
                 message = f"{code}: TG {reference!r} is not grand domaine {domain.code} {domain.label_fr!r}"
                 _report(problems, source, message, line)
             broader.append(domain.code)

@@ -51,6 +51,7 @@ from certgraph.records import (
     SourceRef,
     normalise_fiche_number,
 )
+from certgraph.text import collapse_spaces, fold
 
 PUBLISHER = "France Compétences"
 LICENCE = "Licence Ouverte / Etalab 2.0"
@@ -59,7 +60,6 @@ LICENCE = "Licence Ouverte / Etalab 2.0"
 # Value helpers, shared with the other CSV readers (rncp_2021.py imports them).
 # ---------------------------------------------------------------------------------------------
 
-_WHITESPACE = re.compile(r"\s+")
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _EQF = re.compile(r"^(?:NIV|NIVEAU)\s*([1-8])$", re.IGNORECASE)
 
@@ -74,8 +74,7 @@ def clean_text(value: str | None) -> str | None:
     """
     if value is None:
         return None
-    text = _WHITESPACE.sub(" ", value).strip()
-    return text or None
+    return collapse_spaces(value) or None
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -118,7 +117,7 @@ def clean_siret(value: str | None) -> str | None:
     ...
     ValueError: SIRET '1975347120' is not 14 digits
     """
-    compact = _WHITESPACE.sub("", value or "")
+    compact = "".join((value or "").split())
     if not compact:
         return None
     if not (len(compact) == 14 and compact.isdigit()):
@@ -193,16 +192,6 @@ def parse_yes_no(value: str | None) -> bool | None:
     if text in ("oui", "non"):
         return text == "oui"
     raise ValueError(f"{value!r} is not Oui/Non")
-
-
-def fold(text: str) -> str:
-    """Accent- and case-insensitive form of a name, for matching (NFC or NFD input alike).
-
-    >>> fold("Blocs_De_Compe\\u0301tences") == fold("BLOCS_DE_COMPÉTENCES")
-    True
-    """
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def relative_path(path: Path, root: Path | None) -> str:

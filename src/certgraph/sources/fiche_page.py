@@ -36,6 +36,7 @@ from ..records import (
     SourceRef,
     normalise_fiche_number,
 )
+from ..text import collapse_spaces
 
 __all__ = ["OLD_LAYOUT", "NEW_LAYOUT", "detect_layout", "parse_fiche_page", "read_fiche_page"]
 
@@ -159,7 +160,6 @@ _NEW_MARKERS = re.compile(
     re.M,
 )
 
-_SPACES = re.compile(r"\s+")
 _ITEM_MARK = re.compile(r"^(?:[-–•*▪◦]+|\d{1,2}[.)])\s*")
 _FUNCTION_HEADING = re.compile(r"^[-–•]?\s*Fonction\s+\d+\s*:", re.I)
 _NSF = re.compile(r"(\d{3}[a-zA-Z]?)\s*:?\s+(\S.*)")
@@ -1054,7 +1054,7 @@ def _clean(text: str) -> str:
     >>> _clean("  Direction  d''établissement\\t public ")
     "Direction d'établissement public"
     """
-    return _SPACES.sub(" ", text.replace("''", "'")).strip()
+    return collapse_spaces(text.replace("''", "'"))
 
 
 def _strip_html(text: str) -> str:

@@ -81,6 +81,16 @@ def boolean(value: bool) -> Literal:
     return Literal("true" if value else "false", datatype=XSD.boolean)
 
 
+def _values(node, g: URIRef, term, pairs) -> Iterator[Quad]:
+    """One quad per (property, value) pair whose value is given; ``term`` makes the literal.
+
+    False and 0 are values; None and the empty string are not.
+    """
+    for prop, value in pairs:
+        if value is not None and value != "":
+            yield node, prop, term(value), g
+
+
 def text_hash(text: str) -> str:
     """A short stable hash for IRIs minted from texts (competency statements)."""
     return hashlib.sha1(" ".join(text.split()).casefold().encode()).hexdigest()[:12]
@@ -216,28 +226,22 @@ def _identity_quads(fiche: Fiche, node: URIRef, g: URIRef) -> Iterator[Quad]:
         yield node, CG.eqfLevel, eqf_iri(fiche.level_eqf), g
     if fiche.level_1969:
         yield node, CG.level1969, concept_iri("level1969", fiche.level_1969), g
-    for prop, value in (
+    yield from _values(node, g, Literal, (
         (CG.abbreviation, fiche.abbreviation),
         (CG.registrationType, fiche.registration_type),
         (CG.status, fiche.status),
-    ):
-        if value:
-            yield node, prop, Literal(value), g
-    for prop, flag in (
+    ))
+    yield from _values(node, g, boolean, (
         (CG.active, fiche.active),
         (CG.newCaledonia, fiche.new_caledonia),
         (CG.frenchPolynesia, fiche.french_polynesia),
-    ):
-        if flag is not None:
-            yield node, prop, boolean(flag), g
-    for prop, day in (
+    ))
+    yield from _values(node, g, date, (
         (CG.decisionDate, fiche.decision_date),
         (CG.effectDate, fiche.effect_date),
         (CG.endDate, fiche.end_date),
         (CG.lastJoDate, fiche.last_jo_date),
-    ):
-        if day:
-            yield node, prop, date(day), g
+    ))
     for title in fiche.former_titles:
         yield node, CG.formerTitle, fr(title), g
     if fiche.website:
@@ -291,15 +295,13 @@ def _org_quads(org: URIRef, name: str, siret: str | None, g: URIRef) -> Iterator
 
 
 def _text_quads(fiche: Fiche, node: URIRef, g: URIRef) -> Iterator[Quad]:
-    for prop, text in (
+    yield from _values(node, g, fr, (
         (CG.objectives, fiche.objectives),
         (CG.sectors, fiche.sectors),
         (CG.regulations, fiche.regulations),
         (CG.prerequisites, fiche.prerequisites),
         (CG.validityOfComponents, fiche.validity_of_components),
-    ):
-        if text:
-            yield node, prop, fr(text), g
+    ))
     for prop, items in (
         (CG.activity, fiche.activities),
         (CG.capacity, fiche.capacities),
@@ -437,15 +439,13 @@ def _statistic_quads(fiche: Fiche, node: URIRef, g: URIRef) -> Iterator[Quad]:
         yield node, CG.statistic, snode, g
         yield snode, RDF.type, CG.CohortStatistic, g
         yield snode, CG.year, Literal(str(stat.year), datatype=XSD.gYear), g
-        for prop, value in (
+        yield from _values(snode, g, integer, (
             (CG.certifiedCount, stat.certified),
             (CG.vaeCertifiedCount, stat.certified_vae),
             (CG.insertionRate6Months, stat.insertion_rate_6m),
             (CG.jobInsertionRate6Months, stat.job_insertion_rate_6m),
             (CG.jobInsertionRate2Years, stat.job_insertion_rate_2y),
-        ):
-            if value is not None:
-                yield snode, prop, integer(value), g
+        ))
 
 
 def _access_quads(fiche: Fiche, node: URIRef, g: URIRef) -> Iterator[Quad]:

@@ -340,7 +340,7 @@ def build(
     work.mkdir(parents=True)
     nquads = work / "facts.nq"
     count = write_nquads(graph_quads(loaded, resolution), nquads)
-    progress(f"mapped {count} quads ({time.perf_counter() - clock:.1f} s)")
+    progress(f"mapped {count} quads, duplicates included ({time.perf_counter() - clock:.1f} s)")
     report.timings["map"] = time.perf_counter() - clock
 
     clock = time.perf_counter()

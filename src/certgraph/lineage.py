@@ -67,7 +67,6 @@ def lineage(store, queries: dict[str, NamedQuery], fiche: str) -> Lineage:
     for row in run_named(store, queries["lineage/members"], params).rows:
         iri = str(row["member"])
         members[iri] = Member(iri, *(to_python(row.get(k)) for k in ("number", "title", "level", "endDate", "active")))
-        members[iri].end_date = str(members[iri].end_date) if members[iri].end_date else None
         graph.add_node(iri)
     for row in run_named(store, queries["lineage/links"], params).rows:
         old, new = str(row["predecessor"]), str(row["successor"])

@@ -110,15 +110,17 @@ def term_nt(term) -> str:
 
 
 def write_nquads(quads: Iterable[Quad], path: Path) -> int:
-    """Write quads as N-Quads, dropping exact duplicates; returns how many distinct lines."""
-    seen: set[str] = set()
+    """Write quads as N-Quads, streaming; returns how many lines were written.
+
+    Duplicates are written as they come: the store keeps one of each, so holding every line in
+    memory to drop them here would only cost time and memory on the whole register.
+    """
+    count = 0
     with open(path, "w", encoding="utf-8") as out:
         for s, p, o, g in quads:
-            line = f"{term_nt(s)} {term_nt(p)} {term_nt(o)} {term_nt(g)} .\n"
-            if line not in seen:
-                seen.add(line)
-                out.write(line)
-    return len(seen)
+            out.write(f"{term_nt(s)} {term_nt(p)} {term_nt(o)} {term_nt(g)} .\n")
+            count += 1
+    return count
 
 
 # ------------------------------------------------------------------ stores

@@ -453,18 +453,23 @@ def _fill_old(fiche: Fiche, sections: list[_Section], lines: list[str], report: 
     blocks = _first(sections, "blocks")
     if blocks:
         fiche.blocks = _read_old_blocks(fiche.number, blocks, report)
-    validity = _first(sections, "validity")
-    if validity:
-        fiche.validity_of_components = validity.value or _text(validity)
-    access = _first(sections, "access")
-    if access:
-        fiche.access_routes = _read_old_routes(access, report)
-    _read_territories(fiche, _first(sections, "territories"), report)
+    _read_validity_and_routes(fiche, sections, report, _read_old_routes)
     legal = _first(sections, "legal")
     if legal:
         fiche.registrations = _read_registrations(legal, report)
         _current_registration(fiche)
     _read_old_history(fiche, lines)
+
+
+def _read_validity_and_routes(fiche: Fiche, sections, report: _Report, read_routes) -> None:
+    """The sections both layouts share: validity of components, access routes, territories."""
+    validity = _first(sections, "validity")
+    if validity:
+        fiche.validity_of_components = validity.value or _text(validity)
+    access = _first(sections, "access")
+    if access:
+        fiche.access_routes = read_routes(access, report)
+    _read_territories(fiche, _first(sections, "territories"), report)
 
 
 def _read_old_levels(fiche: Fiche, lines: list[str], report: _Report) -> None:
@@ -720,13 +725,7 @@ def _fill_new(fiche: Fiche, sections: list[_Section], report: _Report) -> None:
         heading = "Prérequis à la validation de la certification :"
         entry = "\n".join(filter(None, [entry, heading, validation]))
     fiche.prerequisites = entry
-    validity = _first(sections, "validity")
-    if validity:
-        fiche.validity_of_components = validity.value or _text(validity)
-    access = _first(sections, "access")
-    if access:
-        fiche.access_routes = _read_new_routes(access, report)
-    _read_territories(fiche, _first(sections, "territories"), report)
+    _read_validity_and_routes(fiche, sections, report, _read_new_routes)
     statistics = _first(sections, "statistics")
     if statistics:
         fiche.statistics = _read_statistics(statistics, report)

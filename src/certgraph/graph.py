@@ -393,27 +393,16 @@ def _registration_quads(fiche: Fiche, resolution: Resolution, g: URIRef) -> Iter
             yield from _curated_registration_quads(node, fact)
         yield node, CG.legalBasis, act, g
         yield node, PROV.wasDerivedFrom, g, g
-        if reg.effect_date:
-            yield node, CG.effectDate, date(reg.effect_date), g
-        if reg.end_date:
-            yield node, CG.endDate, date(reg.end_date), g
-        if reg.title:
-            yield node, CG.titleAtTime, fr(reg.title), g
-        if reg.level:
-            yield node, CG.levelAtTime, Literal(reg.level), g
+        yield from _values(node, g, date, ((CG.effectDate, reg.effect_date), (CG.endDate, reg.end_date)))
+        yield from _values(node, g, fr, ((CG.titleAtTime, reg.title), (CG.rawText, reg.text)))
+        yield from _values(node, g, Literal, ((CG.levelAtTime, reg.level),))
         yield act, RDF.type, CG.LegalAct, g
         yield act, CG.actKind, fr(reg.act_kind), g
         label = f"{reg.act_kind.capitalize()}" + (f" n° {reg.act_number}" if reg.act_number else "")
         label += f" du {reg.act_date.isoformat()}" if reg.act_date else ""
         yield act, RDFS.label, fr(label), g
-        if reg.act_date:
-            yield act, DCTERMS.date, date(reg.act_date), g
-        if reg.act_number:
-            yield act, CG.actNumber, Literal(reg.act_number), g
-        if reg.jo_date:
-            yield act, CG.joDate, date(reg.jo_date), g
-        if reg.text:
-            yield node, CG.rawText, fr(reg.text), g
+        yield from _values(act, g, date, ((DCTERMS.date, reg.act_date), (CG.joDate, reg.jo_date)))
+        yield from _values(act, g, Literal, ((CG.actNumber, reg.act_number),))
 
 
 def _curated_registration_quads(registration: URIRef, fact: CuratedFact) -> Iterator[Quad]:

@@ -7,6 +7,7 @@ lost build; ``strict=True`` turns any problem into a failure.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import os
@@ -29,6 +30,7 @@ from .compare import fiche_blocks
 from .queries import NamedQuery, load_queries
 from .resources import ontology_path
 from .similarity import METHOD, align
+from .snapshots import Snapshot, is_xml_export, snapshot_from_loaded, snapshot_quads
 from .sources.brochure import read_programme_brochure, read_programme_web_page
 from .sources.codelists import nsf_code_is_valid, read_formacode, read_nsf, read_rome, split_nsf
 from .sources.curated import read_curated_facts
@@ -60,6 +62,7 @@ class BuildReport:
     problems: list[Problem] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    snapshots: list[str] = field(default_factory=list)
 
 
 def _source(entry: dict, data_dir: Path) -> SourceRef:
@@ -75,9 +78,8 @@ def _source(entry: dict, data_dir: Path) -> SourceRef:
     )
 
 
-def _read_fc_export(path: Path, entry: dict, data_dir: Path) -> Loaded:
-    loaded = read_fc_export(path, root=data_dir)
-    tables = entry.get("tables")
+def _tables_filter(loaded: Loaded, tables: list[str] | None) -> Loaded:
+    """Keep only the records of the named export tables (all of them when ``tables`` is empty)."""
     if not tables:
         return loaded
     wanted = {_fold(t) for t in tables}
@@ -85,10 +87,21 @@ def _read_fc_export(path: Path, entry: dict, data_dir: Path) -> Loaded:
     def keep(source: SourceRef | None) -> bool:
         return source is not None and any(w in _fold(source.key) for w in wanted)
 
-    loaded.fiches = [f for f in loaded.fiches if keep(f.source)]
-    loaded.sources = [s for s in loaded.sources if keep(s)]
-    loaded.missing = [m for m in loaded.missing if _fold(m) in wanted]
-    return loaded
+    kept = Loaded(problems=loaded.problems, missing=[m for m in loaded.missing if _fold(m) in wanted])
+    kept.fiches = [f for f in loaded.fiches if keep(f.source)]
+    kept.sources = [s for s in loaded.sources if keep(s)]
+    return kept
+
+
+def _read_fc_export(path: Path, entry: dict, data_dir: Path) -> Loaded:
+    return _tables_filter(read_fc_export(path, root=data_dir), entry.get("tables"))
+
+
+def _read_fc_xml(path: Path, entry: dict, data_dir: Path) -> Loaded:
+    from .sources.fc_xml import read_fc_xml
+
+    issued = entry.get("issued")
+    return read_fc_xml(path, issued=issued if isinstance(issued, dt.date) else None, data_dir=data_dir)
 
 
 # reader name in manifest.yaml -> (path, manifest entry, data folder) -> records
@@ -98,6 +111,7 @@ READERS: dict[str, Callable[[Path, dict, Path], Loaded]] = {
     "programme_web_page": lambda path, entry, data_dir: read_programme_web_page(path, _source(entry, data_dir)),
     "curated": lambda path, entry, data_dir: read_curated_facts(path, _source(entry, data_dir)),
     "fc_export": _read_fc_export,
+    "fc_xml": _read_fc_xml,
     "rncp_info_2021": lambda path, entry, data_dir: read_rncp_info_2021(path, root=data_dir),
     "rome": lambda path, entry, data_dir: read_rome(path, root=data_dir),
     "nsf": lambda path, entry, data_dir: read_nsf(path, root=data_dir),
@@ -123,10 +137,32 @@ def read_manifest(data_dir: Path) -> list[dict]:
     return entries
 
 
-def load_inputs(data_dir: Path, progress: Progress = lambda _: None) -> tuple[list[Loaded], list[Problem]]:
-    """Read every manifest input; an input that fails outright is a problem, the others still load."""
+# Readers whose input is a dated export of the register: each becomes a snapshot.
+SNAPSHOT_READERS = {"fc_export", "fc_xml"}
+# Readers of the reference code lists, which a build from ``--export`` files keeps.
+REFERENCE_READERS = {"rome", "nsf", "formacode"}
+
+
+def export_entries(data_dir: Path, exports: Iterable[Path]) -> list[dict]:
+    """The manifest's code lists followed by the given exports (XML or CSV, file, folder or zip)."""
+    entries = [entry for entry in read_manifest(data_dir) if entry["reader"] in REFERENCE_READERS]
+    for export in exports:
+        path = Path(export).resolve()
+        if not path.exists():
+            raise BuildError(f"{export}: no such export file or folder")
+        entries.append({"reader": "fc_xml" if is_xml_export(path) else "fc_export", "path": str(path)})
+    return entries
+
+
+def load_inputs(
+    data_dir: Path, progress: Progress = lambda _: None, entries: list[dict] | None = None
+) -> tuple[list[tuple[dict, Loaded]], list[Problem]]:
+    """Read every input (of the manifest unless ``entries`` are given), each with its manifest entry.
+
+    An input that fails outright is a problem; the others still load.
+    """
     results, problems = [], []
-    for entry in read_manifest(data_dir):
+    for entry in read_manifest(data_dir) if entries is None else entries:
         path = data_dir / entry["path"]
         started = time.perf_counter()
         if not path.exists():
@@ -138,13 +174,39 @@ def load_inputs(data_dir: Path, progress: Progress = lambda _: None) -> tuple[li
             problems.append(Problem(entry["path"], f"{entry['reader']} reader failed: {exc!r}", severity="error"))
             continue
         loaded.missing = [f"{entry['path']}: {table}" for table in loaded.missing]
-        results.append(loaded)
+        results.append((entry, loaded))
         progress(
             f"read {entry['path']}: {len(loaded.fiches)} fiche records, {len(loaded.concepts)} concepts, "
             f"{len(loaded.programmes)} programmes, "
             f"{len(loaded.problems)} problems ({time.perf_counter() - started:.1f} s)"
         )
     return results, problems
+
+
+def snapshots_and_facts(results: list[tuple[dict, Loaded]]) -> tuple[list[Snapshot], Loaded]:
+    """Every export input as a dated snapshot (exports of one date make one), and the facts.
+
+    An export entry's ``facts`` list restricts which of its tables become facts of the graph; the
+    other tables still feed its snapshot (what the register said that day).
+    """
+    loaded, by_date = Loaded(), {}
+    for entry, result in results:
+        if entry["reader"] in SNAPSHOT_READERS:
+            dates = sorted({source.issued for source in result.sources if source.issued})
+            key = dates[-1] if dates else entry["path"]
+            by_date.setdefault(key, []).append((entry, result))
+            facts = _tables_filter(result, entry.get("facts"))
+            # The sources stay described (the snapshot names them); only their records are left out.
+            result = dataclasses.replace(result, fiches=facts.fiches)
+        loaded.extend(result)
+    snapshots = []
+    for key, parts in by_date.items():
+        merged = Loaded()
+        for _entry, result in parts:
+            merged.fiches += result.fiches
+            merged.sources += result.sources
+        snapshots.append(snapshot_from_loaded(merged, " + ".join(e["path"] for e, _ in parts)))
+    return snapshots, loaded
 
 
 # ------------------------------------------------------------------ resolution across sources
@@ -308,8 +370,12 @@ def build(
     dump_path: Path | None = None,
     strict: bool = False,
     progress: Progress = lambda _: None,
+    exports: Iterable[Path] = (),
 ) -> BuildReport:
     """Rebuild the store at ``store_path`` from ``data_dir``, idempotently; write an N-Quads dump.
+
+    With ``exports`` (XML or CSV exports of the register), the graph is those exports plus the code
+    lists of ``data_dir``'s manifest, instead of every manifest input.
 
     The new store is built beside the old one and swapped in at the end, so a failed build leaves
     the previous store untouched.
@@ -318,15 +384,15 @@ def build(
     """
     report = BuildReport(store=store_path, dump=dump_path)
     clock = time.perf_counter()
-    results, problems = load_inputs(data_dir, progress)
-    loaded = Loaded()
-    for result in results:
-        loaded.extend(result)
+    entries = export_entries(data_dir, exports) if exports else None
+    results, problems = load_inputs(data_dir, progress, entries)
+    snapshots, loaded = snapshots_and_facts(results)
     loaded.problems = problems + loaded.problems
     loaded.concepts += _nsf_extension(loaded)
     resolution, resolve_problems = resolve(loaded)
     loaded.problems += resolve_problems
     report.problems, report.missing = loaded.problems, loaded.missing
+    report.snapshots = sorted(s.issued.isoformat() if s.issued else s.label for s in snapshots)
     report.fiches = len({f.number for f in loaded.fiches})
     report.sources = len(loaded.sources)
     report.timings["read"] = time.perf_counter() - clock
@@ -339,7 +405,8 @@ def build(
         shutil.rmtree(work)
     work.mkdir(parents=True)
     nquads = work / "facts.nq"
-    count = write_nquads(graph_quads(loaded, resolution), nquads)
+    quads = itertools.chain(graph_quads(loaded, resolution), *(snapshot_quads(s) for s in snapshots))
+    count = write_nquads(quads, nquads)
     progress(f"mapped {count} quads, duplicates included ({time.perf_counter() - clock:.1f} s)")
     report.timings["map"] = time.perf_counter() - clock
 

@@ -17,6 +17,7 @@ from .lineage import lineage
 from .queries import QueryError, load_queries, run_named
 from .records import normalise_fiche_number
 from .resources import default_data_dir
+from .snapshots import diff, read_snapshot
 from .store import OxigraphStore, QueryResult, StoreError, default_store_path, to_python
 from .validate import ValidationError, save_report, validate_store
 from .vocab import ID, number_from_iri
@@ -128,19 +129,23 @@ def cli():
 @store_option
 @click.option("--dump", "dump_path", type=click.Path(path_type=Path, dir_okay=False), default=None, help="N-Quads (.nq) or TriG (.trig) dump (default: <store>.nq).")
 @click.option("--strict", is_flag=True, help="Fail on any input problem instead of reporting it.")
+@click.option("--export", "exports", multiple=True, type=click.Path(path_type=Path, exists=True), help="Build from this register export (XML file or zip, CSV folder or zip) and the code lists of --data, instead of every input of the manifest. Repeatable (e.g. the RNCP and the RS files).")
 @library_errors
-def build_command(data_dir, store_path, dump_path, strict):
+def build_command(data_dir, store_path, dump_path, strict, exports):
     """Rebuild the store from the data folder (idempotent) and write a dump.
 
     Example:
 
         certgraph build --store build/store
+        certgraph build --export export-fiches-rncp-v4-1-2026-02-01.zip --store build/register
     """
     store_path = store_path or default_store_path()
     dump_path = dump_path or store_path.with_name(store_path.name + ".nq")
-    report = build(data_dir or default_data_dir(), store_path, dump_path, strict, progress=lambda m: click.echo(m, err=True))
+    progress = lambda m: click.echo(m, err=True)  # noqa: E731
+    report = build(data_dir or default_data_dir(), store_path, dump_path, strict, progress, exports)
     total = sum(report.timings.values())
     click.echo(f"built {report.store}: {report.quads} quads, {report.fiches} fiches, {report.sources} sources in {total:.1f} s")
+    click.echo(f"snapshots: {', '.join(report.snapshots) or 'none'}")
     click.echo(f"dump: {report.dump}")
     if report.missing:
         click.echo("missing export tables (loaded what is there):")
@@ -193,6 +198,42 @@ def validate_command(store_path, fiche, fmt, summary, save):
         verdict = "conforms" if report.conforms else "does not conform"
         click.echo(f"{len(report.findings)} findings in {report.seconds:.2f} s: {verdict}")
     sys.exit(0 if report.conforms else 1)
+
+
+@cli.command(name="diff")
+@click.argument("old", type=click.Path(path_type=Path, exists=True))
+@click.argument("new", type=click.Path(path_type=Path, exists=True))
+@click.option("--field", "fields", multiple=True, help="Compare only this field (repeatable), e.g. certifiers.")
+@click.option("--json", "fmt", flag_value="json", help="The whole change set as JSON.")
+@click.option("--turtle", "fmt", flag_value="turtle", help="The change set as RDF (Turtle).")
+@click.option("--table", "fmt", flag_value="table", default=True, help="Counts, then every change, as tables (default).")
+def diff_command(old, new, fields, fmt):
+    """Compare two exports of the register: fiches added, removed, changed, lineage and certifiers.
+
+    OLD and NEW are exports (CSV folder or zip, XML file or zip). Only the fields both exports cover
+    are compared; they are listed first.
+
+    Example:
+
+        certgraph diff data/rncp/rpa-data-collector-export-2024-01-17 data/rncp/hackathon-export-2026-02-01
+    """
+    changes = diff(read_snapshot(old), read_snapshot(new), fields or None)
+    if fmt == "json":
+        click.echo(json.dumps(changes.to_json(), ensure_ascii=False, indent=1))
+        return
+    if fmt == "turtle":
+        click.echo(changes.to_graph().serialize(format="turtle"))
+        return
+    dates = [s.issued.isoformat() if s.issued else s.label for s in (changes.old, changes.new)]
+    click.echo(f"{dates[0]} → {dates[1]}, compared fields: {', '.join(sorted(changes.fields)) or 'none'}")
+    click.echo(format_table(["change", "count"], [[what, str(n)] for what, n in changes.summary()]))
+    rows = [["added", n, ""] for n in changes.added] + [["removed", n, ""] for n in changes.removed]
+    rows += [["changed", c.number, ", ".join(c.fields)] for c in changes.changed]
+    rows += [[f"lineage {kind}", f"{a} → {b}", ""] for kind, pairs in (("added", changes.lineage_added), ("dropped", changes.lineage_dropped)) for a, b in pairs]
+    rows += [[f"certifier {c.kind}", c.number, f"{c.key} {c.name}"] for c in changes.certifiers]
+    if rows:
+        click.echo()
+        click.echo(format_table(["change", "fiche", "detail"], rows, width=90))
 
 
 @cli.command(name="queries")

@@ -7,6 +7,8 @@ text of its own: an IRI is minted from a validated code, a string is escaped as 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +72,13 @@ def _integer(value: str):
     return Literal(str(int(value)), datatype=XSD.integer)
 
 
+def _date(value: str):
+    try:
+        return Literal(dt.date.fromisoformat(value.strip()))
+    except ValueError:
+        raise ValueError("expected a date like 2025-01-31") from None
+
+
 def _iri(value: str):
     if not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", value.strip()):
         raise ValueError("expected an absolute http(s) IRI")
@@ -86,6 +95,7 @@ PARAM_TYPES = {
     "level": _level,
     "string": _string,
     "integer": _integer,
+    "date": _date,
     "iri": _iri,
 }
 

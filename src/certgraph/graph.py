@@ -11,17 +11,28 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
-from .records import Concept, CuratedFact, Fiche, Registration, SourceRef, TrainingProgramme
+from .records import (
+    BlockCorrespondence,
+    Concept,
+    CuratedFact,
+    Fiche,
+    LegalPublication,
+    Registration,
+    SourceRef,
+    TrainingProgramme,
+)
 from .vocab import (
     CG,
     ETALAB_LICENCE,
     ID,
     LEVEL_1969_TO_EQF,
     SCHEMA,
+    XKOS,
     block_iri,
     concept_iri,
     eqf_iri,
@@ -104,6 +115,47 @@ def lineage_iri(old: str, new: str) -> URIRef:
 def historical_iri(title: str) -> URIRef:
     """An unnumbered predecessor known only by its title."""
     return ID[f"historical/{slug(title)}"]
+
+
+def correspondence_iri(source: str, target: str) -> URIRef:
+    """The official block correspondences of fiche ``source`` towards fiche ``target``.
+
+    >>> str(correspondence_iri("RNCP36490", "RNCP35419"))
+    'https://w3id.org/certgraph/id/correspondence/RNCP36490/RNCP35419'
+    """
+    return ID[f"correspondence/{source}/{target}"]
+
+
+def association_iri(source: str, item: BlockCorrespondence) -> URIRef:
+    """One association of a correspondence, named by its block codes (``fiche`` when none).
+
+    A code is shortened to what follows its fiche's number, so the IRI reads as the pair it is:
+
+    >>> item = BlockCorrespondence("RNCP35419", ["RNCP36490BC02", "RNCP36490BC03"], ["RNCP35419BC04"])
+    >>> str(association_iri("RNCP36490", item))
+    'https://w3id.org/certgraph/id/correspondence/RNCP36490/RNCP35419/BC02+BC03/BC04'
+    >>> str(association_iri("RNCP36490", BlockCorrespondence("RS6626", ["RNCP36490BC04"])))
+    'https://w3id.org/certgraph/id/correspondence/RNCP36490/RS6626/BC04/fiche'
+    """
+
+    def part(number: str, codes: list[str]) -> str:
+        short = [code[len(number) :] if code.startswith(number + "BC") else code for code in codes]
+        return quote("+".join(short), safe="+") or "fiche"
+
+    base = correspondence_iri(source, item.target)
+    return URIRef(f"{base}/{part(source, item.source_blocks)}/{part(item.target, item.target_blocks)}")
+
+
+def publication_iri(fiche: str, publication: LegalPublication, position: int) -> URIRef:
+    """A legal text published in the Journal officiel, shared by the fiches that cite it.
+
+    Keyed by its publication date and a hash of its printed title; a publication without a
+    title is only known through this fiche, so it hangs under it.
+    """
+    day = publication.jo_date.isoformat() if publication.jo_date else "undated"
+    if publication.title:
+        return ID[f"act/jo/{day}/{text_hash(publication.title)}"]
+    return URIRef(f"{fiche_iri(fiche)}/act/{publication.role}/{position}")
 
 
 def act_iri(registration: Registration) -> URIRef:
@@ -211,6 +263,8 @@ def fiche_quads(fiche: Fiche, resolution: Resolution | None = None) -> Iterator[
     yield from _registration_quads(fiche, resolution, g)
     yield from _statistic_quads(fiche, node, g)
     yield from _access_quads(fiche, node, g)
+    yield from _publication_quads(fiche, node, g)
+    yield from _correspondence_quads(fiche, node, g)
 
 
 def _identity_quads(fiche: Fiche, node: URIRef, g: URIRef) -> Iterator[Quad]:
@@ -223,6 +277,7 @@ def _identity_quads(fiche: Fiche, node: URIRef, g: URIRef) -> Iterator[Quad]:
         yield node, DCTERMS.title, fr(fiche.title), g
         yield node, RDFS.label, fr(fiche.title), g
     if fiche.level_eqf is not None:
+        # The printed label (level_label, "Niveau 7") adds nothing to the EQF concept's own labels.
         yield node, CG.eqfLevel, eqf_iri(fiche.level_eqf), g
     if fiche.level_1969:
         yield node, CG.level1969, concept_iri("level1969", fiche.level_1969), g
@@ -230,22 +285,31 @@ def _identity_quads(fiche: Fiche, node: URIRef, g: URIRef) -> Iterator[Quad]:
         (CG.abbreviation, fiche.abbreviation),
         (CG.registrationType, fiche.registration_type),
         (CG.status, fiche.status),
+        (CG.abbreviationCode, fiche.abbreviation_code),
+        (CG.fcId, fiche.fc_id),
     ))
     yield from _values(node, g, boolean, (
         (CG.active, fiche.active),
         (CG.newCaledonia, fiche.new_caledonia),
         (CG.frenchPolynesia, fiche.french_polynesia),
+        (CG.hasPartners, fiche.has_partners),
+        (CG.partialValidation, fiche.partial_validation),
     ))
     yield from _values(node, g, date, (
         (CG.decisionDate, fiche.decision_date),
         (CG.effectDate, fiche.effect_date),
         (CG.endDate, fiche.end_date),
         (CG.lastJoDate, fiche.last_jo_date),
+        (CG.publicationDate, fiche.publication_date),
+        (CG.awardDeadline, fiche.award_deadline),
     ))
+    yield from _values(node, g, integer, ((CG.registrationYears, fiche.registration_years),))
+    for year in fiche.cohort_years:
+        yield node, CG.cohortYear, Literal(str(year), datatype=XSD.gYear), g
     for title in fiche.former_titles:
         yield node, CG.formerTitle, fr(title), g
-    if fiche.website:
-        yield node, SCHEMA.url, URIRef(fiche.website) if _is_iri(fiche.website) else Literal(fiche.website), g
+    for website in ([fiche.website] if fiche.website else []) + fiche.other_websites:
+        yield node, SCHEMA.url, URIRef(website) if _is_iri(website) else Literal(website), g
 
 
 def _is_iri(value: str) -> bool:
@@ -275,6 +339,13 @@ def _organisation_quads(fiche: Fiche, node: URIRef, g: URIRef) -> Iterator[Quad]
             yield org, SCHEMA.alternateName, Literal(certifier.trade_name), g
         if certifier.website and _is_iri(certifier.website):
             yield org, FOAF.homepage, URIRef(certifier.website), g
+        if certifier.active is not None or certifier.state_modified is not None:
+            # The state is the certifier's for this fiche, not the organisation's: a role node.
+            role = URIRef(f"{node}/certifier/{certifier.siret or slug(certifier.name)}")
+            yield node, CG.certifierRole, role, g
+            yield role, RDF.type, CG.CertifierRole, g
+            yield role, CG.organisation, org, g
+            yield from _state_quads(role, certifier.active, certifier.state_modified, g)
     for partner in fiche.partners:
         org = org_iri(partner.siret, partner.name)
         habilitation = URIRef(f"{node}/partner/{partner.siret or slug(partner.name)}")
@@ -283,7 +354,17 @@ def _organisation_quads(fiche: Fiche, node: URIRef, g: URIRef) -> Iterator[Quad]
         yield habilitation, CG.organisation, org, g
         if partner.habilitation:
             yield habilitation, CG.habilitationType, Literal(partner.habilitation), g
+        yield from _state_quads(habilitation, partner.active, partner.state_modified, g)
+        if partner.active_since:
+            yield habilitation, CG.activeSince, date(partner.active_since), g
         yield from _org_quads(org, partner.name, partner.siret, g)
+
+
+def _state_quads(node: URIRef, active: bool | None, modified: dt.date | None, g: URIRef) -> Iterator[Quad]:
+    if active is not None:
+        yield node, CG.active, boolean(active), g
+    if modified is not None:
+        yield node, DCTERMS.modified, date(modified), g
 
 
 def _org_quads(org: URIRef, name: str, siret: str | None, g: URIRef) -> Iterator[Quad]:
@@ -301,6 +382,8 @@ def _text_quads(fiche: Fiche, node: URIRef, g: URIRef) -> Iterator[Quad]:
         (CG.regulations, fiche.regulations),
         (CG.prerequisites, fiche.prerequisites),
         (CG.validityOfComponents, fiche.validity_of_components),
+        (CG.masteryLevel, fiche.mastery_level),
+        (CG.certificationPrerequisites, fiche.certification_prerequisites),
     ))
     for prop, items in (
         (CG.activity, fiche.activities),
@@ -323,6 +406,8 @@ def _block_quads(fiche: Fiche, block, position: int, node: URIRef, g: URIRef) ->
         yield bnode, RDFS.label, fr(block.label), g
     if block.raw_text:
         yield bnode, CG.rawText, fr(block.raw_text), g
+    if block.assessment_raw_text:
+        yield bnode, CG.assessmentText, fr(block.assessment_raw_text), g
     for method in block.assessment:
         yield bnode, CG.assessmentMethod, fr(method), g
     for rank, text in enumerate(block.competencies, start=1):
@@ -448,6 +533,55 @@ def _access_quads(fiche: Fiche, node: URIRef, g: URIRef) -> Iterator[Quad]:
             yield rnode, CG.juryComposition, fr(route.jury), g
         if route.modified:
             yield rnode, DCTERMS.modified, date(route.modified), g
+        if route.code:
+            yield rnode, SKOS.notation, Literal(route.code), g
+
+
+PUBLICATION_PROPERTIES = {"general": CG.generalAct, "creation": CG.creationAct, "other": CG.otherAct}
+
+
+def _publication_quads(fiche: Fiche, node: URIRef, g: URIRef) -> Iterator[Quad]:
+    for position, publication in enumerate(fiche.publications, start=1):
+        act = publication_iri(fiche.number, publication, position)
+        yield node, PUBLICATION_PROPERTIES.get(publication.role, CG.legalText), act, g
+        yield act, RDF.type, CG.LegalAct, g
+        if publication.title:
+            yield act, RDFS.label, fr(publication.title), g
+            yield act, DCTERMS.title, fr(publication.title), g
+        if publication.jo_date:
+            yield act, CG.joDate, date(publication.jo_date), g
+
+
+def _correspondence_quads(fiche: Fiche, node: URIRef, g: URIRef) -> Iterator[Quad]:
+    """The official block correspondences (XKOS), apart from the computed similarity.
+
+    One ``xkos:Correspondence`` per (fiche, other fiche); one ``xkos:ConceptAssociation`` per
+    published correspondence, from a group of this fiche's blocks to a group of the other's (the
+    whole fiche when the group is empty): ``BC02 + BC03 → BC04`` is one association, because
+    holding BC02 alone does not give BC04.
+    """
+    me, done = fiche.number, set()
+    for item in fiche.correspondences:
+        corr, target = correspondence_iri(me, item.target), fiche_iri(item.target)
+        if corr not in done:
+            done.add(corr)
+            yield corr, RDF.type, XKOS.Correspondence, g
+            yield corr, XKOS.compares, node, g
+            yield corr, XKOS.compares, target, g
+            yield corr, RDFS.label, fr(f"Correspondance {me} → {item.target}"), g
+            yield corr, CG.assertedBy, node, g
+            yield corr, PROV.wasDerivedFrom, g, g
+            # A number met only as the other end of a link is still a certification of its register.
+            yield target, RDF.type, CG.Certification, g
+            yield target, RDF.type, CG.RSCertification if item.target.startswith("RS") else CG.RNCPCertification, g
+            yield target, CG.number, Literal(item.target), g
+        association = association_iri(me, item)
+        yield corr, XKOS.madeOf, association, g
+        yield association, RDF.type, XKOS.ConceptAssociation, g
+        for code in item.source_blocks or [None]:
+            yield association, XKOS.sourceConcept, block_iri(me, code) if code else node, g
+        for code in item.target_blocks or [None]:
+            yield association, XKOS.targetConcept, block_iri(item.target, code) if code else target, g
 
 
 def programme_quads(programme: TrainingProgramme) -> Iterator[Quad]:
@@ -498,4 +632,7 @@ __all__ = [
     "source_quads",
     "lineage_iri",
     "historical_iri",
+    "correspondence_iri",
+    "association_iri",
+    "publication_iri",
 ]

@@ -72,21 +72,34 @@ class CodeRef:
 
 @dataclass
 class Certifier:
-    """An organisation that certifies: keyed by SIRET when the source gives one."""
+    """An organisation that certifies: keyed by SIRET when the source gives one.
+
+    ``active`` and ``state_modified`` are the certifier's state *for this fiche* (the XML export's
+    ``ETAT_CERTIFICATEUR`` Actif/Inactif and ``DATE_DERNIERE_MODIFICATION_ETAT``).
+    """
 
     name: str
     siret: str | None = None
     trade_name: str | None = None
     website: str | None = None
+    active: bool | None = None
+    state_modified: dt.date | None = None
 
 
 @dataclass
 class Partner:
-    """An organisation a certifier habilitates to train for or organise the certification."""
+    """An organisation a certifier habilitates to train for or organise the certification.
+
+    ``active`` is the habilitation's state (``ETAT_HABILITATION``), ``active_since`` its
+    ``DATE_ACTIF`` and ``state_modified`` the last change of that state.
+    """
 
     name: str
     siret: str | None = None
     habilitation: str | None = None
+    active: bool | None = None
+    active_since: dt.date | None = None
+    state_modified: dt.date | None = None
 
 
 @dataclass
@@ -94,6 +107,7 @@ class Block:
     """A bloc de compétences: code (``RNCP35080BC01``), label, competencies and assessment methods.
 
     ``competencies`` are the individual statements, cleaned; ``raw_text`` keeps the text as published.
+    ``assessment_raw_text`` likewise keeps the assessment text (``MODALITES_EVALUATION``) as published.
     """
 
     code: str
@@ -101,6 +115,7 @@ class Block:
     competencies: list[str] = field(default_factory=list)
     assessment: list[str] = field(default_factory=list)
     raw_text: str | None = None
+    assessment_raw_text: str | None = None
 
 
 @dataclass
@@ -136,12 +151,48 @@ class CohortStatistic:
 
 @dataclass
 class AccessRoute:
-    """A route to the certification (voie d'accès) and, when open, the jury composition."""
+    """A route to the certification (voie d'accès) and, when open, the jury composition.
+
+    ``code`` is the XML export's route code (``FI``, ``CA``, ``FC``, ``CQ``, ``CL``, ``VAE``, from
+    ``SI_JURY_<code>``) when the source gives one.
+    """
 
     label: str
     open: bool
     jury: str | None = None
     modified: dt.date | None = None
+    code: str | None = None
+
+
+@dataclass
+class LegalPublication:
+    """A legal text a fiche cites, with its publication in the Journal officiel (or a Bulletin).
+
+    ``role`` says why the fiche cites it: ``general`` (the general rules of its kind of diploma,
+    ``PUBLICATION_DECRET_GENERAL``), ``creation`` (the act creating it, ``…_CREATION``) or
+    ``other`` (``…_AUTRE``). ``title`` is the text as printed (``Arrêté du 4 novembre 1985 …``).
+    These are not :class:`Registration` records: the export gives no act date, kind or effect
+    period, only the printed title and the publication date.
+    """
+
+    role: str
+    title: str | None = None
+    jo_date: dt.date | None = None
+
+
+@dataclass
+class BlockCorrespondence:
+    """An official correspondence from blocks of this fiche to blocks of another fiche.
+
+    Holding ``source_blocks`` (codes of this fiche) gives ``target_blocks`` (codes of fiche
+    ``target``): one group to one group, so ``BC02 + BC03 → BC04`` is one correspondence. Either
+    list may be empty: the export then means the whole fiche (a block may lead to a whole RS fiche,
+    and a whole fiche to another).
+    """
+
+    target: str
+    source_blocks: list[str] = field(default_factory=list)
+    target_blocks: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -180,7 +231,20 @@ class TrainingProgramme:
 
 @dataclass
 class Fiche:
-    """What one source says about one fiche. Most fields are optional: a table states a few."""
+    """What one source says about one fiche. Most fields are optional: a table states a few.
+
+    The XML export's fields: ``fc_id`` is France Compétences' internal id (``ID_FICHE``);
+    ``publication_date`` the fiche's publication (``DATE_DE_PUBLICATION``); ``award_deadline`` the
+    last date the certification may be awarded (``DATE_LIMITE_DELIVRANCE``); ``registration_years``
+    the length of the registration (``DUREE_ENREGISTREMENT``); ``level_label`` the printed EQF level
+    (``Niveau 7``); ``abbreviation_code`` the short type code (``BTS``, ``DipViGrM``) beside
+    ``abbreviation`` (its label); ``has_partners`` (``EXISTENCE_PARTENAIRES``); RS-only
+    ``partial_validation`` (``VALIDATION_PARTIELLE``), ``mastery_level``
+    (``NIVEAU_MAITRISE_COMPETENCES``) and ``certification_prerequisites``
+    (``PREREQUIS_VALIDATION_CERTIFICATION``); ``cohort_years`` the years of the cohorts that gave
+    the fiche its level (``ANNEES_PROMOTIONS_NIVEAU``); ``other_websites`` the links after the first
+    when ``LIEN_URL_DESCRIPTION`` holds several (the first is ``website``).
+    """
 
     number: str
     source: SourceRef | None = None
@@ -220,6 +284,21 @@ class Fiche:
     new_caledonia: bool | None = None
     french_polynesia: bool | None = None
     website: str | None = None
+    # Fields of the France Compétences XML export (``sources/fc_xml.py``); other sources leave them empty.
+    fc_id: str | None = None
+    publication_date: dt.date | None = None
+    award_deadline: dt.date | None = None
+    registration_years: int | None = None
+    level_label: str | None = None
+    abbreviation_code: str | None = None
+    has_partners: bool | None = None
+    partial_validation: bool | None = None
+    mastery_level: str | None = None
+    certification_prerequisites: str | None = None
+    cohort_years: list[int] = field(default_factory=list)
+    publications: list[LegalPublication] = field(default_factory=list)
+    correspondences: list[BlockCorrespondence] = field(default_factory=list)
+    other_websites: list[str] = field(default_factory=list)
 
     @property
     def repertory(self) -> str:

@@ -16,6 +16,8 @@ ONTOLOGY_GRAPH = URIRef(BASE + "ontology")
 
 EQF = Namespace("http://data.europa.eu/snb/eqf/")
 SCHEMA = Namespace("https://schema.org/")
+# XKOS (DDI Alliance) for the official block correspondences: xkos:Correspondence, ConceptAssociation.
+XKOS = Namespace("http://rdf-vocabulary.ddialliance.org/xkos#")
 
 ETALAB_LICENCE = URIRef("https://www.etalab.gouv.fr/licence-ouverte-open-licence/")
 FC_PAGE = "https://www.francecompetences.fr/recherche/{repertory}/{digits}/"
@@ -48,7 +50,13 @@ TERMS = (
     "statistic year certifiedCount vaeCertifiedCount insertionRate6Months "
     "jobInsertionRate6Months jobInsertionRate2Years accessRoute isOpen juryComposition "
     "prepares module hours course coversBlock certifying totalHours cost createdYear "
-    "left right score method aligned correspondsToEqf sourcePath"
+    "left right score method aligned correspondsToEqf sourcePath "
+    "CertifierRole certifierRole activeSince fcId publicationDate awardDeadline registrationYears "
+    "abbreviationCode hasPartners partialValidation masteryLevel certificationPrerequisites "
+    "cohortYear legalText generalAct creationAct otherAct assessmentText "
+    "Snapshot FicheState stateOf inSnapshot contentHash statedPredecessor statedSuccessor coveredField "
+    "ficheCount ChangeSet FicheChange LineageChange CertifierChange fromSnapshot toSnapshot comparedField "
+    "change changeKind changedField replaced replacedBy fiche"
 ).split()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
+import multiprocessing
 import os
 import re
 import shutil
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from rdflib import Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
 from . import graph as mapping
@@ -29,6 +30,7 @@ from .records import Concept, Loaded, Problem, SourceRef
 from .compare import fiche_blocks
 from .queries import NamedQuery, load_queries
 from .resources import ontology_path
+from .search import build_index, index_path
 from .similarity import METHOD, align
 from .snapshots import Snapshot, is_xml_export, snapshot_from_loaded, snapshot_quads
 from .sources.brochure import read_programme_brochure, read_programme_web_page
@@ -290,6 +292,41 @@ def graph_quads(loaded: Loaded, resolution: Resolution) -> Iterator[Quad]:
         yield from mapping.programme_quads(programme)
 
 
+# Fiches are mapped in parallel worker processes (forked: they share the records, nothing is
+# pickled) once there are enough of them to repay the start-up; each writes its own N-Quads part.
+PARALLEL_FROM = 2_000
+_SHARED: tuple[Loaded, Resolution, int] | None = None
+
+
+def _map_part(index: int, path: str) -> int:
+    loaded, resolution, parts = _SHARED
+    fiches = loaded.fiches[index::parts]
+    return write_nquads((quad for fiche in fiches for quad in mapping.fiche_quads(fiche, resolution)), Path(path))
+
+
+def map_to_files(
+    loaded: Loaded, resolution: Resolution, snapshots: list[Snapshot], work: Path
+) -> tuple[list[Path], int]:
+    """Write every quad of the facts and the snapshots as N-Quads files in ``work``; returns them and the count."""
+    global _SHARED
+    first = work / "facts-0.nq"
+    workers = min(os.cpu_count() or 1, 4) if len(loaded.fiches) >= PARALLEL_FROM else 0
+    if not workers:
+        quads = itertools.chain(graph_quads(loaded, resolution), *(snapshot_quads(s) for s in snapshots))
+        return [first], write_nquads(quads, first)
+    parts = [work / f"facts-{i + 1}.nq" for i in range(workers)]
+    _SHARED = (loaded, resolution, workers)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            pending = pool.starmap_async(_map_part, [(i, str(path)) for i, path in enumerate(parts)])
+            rest = graph_quads(dataclasses.replace(loaded, fiches=[]), resolution)
+            count = write_nquads(itertools.chain(rest, *(snapshot_quads(s) for s in snapshots)), first)
+            count += sum(pending.get())
+    finally:
+        _SHARED = None
+    return [first, *parts], count
+
+
 # ------------------------------------------------------------------ derived similarity
 
 _FICHES_WITH_COMPETENCIES = """
@@ -310,29 +347,45 @@ SELECT DISTINCT ?number ?concept WHERE {
 """
 
 
-def similarity_quads(store: OxigraphStore, queries: dict[str, NamedQuery]) -> tuple[list[Quad], int]:
+# Block-by-block similarity is stored for every two fiches with competency texts that share a code,
+# as long as there are at most this many pairs: beyond (a whole register in full text), storing every
+# matrix would cost minutes and millions of quads; ``compare`` still computes any pair on demand.
+SIMILARITY_PAIR_LIMIT = 2_000
+
+
+def similarity_quads(
+    store: OxigraphStore, queries: dict[str, NamedQuery], limit: int = SIMILARITY_PAIR_LIMIT
+) -> tuple[list[Quad], int, int]:
     """Score block pairs of every two fiches with competency texts that share a ROME or NSF code.
 
     Blocks are read with the same named query ``compare`` uses, so stored and computed scores agree.
+    Returns the quads, the pairs compared and the candidate pairs (nothing is computed when the
+    candidates exceed ``limit``).
     """
     numbers = sorted(str(row["number"]) for row in store.query(_FICHES_WITH_COMPETENCIES).rows)
     if len(numbers) < 2:
-        return [], 0
+        return [], 0, 0
     codes: dict[str, set[str]] = defaultdict(set)
     for row in store.query(_FICHE_CODES % " ".join(f'"{n}"' for n in numbers)).rows:
         codes[str(row["number"])].add(str(row["concept"]))
-    blocks = {number: fiche_blocks(store, queries, number) for number in numbers}
+    sharing: dict[str, set[str]] = defaultdict(set)
+    for number in numbers:
+        for code in codes[number]:
+            sharing[code].add(number)
+    pairs: set[tuple[str, str]] = set()
+    for group in sharing.values():
+        pairs.update((a, b) for a in group for b in group if a < b)
+        if len(pairs) > limit:  # no need to enumerate the whole register's pairs to know
+            return [], 0, len(pairs)
+    candidates = sorted(pairs)
+    blocks = {number: fiche_blocks(store, queries, number) for number in {n for pair in candidates for n in pair}}
     g, method = SIMILARITY_GRAPH, ID[f"method/{METHOD}"]
     quads: list[Quad] = [
         (method, RDF.type, CG.SimilarityMethod, g),
         (method, RDFS.label, Literal(METHOD), g),
         (method, RDFS.comment, Literal(_method_description(), lang="en"), g),
     ]
-    pairs = 0
-    for left, right in itertools.combinations(numbers, 2):
-        if not codes[left] & codes[right]:
-            continue
-        pairs += 1
+    for left, right in candidates:
         result = align(blocks[left], blocks[right])
         fiche_node = ID[f"similarity/{METHOD}/{left}/{right}"]
         quads += _assessment(fiche_node, fiche_iri(left), fiche_iri(right), result.fiche_score, True, method, g)
@@ -341,7 +394,7 @@ def similarity_quads(store: OxigraphStore, queries: dict[str, NamedQuery]) -> tu
                 lnode, rnode = block_iri(left, lblock.code), block_iri(right, rblock.code)
                 node = ID[f"similarity/{METHOD}/{text_hash(str(lnode) + ' ' + str(rnode))}"]
                 quads += _assessment(node, lnode, rnode, result.matrix[i][j], result.aligned(i, j), method, g)
-    return quads, pairs
+    return quads, len(candidates), len(candidates)
 
 
 def _assessment(node: URIRef, left: URIRef, right: URIRef, score: float, aligned: bool, method: URIRef, g: URIRef) -> list[Quad]:
@@ -349,10 +402,20 @@ def _assessment(node: URIRef, left: URIRef, right: URIRef, score: float, aligned
         (node, RDF.type, CG.SimilarityAssessment, g),
         (node, CG.left, left, g),
         (node, CG.right, right, g),
-        (node, CG.score, Literal(f"{score:.4f}", datatype=XSD.decimal), g),
+        (node, CG.score, Literal(_decimal(score), datatype=XSD.decimal), g),
         (node, CG.aligned, Literal("true" if aligned else "false", datatype=XSD.boolean), g),
         (node, CG.method, method, g),
     ]
+
+
+def _decimal(score: float) -> str:
+    """The canonical xsd:decimal of a score rounded to 4 places (as stores print it back).
+
+    >>> _decimal(0.044), _decimal(1.0), _decimal(0.12345)
+    ('0.044', '1.0', '0.1235')
+    """
+    text = f"{score:.4f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
 
 
 def _method_description() -> str:
@@ -404,17 +467,21 @@ def build(
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    nquads = work / "facts.nq"
-    quads = itertools.chain(graph_quads(loaded, resolution), *(snapshot_quads(s) for s in snapshots))
-    count = write_nquads(quads, nquads)
-    progress(f"mapped {count} quads, duplicates included ({time.perf_counter() - clock:.1f} s)")
+    files, count = map_to_files(loaded, resolution, snapshots, work)
+    progress(f"mapped {count} quads, duplicates included, in {len(files)} part(s) ({time.perf_counter() - clock:.1f} s)")
     report.timings["map"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
     store = OxigraphStore.create(work / "store")
-    store.load_nquads(nquads)
+    for part in files:
+        store.load_nquads(part)
     store.load_file(ontology_path(), ONTOLOGY_GRAPH)
-    derived, report.similarity_pairs = similarity_quads(store, load_queries())
+    derived, report.similarity_pairs, candidates = similarity_quads(store, load_queries())
+    if candidates > report.similarity_pairs:
+        progress(
+            f"similarity not stored: over {SIMILARITY_PAIR_LIMIT} fiche pairs share a code; "
+            "certgraph compare computes any pair on demand"
+        )
     store.add_quads(derived)
     store.flush()
     report.quads = len(store)
@@ -424,10 +491,27 @@ def build(
     if dump_path is not None:
         clock = time.perf_counter()
         dump_path.parent.mkdir(parents=True, exist_ok=True)
-        store.dump(dump_path)
+        if dump_path.suffix == ".trig":
+            store.dump(dump_path)
+        else:
+            # The mapped file already holds the facts (a line may repeat: any loader keeps one);
+            # adding the ontology and the derived quads makes it the dump, without re-serialising.
+            ontology = Graph().parse(ontology_path(), format="turtle")
+            extra = itertools.chain(((s, p, o, ONTOLOGY_GRAPH) for s, p, o in ontology), derived)
+            write_nquads(extra, files[0], append=True)
+            with open(files[0], "ab") as out:
+                for part in files[1:]:
+                    with open(part, "rb") as f:
+                        shutil.copyfileobj(f, out, 1 << 20)
+            shutil.move(files[0], dump_path)
         report.timings["dump"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    stats = build_index(store, work / "search.sqlite")
+    report.timings["index"] = time.perf_counter() - clock
+    progress(f"search index: {stats.fiches} titles, {stats.blocks} blocks, {stats.competencies} competencies ({stats.seconds:.1f} s)")
     del store
     _swap_in(work / "store", store_path)
+    os.replace(work / "search.sqlite", index_path(store_path))
     shutil.rmtree(work, ignore_errors=True)
     return report
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import sys
@@ -17,7 +18,9 @@ from .lineage import lineage
 from .queries import QueryError, load_queries, run_named
 from .records import normalise_fiche_number
 from .resources import default_data_dir
+from .search import KINDS, SearchIndexError, index_path, search
 from .snapshots import diff, read_snapshot
+from .synth import FORMATS, SynthError, write_synthetic_register
 from .store import OxigraphStore, QueryResult, StoreError, default_store_path, to_python
 from .validate import ValidationError, save_report, validate_store
 from .vocab import ID, number_from_iri
@@ -234,6 +237,62 @@ def diff_command(old, new, fields, fmt):
     if rows:
         click.echo()
         click.echo(format_table(["change", "fiche", "detail"], rows, width=90))
+
+
+@cli.command(name="synth")
+@click.option("--fiches", type=click.IntRange(min=1), default=40_000, show_default=True, help="How many fiches (RNCP and RS together).")
+@click.option("--seed", type=int, default=1, show_default=True, help="Random seed: the same seed writes the same bytes.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="xml", show_default=True, help="The XML export v4.1 (two files) or the ten CSV tables.")
+@click.option("--defect-rate", type=click.FloatRange(0, 1), default=0.01, show_default=True, help="Share of fiches given one realistic defect, listed in defects.json.")
+@click.option("--date", "issued", type=click.DateTime(["%Y-%m-%d"]), default="2026-02-01", show_default=True, help="The export date (file names, fiche status).")
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), required=True, help="Folder to write the export into.")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None, help="Folder with the real tables to draw from (default: the checkout's data/).")
+def synth_command(fiches, seed, fmt, defect_rate, issued, out_dir, data_dir):
+    """Write a synthetic register in the real export schemas, statistically like the real one.
+
+    Codes, certifiers, blocks, lineage shapes and texts are drawn from the real tables; defects are
+    injected at --defect-rate and listed in OUT/defects.json. Deterministic for a given seed.
+
+    Example:
+
+        certgraph synth --fiches 40000 --seed 1 --format xml -o build/synth-40k
+    """
+    try:
+        report = write_synthetic_register(out_dir, fiches, seed, fmt, defect_rate, issued.date(), data_dir)
+    except SynthError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in report.summary():
+        click.echo(line)
+
+
+@cli.command(name="search")
+@click.argument("text")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS), help="Only this kind of text (repeatable): fiche titles, block titles, competencies.")
+@click.option("--fiche", default=None, help="Only the texts of this fiche (e.g. RNCP35080).")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many hits.")
+@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True, help="Skip this many hits (paging).")
+@store_option
+@json_flag
+def search_command(text, kinds, fiche, limit, offset, store_path, as_json):
+    """Full-text search of titles, blocks and competencies (accent- and case-insensitive), best first.
+
+    Every word must match; the last one may be a prefix. The index is built with the store.
+
+    Example:
+
+        certgraph search "pilotage projet solidaire" --kind block
+    """
+    number = fiche_argument(fiche) if fiche else None
+    try:
+        hits = search(index_path(store_path or default_store_path()), text, kinds or None, number, limit, offset)
+    except (SearchIndexError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        for hit in hits:
+            click.echo(json.dumps(dataclasses.asdict(hit), ensure_ascii=False))
+        return
+    rows = [[hit.kind, hit.fiche or "", hit.block or "", hit.snippet, f"{hit.score:.2f}"] for hit in hits]
+    click.echo(format_table(["kind", "fiche", "block", "text", "score"], rows, width=80))
 
 
 @cli.command(name="queries")

@@ -97,6 +97,8 @@ PARAM_TYPES = {
     "integer": _integer,
     "date": _date,
     "iri": _iri,
+    # Words looked up in the full-text index; the query gets the hits (see Param.binds).
+    "search": _string,
 }
 
 
@@ -108,6 +110,10 @@ class Param:
     type: str
     example: str
     description: str = ""
+    # For a ``search`` parameter: the variable bound to each hit's IRI (``?<binds>``, ranked by
+    # ``?<binds>Rank``) and the kinds of text searched (fiche, block, competency).
+    binds: str | None = None
+    kinds: list[str] = field(default_factory=list)
 
     def term(self, value: str):
         """The RDF term for a user value; raises QueryError naming the parameter."""
@@ -128,8 +134,17 @@ class NamedQuery:
     description: str = ""
     params: list[Param] = field(default_factory=list)
 
-    def bind(self, values: dict[str, str] | None = None) -> str:
-        """The query text with every parameter bound by a VALUES block; raises QueryError."""
+    @property
+    def search_param(self) -> Param | None:
+        """The parameter answered by the full-text index, if any (at most one)."""
+        return next((p for p in self.params if p.type == "search"), None)
+
+    def bind(self, values: dict[str, str] | None = None, hits: list[str] | None = None) -> str:
+        """The query text with every parameter bound by a VALUES block; raises QueryError.
+
+        A ``search`` parameter also binds its hits (IRIs, best first): one VALUES row per hit, with
+        its rank; no hit gives an empty VALUES block, so no row.
+        """
         values = dict(values or {})
         unknown = sorted(set(values) - {p.name for p in self.params})
         if unknown:
@@ -141,7 +156,11 @@ class NamedQuery:
             return self.text
         names = " ".join(f"?{p.name}" for p in self.params)
         terms = " ".join(term_nt(p.term(values[p.name])) for p in self.params)
-        return inject_values(self.text, f"VALUES ({names}) {{ ({terms}) }}")
+        search = self.search_param
+        if search is None:
+            return inject_values(self.text, f"VALUES ({names}) {{ ({terms}) }}")
+        rows = " ".join(f"({terms} <{iri}> {rank})" for rank, iri in enumerate(hits or [], start=1))
+        return inject_values(self.text, f"VALUES ({names} ?{search.binds} ?{search.binds}Rank) {{ {rows} }}")
 
     def example_values(self) -> dict[str, str]:
         """Every parameter set to its declared example."""
@@ -204,12 +223,18 @@ def parse_named_query(path: Path, name: str) -> NamedQuery:
             raise QueryError(f"{path}:1: each parameter needs name, type and example: {spec!r}")
         if spec["type"] not in PARAM_TYPES:
             raise QueryError(f"{path}:1: parameter {spec['name']} has unknown type {spec['type']!r}")
-        params.append(Param(str(spec["name"]), spec["type"], str(spec["example"]), spec.get("description", "")))
+        param = Param(str(spec["name"]), spec["type"], str(spec["example"]), spec.get("description", ""))
+        if param.type == "search":
+            if not spec.get("binds") or not spec.get("kinds"):
+                raise QueryError(f"{path}:1: search parameter {param.name} needs binds and kinds")
+            param.binds, param.kinds = str(spec["binds"]), [str(k) for k in spec["kinds"]]
+        params.append(param)
     query = NamedQuery(name, path, str(header["summary"]).strip(), text, str(header.get("description", "")).strip(), params)
     body = _strip_comments(text)
     for param in params:
-        if not re.search(rf"[?$]{re.escape(param.name)}\b", body):
-            raise QueryError(f"{path}:1: parameter {param.name} is not used in the query")
+        variable = param.binds if param.type == "search" else param.name
+        if not re.search(rf"[?$]{re.escape(variable)}\b", body):
+            raise QueryError(f"{path}:1: parameter {param.name} is not used in the query (?{variable})")
     _check_syntax(query)
     return query
 
@@ -237,6 +262,31 @@ def load_queries(folder: Path | None = None) -> dict[str, NamedQuery]:
     return found
 
 
-def run_named(store, query: NamedQuery, values: dict[str, str] | None = None):
-    """Bind ``values`` into ``query`` and run it on ``store`` (any store with ``query(text)``)."""
-    return store.query(query.bind(values))
+SEARCH_HITS = 100
+
+
+def search_hits(query: NamedQuery, values: dict[str, str], index: Path) -> list[str]:
+    """The full-text index's best hits (IRIs) for the query's search parameter; raises QueryError."""
+    from .search import SearchIndexError, candidates
+
+    param = query.search_param
+    try:
+        return candidates(index, values[param.name], kinds=param.kinds, limit=SEARCH_HITS)
+    except (SearchIndexError, ValueError) as exc:
+        raise QueryError(f"{query.name}: parameter {param.name}: {exc}") from None
+
+
+def run_named(store, query: NamedQuery, values: dict[str, str] | None = None, index: Path | None = None):
+    """Bind ``values`` into ``query`` and run it on ``store`` (any store with ``query(text)``).
+
+    A query with a ``search`` parameter reads the full-text index: ``index``, else the one built
+    beside the store (``<store>.search.sqlite``).
+    """
+    hits = None
+    if query.search_param is not None and values and query.search_param.name in values:
+        from .search import index_path
+
+        if index is None and getattr(store, "path", None) is None:
+            raise QueryError(f"{query.name}: a search query needs the full-text index of the store")
+        hits = search_hits(query, values, index or index_path(store.path))
+    return store.query(query.bind(values, hits))

@@ -109,14 +109,14 @@ def term_nt(term) -> str:
     raise StoreError(f"cannot serialise {term!r}")
 
 
-def write_nquads(quads: Iterable[Quad], path: Path) -> int:
-    """Write quads as N-Quads, streaming; returns how many lines were written.
+def write_nquads(quads: Iterable[Quad], path: Path, append: bool = False) -> int:
+    """Write (or append) quads as N-Quads, streaming; returns how many lines were written.
 
     Duplicates are written as they come: the store keeps one of each, so holding every line in
     memory to drop them here would only cost time and memory on the whole register.
     """
     count = 0
-    with open(path, "w", encoding="utf-8") as out:
+    with open(path, "a" if append else "w", encoding="utf-8") as out:
         for s, p, o, g in quads:
             out.write(f"{term_nt(s)} {term_nt(p)} {term_nt(o)} {term_nt(g)} .\n")
             count += 1
@@ -180,9 +180,8 @@ class OxigraphStore:
             self._store.remove_graph(node)
 
     def flush(self) -> None:
-        """Persist pending writes and compact."""
+        """Persist pending writes (no compaction: on a register-sized store it costs seconds for nothing measurable)."""
         self._store.flush()
-        self._store.optimize()
 
     def dump(self, path: Path) -> None:
         """Write every named graph as N-Quads (``.nq``) or TriG (``.trig``)."""
@@ -195,6 +194,13 @@ class OxigraphStore:
     def named_graphs(self) -> list[str]:
         """The IRIs of the named graphs."""
         return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def select_lexical(self, sparql: str) -> Iterator[tuple[str | None, ...]]:
+        """Stream the rows of a SELECT as tuples of lexical forms (no rdflib terms: for bulk reads)."""
+        solutions = self._store.query(sparql, use_default_graph_as_union=True)
+        names = [variable.value for variable in solutions.variables]
+        for solution in solutions:
+            yield tuple(None if solution[n] is None else solution[n].value for n in names)
 
     def query(self, sparql: str) -> QueryResult:
         """Run SPARQL over the union of the named graphs."""

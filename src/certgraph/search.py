@@ -1,0 +1,766 @@
+"""Full-text search over fiche titles, block labels and competency statements: a SQLite FTS5 side index.
+
+SPARQL ``CONTAINS`` scans every label on every query; at register size that is far too slow for a
+search box. :func:`build_index` copies the searchable texts out of the store once, into one SQLite
+file; :class:`Index` answers word queries from it in milliseconds and hands back IRIs, which lead
+back into the graph (a named query can be bound to them with a ``VALUES`` block).
+
+The file holds a ``meta`` table (format version, rows per kind, fingerprint of the store it was
+built from, so that a stale index is detected) and::
+
+    entry (id, iri, kind, fiche, block, text, other)  -- one row per fiche, block or competency
+    entry_fts (text, other)                           -- FTS5 over them, contentless, rowid = id
+    word (word, rows)                                 -- every indexed word, in how many rows
+
+Ids are assigned in (kind, length, IRI) order: fiches, then blocks, then competencies; within a
+kind, shorter texts first, equal lengths in IRI order. A kind is therefore a rowid range, so
+filtering by kind costs nothing. Ranking a word found in half a million statements would take a
+second, so at most ``RANK_CAP`` matching blocks, and as many competencies, are ranked: the first
+ones in rowid order, the shortest, which bm25 favours. Fiche titles, a few tens of thousands, are
+always all ranked. Ranking is exact when no cap is reached, and an approximation otherwise, for
+queries too unselective for their order to mean much. A query of stop words only is not ranked at
+all: its hits come in rowid order, with score 0. Ties in score stay in rowid order: IRI order
+among texts of one kind and length.
+
+The ``word`` table answers, before any FTS5 work, whether every query word occurs at all, how many
+rows the rarest one is in (when no more than ``RANK_CAP``, no cut is needed), and which words the
+last one, typed as a prefix, stands for: its ``MAX_COMPLETIONS`` most frequent completions, ORed.
+FTS5 walks such a list lazily, where a ``prefix*`` query would merge the lists of every completion
+up front, once per cursor.
+
+Matching is case-, accent- and ligature-insensitive (``oeuvre`` finds ``œuvre``): :func:`normalise`
+folds indexed and query text alike, and the tokenizer (``unicode61 remove_diacritics 2``) folds
+whatever is left.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import sqlite3
+import tempfile
+import threading
+import time
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import groupby
+from pathlib import Path
+
+from .records import normalise_fiche_number
+from .store import OxigraphStore
+from .vocab import number_from_iri
+
+FORMAT_VERSION = 1
+KINDS = ("fiche", "block", "competency")
+# bm25 is multiplied by the weight of the row's kind: a title that matches outranks a block label
+# that matches as well, which outranks a competency statement.
+KIND_WEIGHTS = {"fiche": 4.0, "block": 2.0, "competency": 1.0}
+# Former titles of a fiche (column ``other``) count half as much as its current title.
+COLUMN_WEIGHTS = (1.0, 0.5)
+# A last word shorter than this is matched whole: "co" as a prefix matches a third of the register.
+MIN_PREFIX = 3
+# Matching blocks, and competencies, ranked; beyond, the first in rowid order (see the module docstring).
+RANK_CAP = 2000
+# Words a prefix stands for: its most frequent completions (see the module docstring).
+MAX_COMPLETIONS = 50
+SNIPPET_WORDS = 16
+# French function words, in normalised form. They are in most texts: a query drops them when it
+# has other words, since they would select next to nothing and cost a walk through most of the index.
+STOP_WORDS = frozenset({
+    "a", "au", "aux", "avec", "c", "ce", "ces", "d", "dans", "de", "des", "du", "en", "et", "l", "la", "le",
+    "les", "leur", "leurs", "n", "ou", "par", "pour", "qu", "que", "qui", "s", "sa", "se", "ses", "son",
+    "sur", "un", "une", "y",
+})
+
+
+class SearchIndexError(Exception):
+    """The search index is missing, unreadable or not of this version."""
+
+
+class StaleIndexError(SearchIndexError):
+    """The search index was built from another store than the one in use."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching fiche, block or competency.
+
+    ``fiche`` is the fiche number; ``block`` the block code (None for a fiche); ``text`` the title,
+    label or statement as published; ``snippet`` the part of it (or of a former title) where the
+    query words are, each marked; ``score`` the weighted bm25 relevance, higher is better (0 for a
+    query of stop words only, which is not ranked).
+    """
+
+    iri: str
+    kind: str
+    fiche: str
+    block: str | None
+    text: str
+    snippet: str
+    score: float
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """What :func:`build_index` wrote: rows per kind, seconds taken, file size and store fingerprint.
+
+    ``timings`` splits ``seconds`` into ``read`` (the SPARQL queries), ``index`` (sorting and FTS5
+    indexing) and ``compact`` (merging the index and vacuuming the file).
+    """
+
+    path: Path
+    fiches: int
+    blocks: int
+    competencies: int
+    seconds: float
+    size: int
+    fingerprint: str
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------ words
+
+_LIGATURES = {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae"}
+_WORDS = re.compile(r"[^\W_]+")
+
+
+def _is_word_char(char: str) -> bool:
+    """Whether FTS5's unicode61 tokenizer keeps ``char`` in a token (letters, digits, private use)."""
+    category = unicodedata.category(char)
+    return category[0] in "LN" or category == "Co"
+
+
+class _Folding(dict):
+    """``str.translate`` table folding each word character on first sight, then from the cache."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        folded = char
+        if _is_word_char(char):
+            decomposed = unicodedata.normalize("NFKD", char)
+            candidate = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+            candidate = "".join(_LIGATURES.get(c, c) for c in candidate)
+            # A letter becomes letters, never a separator ("½" is not "1⁄2"): words stay words.
+            if candidate and all(_is_word_char(c) for c in candidate):
+                folded = candidate
+        self[code] = folded
+        return folded
+
+
+_FOLDING = _Folding()
+
+
+def normalise(text: str) -> str:
+    """The form of a text that is indexed and searched: NFC, then each letter folded on its own.
+
+    Case, accents, ligatures and compatibility forms are folded; punctuation and spaces are kept.
+
+    >>> normalise("Mise en Œuvre d’un cœur")
+    'mise en oeuvre d’un coeur'
+    >>> normalise("Compe\\u0301tences ﬁnancières, E=mc², ½, Straße, ex æquo")
+    'competences financieres, e=mc2, ½, strasse, ex aequo'
+    """
+    return unicodedata.normalize("NFC", text).translate(_FOLDING)
+
+
+@dataclass(frozen=True)
+class Query:
+    """User text as the words to find: every one is required, the last one possibly as a prefix.
+
+    Only runs of letters and digits survive, lowercased, and :class:`Index` quotes each one: nothing
+    the user types (``"``, ``*``, ``:``, ``-``, ``(``, ``^``, ``AND``, ``OR``, ``NOT``, ``NEAR``)
+    reaches the FTS5 query syntax.
+    """
+
+    words: tuple[str, ...]
+    prefix: bool
+    common: bool = False  # only stop words: nothing to rank them by
+
+    @classmethod
+    def parse(cls, text: str) -> Query:
+        """Read user text; the last word is a prefix while it is being typed.
+
+        It is not once followed by a space or punctuation, nor when shorter than ``MIN_PREFIX``.
+        Stop words are dropped when there are other words; a query of stop words only is ``common``.
+
+        >>> Query.parse("Mise en œuvre d’un proj")
+        Query(words=('mise', 'oeuvre', 'proj'), prefix=True, common=False)
+        >>> Query.parse('"foo" OR * NEAR( a:b')
+        Query(words=('foo', 'or', 'near', 'b'), prefix=False, common=False)
+        >>> Query.parse("de la")
+        Query(words=('de', 'la'), prefix=False, common=True)
+        >>> Query.parse("  ")
+        Traceback (most recent call last):
+        ...
+        ValueError: nothing to search for: the text is blank
+        """
+        if not text or not text.strip():
+            raise ValueError("nothing to search for: the text is blank")
+        folded = normalise(text)
+        spans = list(_WORDS.finditer(folded))
+        if not spans:
+            raise ValueError(f"nothing to search for: {text!r} has no letter or digit")
+        words = [span.group() for span in spans]
+        last = spans[-1]
+        prefix = last.end() == len(folded) and len(last.group()) >= MIN_PREFIX
+        content = [word for word in words if word not in STOP_WORDS]
+        if not content:
+            return cls(tuple(words), prefix=False, common=True)
+        return cls(tuple(content), prefix and words[-1] not in STOP_WORDS)
+
+    def matches(self, word: str) -> bool:
+        """Whether a word of a text (normalised) is one the query looks for."""
+        if word in self.words:
+            return True
+        return self.prefix and word.startswith(self.words[-1])
+
+
+def snippet(text: str, query: Query, markers: tuple[str, str] = ("[", "]"), words: int = SNIPPET_WORDS) -> str:
+    """A window of ``words`` words of ``text`` holding most query words, each one marked.
+
+    Windows start a few words before a query word; the one with most query words wins, the first
+    of them on a tie.
+
+    >>> q = Query.parse("oeuvre strat")
+    >>> snippet("Mettre en œuvre la stratégie d'établissement", q)
+    "Mettre en [œuvre] la [stratégie] d'établissement"
+    >>> snippet("un deux trois quatre cinq six sept huit oeuvre neuf dix onze", q, words=5)
+    '… six sept huit [oeuvre] neuf …'
+    """
+    spans = list(_WORDS.finditer(text))
+    if not spans:
+        return text
+    hits = [query.matches(normalise(span.group())) for span in spans]
+    starts = sorted({max(0, min(i - 3, len(spans) - words)) for i, hit in enumerate(hits) if hit}) or [0]
+    start = max(starts, key=lambda first: (sum(hits[first:first + words]), -first))
+    window = range(start, min(len(spans), start + words))
+    pieces, cursor = [], spans[start].start() if start else 0
+    for i in window:
+        pieces.append(text[cursor:spans[i].start()])
+        word = spans[i].group()
+        pieces.append(f"{markers[0]}{word}{markers[1]}" if hits[i] else word)
+        cursor = spans[i].end()
+    cut = window[-1] < len(spans) - 1
+    return ("… " if start else "") + "".join(pieces) + (" …" if cut else text[cursor:])
+
+
+# ------------------------------------------------------------------ building
+
+_PREFIXES = """\
+PREFIX cg: <https://w3id.org/certgraph/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+"""
+
+# (kind, role, query): each query selects ?iri ?fiche ?code ?text, ?fiche being the fiche's IRI;
+# role 0 is a current wording, 1 a former title. The patterns start from the texts and join no
+# more than needed: over the union of the named graphs, every join and every decoded string counts.
+_TEXT_QUERIES = (
+    ("fiche", 0, _PREFIXES + """
+SELECT DISTINCT ?iri ?fiche ?code ?text WHERE {
+  ?iri dcterms:title ?text ; cg:number [] .
+  BIND(?iri AS ?fiche)
+}"""),
+    ("fiche", 1, _PREFIXES + """
+SELECT DISTINCT ?iri ?fiche ?code ?text WHERE {
+  ?iri cg:formerTitle ?text ; cg:number [] .
+  BIND(?iri AS ?fiche)
+}"""),
+    ("block", 0, _PREFIXES + """
+SELECT DISTINCT ?iri ?fiche ?code ?text WHERE {
+  ?iri rdfs:label ?text ; a cg:CompetencyBlock ; skos:notation ?code ; dcterms:isPartOf ?fiche .
+}"""),
+    ("competency", 0, _PREFIXES + """
+SELECT DISTINCT ?iri ?fiche ?code ?text WHERE {
+  ?iri rdfs:label ?text ; a cg:Competency .
+  ?block cg:competency ?iri ; skos:notation ?code ; dcterms:isPartOf ?fiche .
+}"""),
+)
+
+_SCHEMA = f"""
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE entry (
+  id INTEGER PRIMARY KEY,  -- in (kind, length, iri) order: a kind is a rowid range
+  iri TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN {KINDS}),
+  fiche TEXT NOT NULL,     -- fiche number: RNCP35080
+  block TEXT,              -- block code, for blocks and competencies
+  text TEXT NOT NULL,      -- title, block label or competency statement, as published
+  other TEXT               -- former titles and variant wordings, one per line
+);
+CREATE VIRTUAL TABLE entry_fts USING fts5(
+  text, other, content='', tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TABLE word (word TEXT PRIMARY KEY, rows INTEGER NOT NULL) WITHOUT ROWID;
+"""
+
+
+def _select(store, sparql: str) -> Iterator[tuple[str | None, ...]]:
+    """The rows of a SELECT as tuples of lexical forms, streamed from the embedded store."""
+    if isinstance(store, OxigraphStore):
+        # OxigraphStore.query builds every row, as rdflib terms, in one list: at register size that
+        # is seconds and hundreds of MB. The lexical stream avoids both.
+        yield from store.select_lexical(sparql)
+    else:
+        result = store.query(sparql)
+        for row in result.rows:
+            yield tuple(None if row.get(n) is None else str(row[n]) for n in result.variables)
+
+
+def store_fingerprint(store) -> str:
+    """What identifies a built store: its quad count and, on disk, the database's identity.
+
+    Every ``certgraph build`` creates a new database (a new RocksDB ``IDENTITY``), so an index built
+    before the last build no longer matches, even if the count happens to be the same.
+    """
+    quads = len(store)
+    path = getattr(store, "path", None)
+    identity = "memory"
+    if path is not None:
+        marker = Path(path) / "IDENTITY"
+        if marker.exists():
+            identity = marker.read_text(encoding="ascii", errors="replace").strip()
+        else:
+            identity = f"mtime {Path(path).stat().st_mtime_ns}"
+    return f"{quads} quads, store {identity}"
+
+
+class _Numbers(dict):
+    """Fiche IRI -> fiche number, each IRI parsed once (a fiche has many blocks and competencies)."""
+
+    def __missing__(self, iri: str) -> str | None:
+        self[iri] = number = number_from_iri(iri)
+        return number
+
+
+def _token_key(text: str) -> str:
+    """Two wordings with this key in common index the same words (they differ in punctuation only)."""
+    return " ".join(_WORDS.findall(normalise(text)))
+
+
+def _merge(rows: Iterable[tuple]) -> Iterator[tuple]:
+    """Group staged (kind rank, iri, fiche, block, role, text) rows, sorted by IRI, into one entry each.
+
+    The text shown is the first current wording in sort order; other wordings that index other
+    words, and former titles, go to ``other``. Yields (kind rank, iri, fiche, block, text, other).
+    """
+    for (rank, iri), group in groupby(rows, key=lambda row: (row[0], row[1])):
+        group = list(group)
+        if len(group) == 1:  # the usual case, and the fast path
+            _, _, fiche, block, _, text = group[0]
+            yield rank, iri, fiche, block, text, None
+            continue
+        current = [row[5] for row in group if row[4] == 0] or [row[5] for row in group]
+        shown, seen, other = current[0], {_token_key(current[0])}, []
+        for text in current[1:] + [row[5] for row in group if row[4] == 1]:
+            key = _token_key(text)
+            if key not in seen:
+                seen.add(key)
+                other.append(text)
+        block = min((row[3] for row in group if row[3] is not None), default=None)
+        yield rank, iri, min(row[2] for row in group), block, shown, "\n".join(other) or None
+
+
+def build_index(store, path: Path) -> IndexStats:
+    """Write the full-text index of ``store`` to ``path``, replacing it atomically.
+
+    The index is written to a temporary file in the same folder and renamed over ``path`` at the
+    end: readers see the old index or the new one, never half of one, and a failed build leaves the
+    old one in place.
+
+    :param store: an :class:`~certgraph.store.OxigraphStore` (or any store with ``query``).
+    :returns: the rows per kind, the seconds taken and the size of the file.
+    """
+    clock = time.perf_counter()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".building", dir=path.parent)
+    os.close(fd)
+    work = Path(name)
+    try:
+        counts, fingerprint, timings = _write_index(store, work)
+        with open(work, "rb") as f:
+            os.fsync(f.fileno())
+        os.chmod(work, 0o644)  # mkstemp made it private; readers (a web endpoint) need to open it
+        os.replace(work, path)
+    except BaseException:
+        work.unlink(missing_ok=True)
+        raise
+    return IndexStats(
+        path=path,
+        fiches=counts["fiche"],
+        blocks=counts["block"],
+        competencies=counts["competency"],
+        seconds=time.perf_counter() - clock,
+        size=path.stat().st_size,
+        fingerprint=fingerprint,
+        timings=timings,
+    )
+
+
+def _write_index(store, work: Path) -> tuple[dict[str, int], str, dict[str, float]]:
+    timings, clock = {}, time.perf_counter()
+    conn = sqlite3.connect(work)
+    try:
+        # A throw-away file until renamed: no journal, no syncing until the final fsync.
+        conn.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536;")
+        conn.executescript(_SCHEMA)
+        fingerprint = store_fingerprint(store)  # of the store as read, before reading it
+        # Rows are staged in SQLite rather than in Python: it sorts them on disk if need be.
+        conn.execute("CREATE TEMP TABLE staging (rank, iri, fiche, block, role, text)")
+        numbers = _Numbers()
+        for kind, role, sparql in _TEXT_QUERIES:
+            rank = KINDS.index(kind)
+            rows = (
+                (rank, iri, numbers[fiche], code, role, text)
+                for iri, fiche, code, text in _select(store, sparql)
+                if text and text.strip() and numbers[fiche]
+            )
+            conn.executemany("INSERT INTO staging VALUES (?, ?, ?, ?, ?, ?)", rows)
+        timings["read"], clock = time.perf_counter() - clock, time.perf_counter()
+        staged = conn.execute("SELECT * FROM staging ORDER BY rank, iri, role, text")
+        counts = _index_entries(conn, _merge(staged))
+        conn.execute("DROP TABLE staging")
+        timings["index"], clock = time.perf_counter() - clock, time.perf_counter()
+        _finish(conn, counts, fingerprint, str(getattr(store, "path", None) or "memory"))
+        timings["compact"] = time.perf_counter() - clock
+    finally:
+        conn.close()
+    return counts, fingerprint, timings
+
+
+def _index_entries(conn: sqlite3.Connection, entries: Iterable[tuple], batch: int = 5000) -> dict[str, int]:
+    """Number (kind rank, iri, fiche, block, text, other) entries in id order, and index them.
+
+    They go through a temporary table to be sorted by kind, length in words, then IRI.
+    """
+    conn.execute("CREATE TEMP TABLE merged (rank, length, iri, fiche, block, text, other)")
+    conn.executemany(
+        "INSERT INTO merged VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            (rank, len(_WORDS.findall(f"{text} {other or ''}")), iri, fiche, block, text, other)
+            for rank, iri, fiche, block, text, other in entries
+        ),
+    )
+    counts = dict.fromkeys(KINDS, 0)
+    rows, texts = [], []
+    ordered = conn.execute("SELECT rank, iri, fiche, block, text, other FROM merged ORDER BY rank, length, iri")
+    for id_, (rank, iri, fiche, block, text, other) in enumerate(ordered, start=1):
+        kind = KINDS[rank]
+        counts[kind] += 1
+        rows.append((id_, iri, kind, fiche, block, text, other))
+        texts.append((id_, normalise(text), normalise(other) if other else None))
+        if len(rows) >= batch:
+            _flush(conn, rows, texts)
+    _flush(conn, rows, texts)
+    conn.execute("DROP TABLE merged")
+    return counts
+
+
+def _flush(conn: sqlite3.Connection, rows: list, texts: list) -> None:
+    conn.executemany("INSERT INTO entry VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    conn.executemany("INSERT INTO entry_fts (rowid, text, other) VALUES (?, ?, ?)", texts)
+    rows.clear()
+    texts.clear()
+
+
+def _finish(conn: sqlite3.Connection, counts: dict[str, int], fingerprint: str, store_name: str) -> None:
+    """Merge the FTS5 segments into one (fastest to query), write the metadata, compact the file."""
+    conn.execute("INSERT INTO entry_fts (entry_fts) VALUES ('optimize')")
+    conn.execute("CREATE INDEX entry_fiche ON entry (fiche)")
+    conn.execute("CREATE VIRTUAL TABLE temp.vocabulary USING fts5vocab(main, entry_fts, row)")
+    conn.execute("INSERT INTO word SELECT term, doc FROM temp.vocabulary")
+    conn.execute("DROP TABLE temp.vocabulary")
+    meta = {
+        "format": str(FORMAT_VERSION),
+        "fingerprint": fingerprint,
+        "built": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "store": store_name,
+        **{f"count.{kind}": str(counts[kind]) for kind in KINDS},
+    }
+    conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+    conn.commit()
+    conn.execute("VACUUM")
+
+
+# ------------------------------------------------------------------ searching
+
+
+class Index:
+    """An open, read-only search index; one connection reused across queries and threads.
+
+    >>> Index(Path("/nonexistent/search.sqlite"))
+    Traceback (most recent call last):
+    ...
+    certgraph.search.SearchIndexError: no search index at /nonexistent/search.sqlite: run `certgraph build` to create it
+
+    :param store: when given, the index must have been built from this store
+        (:class:`StaleIndexError` otherwise).
+    :param rank_cap: matching blocks, and competencies, ranked (None: all; see the module docstring).
+    """
+
+    def __init__(self, path: Path, store=None, rank_cap: int | None = RANK_CAP):
+        self.path = Path(path)
+        self.rank_cap = rank_cap
+        if not self.path.is_file():
+            raise SearchIndexError(f"no search index at {self.path}: run `certgraph build` to create it")
+        uri = self.path.resolve().as_uri() + "?mode=ro"
+        self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        # One connection serves every thread (a web endpoint): queries take turns.
+        self._lock = threading.Lock()
+        try:
+            self.meta = dict(self._conn.execute("SELECT key, value FROM meta"))
+        except sqlite3.DatabaseError as exc:
+            self._conn.close()
+            raise SearchIndexError(
+                f"{self.path} is not a certgraph search index ({exc}): run `certgraph build` to rebuild it"
+            ) from None
+        if self.meta.get("format") != str(FORMAT_VERSION):
+            self._conn.close()
+            raise StaleIndexError(
+                f"the search index at {self.path} has format {self.meta.get('format')}, this version reads "
+                f"format {FORMAT_VERSION}: run `certgraph build` to rebuild it"
+            )
+        self.counts = {kind: int(self.meta[f"count.{kind}"]) for kind in KINDS}
+        # The rowid range of each kind (ids are assigned kind by kind, see the module docstring).
+        self._ranges, start = {}, 1
+        for kind in KINDS:
+            self._ranges[kind] = (start, start + self.counts[kind] - 1)
+            start += self.counts[kind]
+        if store is not None:
+            self.check(store)
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+    def is_stale(self, store) -> bool:
+        """Whether the index was built from another store (or another build of it) than ``store``."""
+        return self.meta.get("fingerprint") != store_fingerprint(store)
+
+    def check(self, store) -> None:
+        """Raise :class:`StaleIndexError` unless the index was built from ``store`` as it is now."""
+        current = store_fingerprint(store)
+        if self.meta.get("fingerprint") != current:
+            raise StaleIndexError(
+                f"the search index at {self.path} was built from another store "
+                f"({self.meta.get('fingerprint')}; now {current}): run `certgraph build` to rebuild it"
+            )
+
+    def _expression(self, query: Query) -> tuple[str, int] | None:
+        """The MATCH expression for a query, and the rows of its rarest word; None if it matches nothing.
+
+        Each word is quoted; a prefix becomes its most frequent completions, ORed.
+        """
+        parts, rarest = [], None
+        for position, word in enumerate(query.words):
+            if query.prefix and position == len(query.words) - 1:
+                completions = self._conn.execute(
+                    "SELECT word, rows FROM word WHERE word >= ? AND word < ? ORDER BY rows DESC, word LIMIT ?",
+                    (word, word + "\U0010ffff", MAX_COMPLETIONS),
+                ).fetchall()
+                rows = sum(count for _, count in completions)
+                part = "(" + " OR ".join(f'"{completion}"' for completion, _ in completions) + ")"
+            else:
+                found = self._conn.execute("SELECT rows FROM word WHERE word = ?", (word,)).fetchone()
+                rows = found[0] if found else 0
+                part = f'"{word}"'
+            if rows == 0:
+                return None
+            rarest = rows if rarest is None else min(rarest, rows)
+            parts.append(part)
+        return " AND ".join(parts), rarest
+
+    def _ranked(self, query: Query, kinds, fiche, limit: int, offset: int) -> list[tuple[int, float]]:
+        """(id, score) of the best matches, best first; call with the lock held."""
+        if limit < 0 or offset < 0:
+            raise ValueError("limit and offset must not be negative")
+        number = None
+        if fiche is not None:
+            number = normalise_fiche_number(fiche)
+            if number is None:
+                raise ValueError(f"not a fiche number: {fiche!r} (expected like RNCP35080 or RS5000)")
+        wanted = [kind for kind in _kinds(kinds) if self.counts[kind]]
+        expression = self._expression(query)
+        if expression is None or not wanted or limit == 0:
+            return []
+        match, rarest = expression
+        first, last = self._ranges[wanted[0]][0], self._ranges[wanted[-1]][1]
+        where, params = "entry_fts MATCH ? AND rowid BETWEEN ? AND ?", [match, first, last]
+        if wanted == ["fiche", "competency"]:  # the two ends: skip the blocks between
+            where += " AND (rowid < ? OR rowid > ?)"
+            params += list(self._ranges["block"])
+        if query.common:
+            # Stop words only: no ranking (bm25 would walk most of the index to weigh them), rowid
+            # order, that is by kind, shortest texts first. Fiche rows are looked up one by one.
+            if number is not None:
+                where += " AND rowid IN (SELECT id FROM entry WHERE fiche = ?)"
+                params.append(number)
+            sql = f"SELECT rowid, 0.0 FROM entry_fts WHERE {where} ORDER BY rowid LIMIT ? OFFSET ?"
+            return self._conn.execute(sql, [*params, limit, offset]).fetchall()
+        if number is not None:
+            # "+rowid": a filter, not a lookup per row, which would restart the cursor (and bm25's
+            # walk through each word's list) for every row of the fiche.
+            where += " AND +rowid IN (SELECT id FROM entry WHERE fiche = ?)"
+            params.append(number)
+        elif self.rank_cap is not None and rarest > self.rank_cap:
+            # Blocks and competencies beyond their rank_cap-th match are not ranked. The cut is
+            # found by a walk in rowid order, without ranking, so cheap.
+            for kind in ("block", "competency"):
+                low, high = self._ranges[kind]
+                if kind not in wanted or low > high:
+                    continue
+                row = self._conn.execute(
+                    "SELECT rowid FROM entry_fts WHERE entry_fts MATCH ? AND rowid BETWEEN ? AND ? "
+                    "ORDER BY rowid LIMIT 1 OFFSET ?",
+                    (match, low, high, self.rank_cap - 1),
+                ).fetchone()
+                if row:
+                    where += " AND (rowid < ? OR rowid > ?)"
+                    params += [row[0] + 1, high]
+        # One FTS5 cursor for every kind: bm25 walks each word's whole list once per cursor to
+        # weigh it, so a cursor per kind would pay that three times.
+        fiche_end, block_end = self._ranges["fiche"][1], self._ranges["block"][1]
+        weights = (KIND_WEIGHTS["fiche"], KIND_WEIGHTS["block"], KIND_WEIGHTS["competency"])
+        sql = (
+            f"SELECT rowid, bm25(entry_fts, {COLUMN_WEIGHTS[0]}, {COLUMN_WEIGHTS[1]}) * CASE "
+            f"WHEN rowid <= {fiche_end} THEN {weights[0]} WHEN rowid <= {block_end} THEN {weights[1]} "
+            f"ELSE {weights[2]} END AS score FROM entry_fts WHERE {where} ORDER BY score, rowid LIMIT ? OFFSET ?"
+        )
+        return self._conn.execute(sql, [*params, limit, offset]).fetchall()
+
+    def search(
+        self,
+        text: str,
+        kinds: Iterable[str] | str | None = None,
+        fiche: str | None = None,
+        limit: int = 20,
+        offset: int = 0,
+        markers: tuple[str, str] = ("[", "]"),
+    ) -> list[Hit]:
+        """The best matches for ``text``, best first.
+
+        :param kinds: only these of ``fiche``, ``block``, ``competency`` (default: all).
+        :param fiche: only this fiche (its title, blocks and competencies), e.g. ``RNCP35080``.
+        :param markers: put around each matched word in the snippets.
+        :raises ValueError: blank text, an unknown kind, a bad fiche number, a negative limit.
+        """
+        query = Query.parse(text)
+        with self._lock:
+            ranked = self._ranked(query, kinds, fiche, limit, offset)
+            ids = [id_ for id_, _ in ranked]
+            rows = {
+                row[0]: row[1:]
+                for row in self._conn.execute(
+                    "SELECT id, iri, kind, fiche, block, text, other FROM entry "
+                    f"WHERE id IN ({', '.join('?' for _ in ids)})",
+                    ids,
+                )
+            }
+        hits = []
+        for id_, score in ranked:
+            iri, kind, number, block, shown, other = rows[id_]
+            # The snippet comes from the text shown, unless a former title holds more query words.
+            sources = [shown, *other.split("\n")] if other else [shown]
+            source = max(sources, key=lambda text: sum(query.matches(w) for w in _WORDS.findall(normalise(text))))
+            score = 0.0 if query.common else -score  # bm25 is negative, better when lower
+            hits.append(Hit(iri, kind, number, block, shown, snippet(source, query, markers), score))
+        return hits
+
+    def candidates(
+        self,
+        text: str,
+        kinds: Iterable[str] | str | None = None,
+        fiche: str | None = None,
+        limit: int = 100,
+    ) -> list[str]:
+        """The IRIs of the best matches, best first: no snippets, to bind a query's ``VALUES`` block."""
+        query = Query.parse(text)
+        with self._lock:
+            ranked = self._ranked(query, kinds, fiche, limit, 0)
+            ids = [id_ for id_, _ in ranked]
+            iris = dict(
+                self._conn.execute(f"SELECT id, iri FROM entry WHERE id IN ({', '.join('?' for _ in ids)})", ids)
+            )
+        return [iris[id_] for id_ in ids]
+
+
+def _kinds(kinds: Iterable[str] | str | None) -> list[str]:
+    """The kinds asked for, in index order; all of them for None.
+
+    >>> _kinds("block"), _kinds(None)
+    (['block'], ['fiche', 'block', 'competency'])
+    """
+    if kinds is None:
+        return list(KINDS)
+    asked = {kinds} if isinstance(kinds, str) else set(kinds)
+    unknown = sorted(asked - set(KINDS))
+    if unknown:
+        raise ValueError(f"unknown kind(s) {', '.join(unknown)}: expected some of {', '.join(KINDS)}")
+    return [kind for kind in KINDS if kind in asked]
+
+
+def index_path(store_path: Path) -> Path:
+    """Where ``certgraph build`` puts the search index of the store at ``store_path``.
+
+    >>> index_path(Path("build/store")).as_posix()
+    'build/store.search.sqlite'
+    """
+    return Path(store_path).with_name(Path(store_path).name + ".search.sqlite")
+
+
+def search(
+    path: Path,
+    text: str,
+    kinds: Iterable[str] | str | None = None,
+    fiche: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> list[Hit]:
+    """Search the index at ``path`` once (open, search, close); see :meth:`Index.search`.
+
+    :raises SearchIndexError: no index at ``path``, or not one this version reads.
+    """
+    with Index(path) as index:
+        return index.search(text, kinds=kinds, fiche=fiche, limit=limit, offset=offset)
+
+
+def candidates(
+    path: Path,
+    text: str,
+    kinds: Iterable[str] | str | None = None,
+    fiche: str | None = None,
+    limit: int = 100,
+) -> list[str]:
+    """The IRIs of the best matches in the index at ``path``; see :meth:`Index.candidates`."""
+    with Index(path) as index:
+        return index.candidates(text, kinds=kinds, fiche=fiche, limit=limit)
+
+
+__all__ = [
+    "FORMAT_VERSION",
+    "KINDS",
+    "STOP_WORDS",
+    "Hit",
+    "Index",
+    "IndexStats",
+    "Query",
+    "SearchIndexError",
+    "StaleIndexError",
+    "build_index",
+    "candidates",
+    "index_path",
+    "normalise",
+    "search",
+    "snippet",
+    "store_fingerprint",
+]

@@ -1,17 +1,28 @@
-"""Benchmark the build, the validation and every named query; prints one table per run.
+"""Benchmark certgraph against a plain rdflib graph on the real tables and on synthetic registers.
 
-Usage: .venv/bin/python benchmarks/run.py [--data data] [--runs 20] [--rdflib]
+Usage: .venv/bin/python benchmarks/run.py [--sizes real,1000,10000,40000] [--runs 20]
+                                           [--pyshacl-max 10000] [--no-rdflib] [--work DIR]
 
-The build runs in a child process so its peak memory is its own. Every named query runs with its
-declared example on the on-disk store; with --rdflib, the same queries also run on a plain rdflib
-Dataset parsed from the build's dump (slow and memory-hungry on the whole register: that is the point).
+For each dataset (``real`` = every input of ``data/``; a number = a synthetic XML register of that
+many fiches, seed 1, written by ``certgraph synth``) it prints one table:
+
+- build: certgraph's build (read, map, load into the on-disk store, search index) in a child
+  process, with its peak RSS; beside it the rdflib baseline: the same reading and mapping, then the
+  quads parsed into an rdflib Dataset (child process, its own peak RSS);
+- validation: the shapes as SPARQL on the store, beside pyshacl on an rdflib graph (child process;
+  skipped above ``--pyshacl-max`` fiches), and whether both found identical findings;
+- every named query: p50/p95 on the store, beside the same bound query on the rdflib Dataset;
+- text search: the full-text index (named query ``search/competencies``) beside a CONTAINS scan
+  on rdflib, over words drawn from the register's own competencies.
+
+Timings are wall-clock on this machine; nothing here is a pass/fail test.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
+import random
 import statistics
 import subprocess
 import sys
@@ -20,17 +31,60 @@ import time
 from pathlib import Path
 
 from certgraph.queries import load_queries, run_named
+from certgraph.search import index_path
 from certgraph.store import OxigraphStore, RdflibStore
 from certgraph.validate import validate_store
 
+REPO = Path(__file__).resolve().parent.parent
+
 BUILD = """
-import json, sys, time
+import json, resource, sys, time
 from pathlib import Path
 from certgraph.build import build
+exports = [Path(p) for p in sys.argv[4:]]
 started = time.perf_counter()
-report = build(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))
-print(json.dumps({"seconds": time.perf_counter() - started, "quads": report.quads, "fiches": report.fiches}))
+report = build(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), exports=exports)
+print(json.dumps({"seconds": time.perf_counter() - started, "quads": report.quads, "fiches": report.fiches,
+                  "timings": report.timings, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
+
+RDFLIB_PARSE = """
+import json, resource, sys, time
+from rdflib import Dataset
+started = time.perf_counter()
+dataset = Dataset()
+dataset.parse(sys.argv[1], format="nquads")
+print(json.dumps({"seconds": time.perf_counter() - started, "triples": len(dataset),
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+PYSHACL = """
+import json, resource, sys, time
+from rdflib import Graph
+from certgraph.validate import validate_pyshacl
+started = time.perf_counter()
+graph = Graph()
+graph.parse(sys.argv[1], format="nquads")
+parsed = time.perf_counter() - started
+report = validate_pyshacl(graph)
+print(json.dumps({"parse": parsed, "seconds": report.seconds, "findings": [vars(f) for f in report.findings],
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+CONTAINS = """
+PREFIX cg: <https://w3id.org/certgraph/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT DISTINCT ?c WHERE { ?c a cg:Competency ; rdfs:label ?label .
+  FILTER(CONTAINS(LCASE(STR(?label)), LCASE(%s))) } LIMIT 100
+"""
+
+
+def child(script: str, *args: str) -> dict:
+    """Run ``script`` in a fresh interpreter and return the JSON it prints last."""
+    done = subprocess.run([sys.executable, "-c", script, *map(str, args)], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"child failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def timed(call, runs: int) -> tuple[float, float]:
@@ -41,46 +95,128 @@ def timed(call, runs: int) -> tuple[float, float]:
         call()
         samples.append((time.perf_counter() - started) * 1000)
     samples.sort()
-    return statistics.median(samples), samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
+    return statistics.median(samples), samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path("data"))
-    parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--rdflib", action="store_true", help="also run the queries on an rdflib Dataset")
-    args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="certgraph-bench-"))
-    store_path, dump = work / "store", work / "store.nq"
+def words_to_search(store: OxigraphStore, count: int = 40) -> list[str]:
+    """Real words of the register's competencies (5+ letters), drawn reproducibly."""
+    rows = store.select_lexical(
+        "PREFIX cg: <https://w3id.org/certgraph/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>"
+        " SELECT ?l WHERE { ?c a cg:Competency ; rdfs:label ?l } LIMIT 5000"
+    )
+    words = sorted({w.lower() for (label,) in rows for w in label.split() if w.isalpha() and len(w) >= 5})
+    return random.Random(1).sample(words, min(count, len(words))) or ["gestion"]
 
-    child = subprocess.run([sys.executable, "-c", BUILD, str(args.data), str(store_path), str(dump)], capture_output=True, text=True, check=True)
-    built = json.loads(child.stdout.strip().splitlines()[-1])
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"build: {built['seconds']:.1f} s, peak RSS {peak_mb:.0f} MB, {built['quads']} quads, {built['fiches']} fiches")
+
+PICKS = """
+PREFIX cg: <https://w3id.org/certgraph/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?left ?right WHERE { ?f dcterms:replaces ?o ; dcterms:hasPart ?b ; cg:number ?left . ?o cg:number ?right } LIMIT 1
+"""
+FREQUENT = """
+PREFIX cg: <https://w3id.org/certgraph/ontology#>
+SELECT ?c (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f cg:%s ?c } GROUP BY ?c ORDER BY DESC(?n) LIMIT 1
+"""
+
+
+def synthetic_values(store: OxigraphStore) -> dict[str, str]:
+    """Parameters that exist in a synthetic register: a fiche with blocks and a predecessor, the most
+    frequent ROME, NSF and Formacode codes, the most frequent certifier (the examples are real fiches)."""
+    left, right = next(store.select_lexical(PICKS), ("RNCP100000", "RNCP100001"))
+    values = {"fiche": left, "left": left, "right": right}
+    for param, prop in (("rome", "rome"), ("nsf", "nsf"), ("formacode", "formacode")):
+        code = next(store.select_lexical(FREQUENT % prop), (None,))[0]
+        if code:
+            values[param] = code.rsplit("/", 1)[-1]
+    certifier = next(store.select_lexical(FREQUENT % "certifier"), (None,))[0]
+    siret = next(store.select_lexical(f"PREFIX cg: <https://w3id.org/certgraph/ontology#> SELECT ?s WHERE {{ <{certifier}> cg:siret ?s }}"), (None,))[0] if certifier else None
+    if siret:
+        values["certifier"] = siret
+    return values
+
+
+def ratio(ours: float, theirs: float | None) -> str:
+    return f"{theirs / ours:.0f}×" if theirs and ours else "–"
+
+
+def row(what: str, ours: str, theirs: str = "–", times: str = "–") -> None:
+    print(f"| {what} | {ours} | {theirs} | {times} |")
+
+
+def bench(name: str, work: Path, args, queries) -> None:
+    data, exports = REPO / "data", []
+    if name != "real":
+        export = work / f"synth-{name}"
+        if not export.exists():
+            subprocess.run([str(Path(sys.executable).parent / "certgraph"), "synth", "--fiches", name, "--seed", "1", "-o",
+                            str(export)], check=True, capture_output=True)
+        exports = sorted(export.glob("*.xml"))
+    store_path, dump = work / f"store-{name}", work / f"store-{name}.nq"
+    built = child(BUILD, data, store_path, dump, *exports)
+    print(f"\n### {name} ({built['fiches']:,} fiches, {built['quads']:,} quads)\n")
+    print("| measure | certgraph (pyoxigraph) | rdflib baseline | ratio |")
+    print("| --- | --- | --- | --- |")
+    read_map = built["timings"]["read"] + built["timings"]["map"]
+    baseline = child(RDFLIB_PARSE, dump) if args.rdflib else None
+    base_build = read_map + baseline["seconds"] if baseline else None
+    row("build (s)", f"{built['seconds']:.1f}", f"{base_build:.1f}" if base_build else "–", ratio(built["seconds"], base_build))
+    row("build peak RSS (MB)", f"{built['rss_mb']:.0f}", f"{baseline['rss_mb']:.0f}" if baseline else "–")
 
     store = OxigraphStore.open(store_path)
     started = time.perf_counter()
     report = validate_store(store)
-    print(f"validation (SPARQL on the store): {time.perf_counter() - started:.1f} s, {len(report.findings)} findings")
+    ours_validation = time.perf_counter() - started
+    shacl = None
+    if args.rdflib and built["fiches"] <= args.pyshacl_max:
+        shacl = child(PYSHACL, dump)
+    identical = "–" if shacl is None else (
+        "identical" if sorted(json.dumps(vars(f), sort_keys=True) for f in report.findings)
+        == sorted(json.dumps(f, sort_keys=True) for f in shacl["findings"]) else "DIFFERENT")
+    row("validation (s)", f"{ours_validation:.1f}", f"{shacl['seconds']:.1f} (+{shacl['parse']:.0f} parse)" if shacl else "skipped",
+        ratio(ours_validation, shacl["seconds"] if shacl else None))
+    row(f"validation findings ({identical})", f"{len(report.findings):,}", f"{len(shacl['findings']):,}" if shacl else "–")
 
-    reference = None
-    if args.rdflib:
-        started = time.perf_counter()
-        reference = RdflibStore.from_nquads(dump)
-        print(f"rdflib parse of the dump: {time.perf_counter() - started:.1f} s")
-
-    queries = load_queries()
-    header = f"{'named query':28s} {'p50 ms':>8s} {'p95 ms':>8s}"
-    header += f" {'rdflib p50':>11s} {'ratio':>7s}" if reference else ""
-    print(header)
-    for name, query in queries.items():
-        values = query.example_values()
+    reference = RdflibStore.from_nquads(dump) if args.rdflib else None
+    index = index_path(store_path)
+    ours_total = theirs_total = 0.0
+    picked = synthetic_values(store) if name != "real" else {}
+    for query_name, query in queries.items():
+        values = {k: picked.get(k, v) for k, v in query.example_values().items()}
         p50, p95 = timed(lambda: run_named(store, query, values), args.runs)
-        line = f"{name:28s} {p50:8.1f} {p95:8.1f}"
-        if reference:
-            r50, _ = timed(lambda: run_named(reference, query, values), max(1, args.runs // 10))
-            line += f" {r50:11.1f} {r50 / p50 if p50 else float('inf'):6.0f}×"
-        print(line)
+        theirs = None
+        if reference is not None:
+            theirs, _ = timed(lambda: run_named(reference, query, values, index=index), max(1, args.runs // 10))
+            ours_total, theirs_total = ours_total + p50, theirs_total + theirs
+        row(f"`{query_name}` p50 / p95 (ms)", f"{p50:.1f} / {p95:.1f}", f"{theirs:.1f}" if theirs else "–", ratio(p50, theirs))
+    if reference is not None:
+        row("whole query suite, sum of p50 (ms)", f"{ours_total:.0f}", f"{theirs_total:.0f}", ratio(ours_total, theirs_total))
+
+    search = queries["search/competencies"]
+    words = words_to_search(store)
+    samples = []
+    for word in words:
+        samples.append(timed(lambda: run_named(store, search, {"text": word}), 3)[0])
+    samples.sort()
+    p50, p95 = statistics.median(samples), samples[round(0.95 * (len(samples) - 1))]
+    theirs = None
+    if reference is not None:
+        theirs = statistics.median(timed(lambda: reference.query(CONTAINS % json.dumps(w)), 1)[0] for w in words[:5])
+    row(f"text search p50 / p95 (ms), {len(words)} words", f"{p50:.1f} / {p95:.1f}", f"{theirs:.1f} (CONTAINS)" if theirs else "–", ratio(p50, theirs))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="real,1000,10000,40000", help="comma-separated: real and/or fiche counts")
+    parser.add_argument("--runs", type=int, default=20, help="runs per named query on the store")
+    parser.add_argument("--pyshacl-max", type=int, default=10_000, help="skip pyshacl above this many fiches")
+    parser.add_argument("--no-rdflib", dest="rdflib", action="store_false", help="skip the rdflib baseline")
+    parser.add_argument("--work", type=Path, default=None, help="folder for exports and stores (default: a temp dir)")
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="certgraph-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    queries = load_queries()
+    for name in args.sizes.split(","):
+        bench(name.strip(), work, args, queries)
 
 
 if __name__ == "__main__":

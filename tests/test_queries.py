@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from certgraph.queries import QueryError, inject_values, load_queries, parse_named_query, run_named
+from certgraph.search import index_path
 from certgraph.store import OxigraphStore, to_python
 
 
@@ -44,6 +45,8 @@ PINNED = {
     "search/competencies": lambda s, q: column(s, q, "search/competencies", "code", text="RECHERCHE ACTION") == ["RNCP35080BC04"],
     "compare/codes": lambda s, q: len(column(s, q, "compare/codes", "code", left="RNCP35080", right="RNCP41296")) == 15,
     "compare/block-similarity": lambda s, q: column(s, q, "compare/block-similarity", "aligned", left="RNCP35080", right="RNCP41296").count(True) == 4,
+    "snapshot/fiche-at": lambda s, q: "RNCP41336" in column(s, q, "snapshot/fiche-at", "valueLabel", fiche="RNCP35080", date="2026-03-01")
+    and "RNCP41336" not in column(s, q, "snapshot/fiche-at", "valueLabel", fiche="RNCP35080", date="2025-01-01"),
     "stats/overview": lambda s, q: dict(zip(column(s, q, "stats/overview", "what"), column(s, q, "stats/overview", "count")))["blocks"] == 12,
 }
 
@@ -60,7 +63,8 @@ def test_named_query_pinned_result(name, mini_store, queries):
 @pytest.mark.parametrize("name", sorted(PINNED))
 def test_same_rows_on_embedded_store_and_rdflib(name, mini_store, mini_rdflib, queries):
     query = queries[name]
-    expected = normalised(run_named(mini_rdflib, query, query.example_values()))
+    # A search parameter reads the store's full-text index: the rdflib run gets the same hits.
+    expected = normalised(run_named(mini_rdflib, query, query.example_values(), index=index_path(mini_store.path)))
     assert normalised(run_named(mini_store, query, query.example_values())) == expected
     assert expected, f"{name}: the example must return rows, or the comparison proves nothing"
 
@@ -84,17 +88,17 @@ def test_bad_parameter_values_are_rejected(queries):
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list('"\'{}<>\\\n#?$ UNIONSELECTabc:/.')), max_size=40))
 def test_string_parameters_are_bound_never_executed(text):
-    """Whatever the text, it stays one literal: the query parses and has exactly one VALUES row."""
+    """Whatever the text, it stays one literal: the query parses and has one VALUES row per index hit."""
     queries = load_queries()
     query = queries["search/competencies"]
     if not text.strip():
         with pytest.raises(QueryError):
             query.bind({"text": text})
         return
-    bound = query.bind({"text": text})
+    bound = query.bind({"text": text}, hits=["https://w3id.org/certgraph/id/rncp/1/bloc/RNCP1BC01/competence/x"])
     result = OxigraphStore.in_memory().query(bound)
     assert result.rows == []
-    assert bound.count("VALUES (?text)") == 1
+    assert bound.count("VALUES (?text ?hit ?hitRank)") == 1
 
 
 def test_inject_values_skips_braces_in_strings_comments_and_iris():

@@ -32,7 +32,7 @@ from .queries import NamedQuery, load_queries
 from .resources import ontology_path
 from .search import build_index, index_path
 from .similarity import METHOD, align
-from .snapshots import Snapshot, is_xml_export, snapshot_from_loaded, snapshot_quads
+from .snapshots import Snapshot, is_xml_export, next_states, snapshot_from_loaded, snapshot_quads
 from .sources.brochure import read_programme_brochure, read_programme_web_page
 from .sources.codelists import nsf_code_is_valid, read_formacode, read_nsf, read_rome, split_nsf
 from .sources.curated import read_curated_facts
@@ -310,9 +310,10 @@ def map_to_files(
     """Write every quad of the facts and the snapshots as N-Quads files in ``work``; returns them and the count."""
     global _SHARED
     first = work / "facts-0.nq"
+    following = next_states(snapshots)
     workers = min(os.cpu_count() or 1, 4) if len(loaded.fiches) >= PARALLEL_FROM else 0
     if not workers:
-        quads = itertools.chain(graph_quads(loaded, resolution), *(snapshot_quads(s) for s in snapshots))
+        quads = itertools.chain(graph_quads(loaded, resolution), *(snapshot_quads(s, following) for s in snapshots))
         return [first], write_nquads(quads, first)
     parts = [work / f"facts-{i + 1}.nq" for i in range(workers)]
     _SHARED = (loaded, resolution, workers)
@@ -320,7 +321,7 @@ def map_to_files(
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             pending = pool.starmap_async(_map_part, [(i, str(path)) for i, path in enumerate(parts)])
             rest = graph_quads(dataclasses.replace(loaded, fiches=[]), resolution)
-            count = write_nquads(itertools.chain(rest, *(snapshot_quads(s) for s in snapshots)), first)
+            count = write_nquads(itertools.chain(rest, *(snapshot_quads(s, following) for s in snapshots)), first)
             count += sum(pending.get())
     finally:
         _SHARED = None

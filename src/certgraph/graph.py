@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
+from rdflib import namespace as _ns
 
 from .records import (
     BlockCorrespondence,
@@ -27,6 +27,7 @@ from .records import (
     TrainingProgramme,
 )
 from .vocab import (
+    TermCache,
     CG,
     ETALAB_LICENCE,
     ID,
@@ -42,6 +43,12 @@ from .vocab import (
     org_iri,
     scheme_iri,
     slug,
+)
+
+# rdflib's namespaces check and build a term on every attribute access; mapping a register reads
+# them millions of times, so the mapping uses caching copies (the same IRIs).
+DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD = (
+    TermCache(str(ns)) for ns in (_ns.DCAT, _ns.DCTERMS, _ns.FOAF, _ns.PROV, _ns.RDF, _ns.RDFS, _ns.SKOS, _ns.XSD)
 )
 
 Quad = tuple[URIRef | BNode, URIRef, URIRef | BNode | Literal, URIRef]

@@ -403,7 +403,25 @@ def _pair_order(pair: tuple[str, str]) -> tuple:
 # ------------------------------------------------------------------ snapshots in the graph
 
 
-def snapshot_quads(snapshot: Snapshot) -> Iterator[Quad]:
+def next_states(snapshots: list[Snapshot]) -> dict[tuple[str, str], dt.date]:
+    """For each (snapshot label, fiche) of a dated snapshot: the date of the next snapshot naming the fiche.
+
+    A state is what the register said from its snapshot's date until that next date, so a query for
+    a date needs no "no later snapshot" test (which engines evaluate over every state).
+    """
+    dated = sorted((s for s in snapshots if s.issued), key=lambda s: s.issued)
+    following: dict[tuple[str, str], dt.date] = {}
+    last_seen: dict[str, Snapshot] = {}
+    for snapshot in dated:
+        for number in snapshot.fiches:
+            previous = last_seen.get(number)
+            if previous is not None:
+                following[(previous.label, number)] = snapshot.issued
+            last_seen[number] = snapshot
+    return following
+
+
+def snapshot_quads(snapshot: Snapshot, following: dict[tuple[str, str], dt.date] | None = None) -> Iterator[Quad]:
     """The snapshot as RDF: one ``cg:FicheState`` per fiche with its hash and what it said.
 
     States live in their own graph ``graph/snapshot/<date>``; they repeat, under the state node,
@@ -433,6 +451,11 @@ def snapshot_quads(snapshot: Snapshot) -> Iterator[Quad]:
         yield state, CG.stateOf, fiche_iri(number), g
         yield state, CG.inSnapshot, node, g
         yield state, CG.contentHash, Literal(content_hash(fiche, snapshot.fields_by_fiche[number])), g
+        if snapshot.issued:
+            yield state, CG.validFrom, date(snapshot.issued), g
+        until = (following or {}).get((snapshot.label, number))
+        if until:
+            yield state, CG.validUntil, date(until), g
         if fiche.title:
             yield state, DCTERMS.title, fr(fiche.title), g
         if fiche.level_eqf is not None:
@@ -459,6 +482,7 @@ __all__ = [
     "fiche_state",
     "read_export",
     "read_snapshot",
+    "next_states",
     "snapshot_from_loaded",
     "snapshot_quads",
 ]

@@ -8,16 +8,35 @@ from urllib.parse import quote
 
 from rdflib import Namespace, URIRef
 
+
+
+class TermCache(Namespace):
+    """A Namespace that mints each attribute term once (``CG.number`` is read millions of times
+    while mapping a register; rdflib's Namespace builds a new URIRef on every access).
+
+    >>> ns = TermCache("http://example.org/")
+    >>> ns.a is ns.a, str(ns.a)
+    (True, 'http://example.org/a')
+    """
+
+    def __getattr__(self, name: str) -> URIRef:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        term = self.term(name)
+        self.__dict__[name] = term
+        return term
+
+
 BASE = "https://w3id.org/certgraph/"
-CG = Namespace(BASE + "ontology#")
+CG = TermCache(BASE + "ontology#")
 ID = Namespace(BASE + "id/")
 GRAPH = Namespace(BASE + "graph/")
 ONTOLOGY_GRAPH = URIRef(BASE + "ontology")
 
 EQF = Namespace("http://data.europa.eu/snb/eqf/")
-SCHEMA = Namespace("https://schema.org/")
+SCHEMA = TermCache("https://schema.org/")
 # XKOS (DDI Alliance) for the official block correspondences: xkos:Correspondence, ConceptAssociation.
-XKOS = Namespace("http://rdf-vocabulary.ddialliance.org/xkos#")
+XKOS = TermCache("http://rdf-vocabulary.ddialliance.org/xkos#")
 
 ETALAB_LICENCE = URIRef("https://www.etalab.gouv.fr/licence-ouverte-open-licence/")
 FC_PAGE = "https://www.francecompetences.fr/recherche/{repertory}/{digits}/"
@@ -56,7 +75,7 @@ TERMS = (
     "cohortYear legalText generalAct creationAct otherAct assessmentText "
     "Snapshot FicheState stateOf inSnapshot contentHash statedPredecessor statedSuccessor coveredField "
     "ficheCount ChangeSet FicheChange LineageChange CertifierChange fromSnapshot toSnapshot comparedField "
-    "change changeKind changedField replaced replacedBy fiche"
+    "change changeKind changedField replaced replacedBy fiche validFrom validUntil"
 ).split()
 
 

@@ -1058,6 +1058,9 @@ def _read_blocks(fiche: Fiche, element: ET.Element, ctx: _Context) -> None:
         if code is None:
             ctx.report("BLOC_COMPETENCES without CODE; block ignored", "BLOC_COMPETENCES", severity="error")
             continue
+        if any(block.code == code for block in fiche.blocks):
+            # Kept: both blocks land on the one IRI the code names, which the validator then flags.
+            ctx.report(f"duplicate block code {code}: two blocks share it", "BLOC_COMPETENCES")
         competencies, assessment = values.get("LISTE_COMPETENCES"), values.get("MODALITES_EVALUATION")
         fiche.blocks.append(
             Block(

@@ -38,37 +38,44 @@ from certgraph.validate import validate_store
 REPO = Path(__file__).resolve().parent.parent
 
 BUILD = """
-import json, resource, sys, time
+import json, sys, time
+from benchmarks_peak import peak_mb
 from pathlib import Path
 from certgraph.build import build
 exports = [Path(p) for p in sys.argv[4:]]
 started = time.perf_counter()
 report = build(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), exports=exports)
 print(json.dumps({"seconds": time.perf_counter() - started, "quads": report.quads, "fiches": report.fiches,
-                  "timings": report.timings, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "timings": report.timings, "rss_mb": peak_mb()}))
 """
 
 RDFLIB_PARSE = """
-import json, resource, sys, time
+import json, sys, time
+from benchmarks_peak import peak_mb
 from rdflib import Dataset
 started = time.perf_counter()
 dataset = Dataset()
 dataset.parse(sys.argv[1], format="nquads")
 print(json.dumps({"seconds": time.perf_counter() - started, "triples": len(dataset),
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "rss_mb": peak_mb()}))
 """
 
 PYSHACL = """
-import json, resource, sys, time
-from rdflib import Graph
+import json, sys, time
+from benchmarks_peak import peak_mb
+from rdflib import Dataset, Graph
 from certgraph.validate import validate_pyshacl
 started = time.perf_counter()
+dataset = Dataset()
+dataset.parse(sys.argv[1], format="nquads")
 graph = Graph()
-graph.parse(sys.argv[1], format="nquads")
+for s, p, o, _g in dataset.quads():
+    graph.add((s, p, o))
+del dataset
 parsed = time.perf_counter() - started
 report = validate_pyshacl(graph)
 print(json.dumps({"parse": parsed, "seconds": report.seconds, "findings": [vars(f) for f in report.findings],
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "rss_mb": peak_mb()}))
 """
 
 CONTAINS = """
@@ -79,8 +86,18 @@ SELECT DISTINCT ?c WHERE { ?c a cg:Competency ; rdfs:label ?label .
 """
 
 
+# Peak memory of a child: VmHWM, reset at exec (ru_maxrss is not, so a child of a big parent would
+# report the parent's peak).
+PEAK = """
+def peak_mb():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
+"""
+
+
 def child(script: str, *args: str) -> dict:
     """Run ``script`` in a fresh interpreter and return the JSON it prints last."""
+    script = script.replace("from benchmarks_peak import peak_mb", PEAK)
     done = subprocess.run([sys.executable, "-c", script, *map(str, args)], capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"child failed:\n{done.stderr[-3000:]}")

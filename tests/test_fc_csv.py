@@ -67,11 +67,9 @@ def loaded_zip() -> Loaded:
 # --- the 2026-02-01 export ----------------------------------------------------------------------
 
 
-def test_2026_reads_without_problems_and_fast(export_2026):
-    loaded, seconds = export_2026
+def test_2026_reads_without_problems(export_2026):
+    loaded, _seconds = export_2026  # speed is measured by benchmarks/run.py, not asserted here
     assert loaded.problems == []
-    # ~2.5 s on a 2-core sandbox; the bound leaves room for slow CI machines.
-    assert seconds < 10, f"reading the six 2026 tables took {seconds:.1f} s"
 
 
 def test_2026_missing_tables_are_listed(loaded_2026):

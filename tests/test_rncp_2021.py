@@ -33,13 +33,12 @@ def fiches(read_2021) -> dict[str, Fiche]:
     return {fiche.number: fiche for fiche in read_2021[0].fiches}
 
 
-def test_reads_every_fiche_once_without_problems_and_fast(read_2021):
-    loaded, seconds = read_2021
+def test_reads_every_fiche_once_without_problems(read_2021):
+    loaded, _seconds = read_2021  # speed is measured by benchmarks, not asserted here
     assert loaded.problems == []
     # 17,470 rows, 17,369 distinct fiches: the extra rows carry further predecessors/successors.
     assert len(loaded.fiches) == 17_369
     assert len({fiche.number for fiche in loaded.fiches}) == 17_369
-    assert seconds < 5, f"reading rncp_info took {seconds:.1f} s"
 
 
 def test_source(read_2021):

@@ -124,7 +124,8 @@ def test_every_named_graph_has_provenance(mini_store):
     described = set(mini_store.query("""PREFIX dcat: <http://www.w3.org/ns/dcat#>
         SELECT ?g WHERE { GRAPH <https://w3id.org/certgraph/graph/provenance> { ?g a dcat:Dataset } }""").values("g"))
     internal = {"https://w3id.org/certgraph/graph/provenance", "https://w3id.org/certgraph/graph/schemes",
-                "https://w3id.org/certgraph/graph/derived/similarity", "https://w3id.org/certgraph/ontology"}
+                "https://w3id.org/certgraph/graph/derived/similarity", "https://w3id.org/certgraph/graph/derived/summary",
+                "https://w3id.org/certgraph/ontology"}
     assert graphs - internal <= described  # a source may add no quads (an empty table, a mapping file)
     assert len(described) >= 20
     licences = mini_store.query("""PREFIX dcterms: <http://purl.org/dc/terms/>

@@ -31,6 +31,7 @@ from .compare import fiche_blocks
 from .queries import NamedQuery, load_queries
 from .resources import ontology_path
 from .search import build_index, index_path
+from .summaries import summary_quads
 from .similarity import METHOD, align
 from .snapshots import Snapshot, is_xml_export, next_states, snapshot_from_loaded, snapshot_quads
 from .sources.brochure import read_programme_brochure, read_programme_web_page
@@ -484,6 +485,9 @@ def build(
             "certgraph compare computes any pair on demand"
         )
     store.add_quads(derived)
+    summary = summary_quads(store)  # counts of everything loaded, read by stats/overview
+    store.add_quads(summary)
+    derived += summary  # the dump appends the derived quads, so the rdflib reference has them too
     store.flush()
     report.quads = len(store)
     report.timings["store"] = time.perf_counter() - clock

@@ -38,6 +38,7 @@ from .sources.brochure import read_programme_brochure, read_programme_web_page
 from .sources.codelists import nsf_code_is_valid, read_formacode, read_nsf, read_rome, split_nsf
 from .sources.curated import read_curated_facts
 from .sources.fc_csv import read_fc_export
+from .sources.fc_xml import read_fc_xml
 from .sources.fiche_page import read_fiche_page
 from .sources.rncp_2021 import read_rncp_info_2021
 from .store import OxigraphStore, write_nquads
@@ -101,8 +102,6 @@ def _read_fc_export(path: Path, entry: dict, data_dir: Path) -> Loaded:
 
 
 def _read_fc_xml(path: Path, entry: dict, data_dir: Path) -> Loaded:
-    from .sources.fc_xml import read_fc_xml
-
     issued = entry.get("issued")
     return read_fc_xml(path, issued=issued if isinstance(issued, dt.date) else None, data_dir=data_dir)
 
@@ -357,16 +356,16 @@ SIMILARITY_PAIR_LIMIT = 2_000
 
 def similarity_quads(
     store: OxigraphStore, queries: dict[str, NamedQuery], limit: int = SIMILARITY_PAIR_LIMIT
-) -> tuple[list[Quad], int, int]:
+) -> tuple[list[Quad], int]:
     """Score block pairs of every two fiches with competency texts that share a ROME or NSF code.
 
     Blocks are read with the same named query ``compare`` uses, so stored and computed scores agree.
-    Returns the quads, the pairs compared and the candidate pairs (nothing is computed when the
-    candidates exceed ``limit``).
+    Returns the quads and the number of candidate pairs; nothing is computed (no quads) when the
+    candidates exceed ``limit``, the count then being the first one found over it.
     """
     numbers = sorted(str(row["number"]) for row in store.query(_FICHES_WITH_COMPETENCIES).rows)
     if len(numbers) < 2:
-        return [], 0, 0
+        return [], 0
     codes: dict[str, set[str]] = defaultdict(set)
     for row in store.query(_FICHE_CODES % " ".join(f'"{n}"' for n in numbers)).rows:
         codes[str(row["number"])].add(str(row["concept"]))
@@ -378,7 +377,7 @@ def similarity_quads(
     for group in sharing.values():
         pairs.update((a, b) for a in group for b in group if a < b)
         if len(pairs) > limit:  # no need to enumerate the whole register's pairs to know
-            return [], 0, len(pairs)
+            return [], len(pairs)
     candidates = sorted(pairs)
     blocks = {number: fiche_blocks(store, queries, number) for number in {n for pair in candidates for n in pair}}
     g, method = SIMILARITY_GRAPH, ID[f"method/{METHOD}"]
@@ -396,7 +395,7 @@ def similarity_quads(
                 lnode, rnode = block_iri(left, lblock.code), block_iri(right, rblock.code)
                 node = ID[f"similarity/{METHOD}/{text_hash(str(lnode) + ' ' + str(rnode))}"]
                 quads += _assessment(node, lnode, rnode, result.matrix[i][j], result.aligned(i, j), method, g)
-    return quads, len(candidates), len(candidates)
+    return quads, len(candidates)
 
 
 def _assessment(node: URIRef, left: URIRef, right: URIRef, score: float, aligned: bool, method: URIRef, g: URIRef) -> list[Quad]:
@@ -478,8 +477,9 @@ def build(
     for part in files:
         store.load_nquads(part)
     store.load_file(ontology_path(), ONTOLOGY_GRAPH)
-    derived, report.similarity_pairs, candidates = similarity_quads(store, load_queries())
-    if candidates > report.similarity_pairs:
+    derived, candidates = similarity_quads(store, load_queries())
+    report.similarity_pairs = candidates if candidates <= SIMILARITY_PAIR_LIMIT else 0
+    if not report.similarity_pairs and candidates:
         progress(
             f"similarity not stored: over {SIMILARITY_PAIR_LIMIT} fiche pairs share a code; "
             "certgraph compare computes any pair on demand"

@@ -20,6 +20,7 @@ from rdflib.namespace import XSD
 
 from .records import normalise_fiche_number
 from .resources import queries_dir
+from .search import SearchIndexError, candidates, index_path
 from .store import term_nt
 from .vocab import concept_iri, eqf_iri, fiche_iri, org_iri
 
@@ -267,8 +268,6 @@ SEARCH_HITS = 100
 
 def search_hits(query: NamedQuery, values: dict[str, str], index: Path) -> list[str]:
     """The full-text index's best hits (IRIs) for the query's search parameter; raises QueryError."""
-    from .search import SearchIndexError, candidates
-
     param = query.search_param
     try:
         return candidates(index, values[param.name], kinds=param.kinds, limit=SEARCH_HITS)
@@ -284,8 +283,6 @@ def run_named(store, query: NamedQuery, values: dict[str, str] | None = None, in
     """
     hits = None
     if query.search_param is not None and values and query.search_param.name in values:
-        from .search import index_path
-
         if index is None and getattr(store, "path", None) is None:
             raise QueryError(f"{query.name}: a search query needs the full-text index of the store")
         hits = search_hits(query, values, index or index_path(store.path))

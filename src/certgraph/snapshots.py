@@ -28,8 +28,9 @@ from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, RDFS
 from .graph import PROVENANCE_GRAPH, Quad, boolean, date, fr, integer
 from .records import Block, Certifier, CodeRef, Fiche, LineageRef, Loaded, Problem, SourceRef
 from .sources.fc_csv import read_fc_export
+from .sources.fc_xml import read_fc_xml
 from .text import fold
-from .vocab import CG, ID, eqf_iri, fiche_iri, graph_iri, org_iri
+from .vocab import CG, ID, eqf_iri, fiche_iri, graph_iri, org_iri, slug
 
 # The fields each CSV table fills (the XML export fills every field of a Fiche).
 TABLE_FIELDS: dict[str, frozenset[str]] = {
@@ -163,8 +164,6 @@ def snapshot_iri(issued: dt.date | None, label: str = "") -> URIRef:
     >>> str(snapshot_iri(dt.date(2026, 2, 1)))
     'https://w3id.org/certgraph/id/snapshot/2026-02-01'
     """
-    from .vocab import slug
-
     return ID[f"snapshot/{issued.isoformat() if issued else slug(label)}"]
 
 
@@ -197,8 +196,6 @@ def read_export(path: Path, root: Path | None = None) -> Loaded:
     """Read an export whatever its format: XML (file or zip) or CSV tables (folder or zip)."""
     path = Path(path)
     if is_xml_export(path):
-        from .sources.fc_xml import read_fc_xml
-
         return read_fc_xml(path, data_dir=root)
     return read_fc_export(path, root=root)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import dataclasses
 import io
@@ -14,6 +15,7 @@ import click
 
 from .build import BuildError, build, problems_by_source
 from .compare import compare
+from .endpoint import create_app, request_once
 from .lineage import lineage
 from .queries import QueryError, load_queries, run_named
 from .records import normalise_fiche_number
@@ -495,6 +497,42 @@ def stats_command(store_path, as_json):
         click.echo(json.dumps(counts, indent=2))
     else:
         click.echo(format_table(["what", "count"], [[k, str(v)] for k, v in counts.items()]))
+
+
+@cli.command(name="serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=8000, show_default=True, help="Port to listen on.")
+@store_option
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Query worker processes (default: one per core, at least 2).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True, help="The longest a query may run, in seconds; a request may ask for less with ?timeout=.")
+@click.option("--max-result-mb", type=click.IntRange(min=1), default=64, show_default=True, help="The largest answer sent, in MB; a larger one is an error asking for a LIMIT.")
+@click.option("--cache-mb", type=click.IntRange(min=0), default=256, show_default=True, help="Memory for answers to repeated GET queries (0: no cache).")
+@click.option("--get", "get_path", default=None, help="Answer one GET request for this path in-process, print the body and exit (1 on a non-200).")
+@click.option("--accept", default=None, help="With --get: the Accept header to send.")
+@library_errors
+def serve_command(host, port, store_path, workers, timeout, max_result_mb, cache_mb, get_path, accept):
+    """Serve the SPARQL endpoint, the named queries, the linked-data pages and the query editor.
+
+    Queries run in worker processes that open the store read-only; a query that passes its time
+    limit is stopped and its worker replaced, while the others keep serving.
+
+    Example:
+
+        certgraph serve --port 8000
+        certgraph serve --get '/queries/lineage/ancestors?fiche=RNCP35080'
+    """
+    app = create_app(store_path or default_store_path(), load_queries(), workers=workers, timeout=timeout,
+                     max_bytes=max_result_mb << 20, cache_bytes=cache_mb << 20)
+    if get_path is not None:
+        status, media_type, body = asyncio.run(request_once(app, get_path, accept))
+        sys.stdout.buffer.write(body)
+        if status != 200:
+            raise click.ClickException(f"GET {get_path}: HTTP {status} ({media_type})")
+        return
+    import uvicorn
+
+    click.echo(f"certgraph: serving {app.store_path} at http://{host}:{port}/ (SPARQL endpoint http://{host}:{port}/sparql); Ctrl-C stops")
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 
 if __name__ == "__main__":

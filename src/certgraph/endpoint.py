@@ -1,0 +1,634 @@
+"""The web endpoint: SPARQL 1.1 Protocol, named queries as JSON, linked-data pages, the query editor.
+
+:func:`create_app` returns an ASGI application over a store built by ``certgraph build``:
+
+- ``/sparql``: the SPARQL 1.1 Protocol (GET, POST form, POST ``application/sparql-query``), read-only,
+  answered by :class:`certgraph.engine.EnginePool` worker processes under a per-query time limit;
+  the W3C Service Description on a GET without a query;
+- ``/queries`` and ``/queries/<name>``: the named queries, parameters validated and bound as terms;
+- ``/id/...``: every certgraph identifier, as an HTML page or as RDF by content negotiation;
+- ``/.well-known/void``: the VoID description; ``/graph-store?graph=IRI``: one named graph (read);
+- ``/``: the YASGUI query editor with every named query as an example; ``/openapi.json``.
+
+The store is opened read-only and never written while served, so an answer depends on the query
+text alone: identical queries are answered from a memory cache (``X-Cache: hit``), which the
+benchmark can switch off to measure the engine itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections import OrderedDict
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, parse_qsl, quote
+
+import httpx
+import pyoxigraph as ox
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from importlib.metadata import version
+from .conneg import GRAPH_TYPES, choose, prefers_html
+from .engine import PREFIXES, EngineError, EnginePool
+from .queries import NamedQuery, QueryError, load_queries, search_hits
+from .search import index_path
+from .store import OxigraphStore
+from .summaries import SUMMARY_GRAPH
+from .vocab import BASE, ID
+
+READ_METHODS = "GET, POST, OPTIONS"
+MAX_QUERY_BYTES = 1 << 20
+STATIC = Path(__file__).with_name("static")
+UPDATE = re.compile(
+    r"^\s*(?:(?:#[^\n]*\n|BASE\s*<[^>]*>|PREFIX\s+[^\s:]*:\s*<[^>]*>)\s*)*"
+    r"(?:INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
+    re.IGNORECASE,
+)
+
+
+class ResultCache:
+    """Serialised answers by request, least recently used first out, within a byte budget."""
+
+    def __init__(self, budget: int = 256 << 20, largest: int = 1 << 20):
+        self.budget, self.largest, self.size = budget, largest, 0
+        self.hits = self.misses = 0
+        self._entries: OrderedDict[tuple, tuple[bytes, str]] = OrderedDict()
+
+    def get(self, key: tuple) -> tuple[bytes, str] | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            self.misses += 1
+            return None
+        self._entries.move_to_end(key)
+        self.hits += 1
+        return entry
+
+    def put(self, key: tuple, body: bytes, media_type: str) -> None:
+        if self.budget <= 0 or len(body) > self.largest or key in self._entries:
+            return
+        self._entries[key] = (body, media_type)
+        self.size += len(body)
+        while self.size > self.budget:
+            _, (old, _) = self._entries.popitem(last=False)
+            self.size -= len(old)
+
+
+@dataclass
+class Settings:
+    """What ``certgraph serve`` can tune."""
+
+    workers: int | None = None
+    timeout: float = 30.0
+    max_bytes: int = 64 << 20
+    cache_bytes: int = 256 << 20
+
+
+def _error(status: int, message: str) -> PlainTextResponse:
+    return PlainTextResponse(message + "\n", status_code=status)
+
+
+def _timeout(value: str | None) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise EngineError(400, f"timeout={value!r}: expected a number of seconds") from None
+    if not seconds > 0:
+        raise EngineError(400, f"timeout={value!r}: expected a positive number of seconds")
+    return seconds
+
+
+def plain_rows(results: dict) -> list[dict]:
+    """SPARQL JSON bindings as plain values: numbers and booleans typed, everything else a string."""
+    rows = []
+    for binding in results.get("results", {}).get("bindings", []):
+        row = {}
+        for name, term in binding.items():
+            value, datatype = term.get("value"), term.get("datatype", "")
+            if datatype.endswith(("#integer", "#int", "#long", "#nonNegativeInteger")):
+                value = int(value)
+            elif datatype.endswith(("#decimal", "#double", "#float")):
+                value = float(value)
+            elif datatype.endswith("#boolean"):
+                value = value == "true"
+            row[name] = value
+        rows.append(row)
+    return rows
+
+
+def rdf_response(triples: list, request: Request, status: int = 200) -> Response:
+    """Triples in the type the client negotiates (Turtle by default); 406 when none fits."""
+    media_type = choose("graph", request.headers.get("accept"), request.query_params.get("format"))
+    if media_type is None:
+        return _error(406, "cannot answer in the requested type; available: " + ", ".join(dict.fromkeys(GRAPH_TYPES)))
+    fmt = GRAPH_TYPES[media_type]
+    body = ox.serialize(triples, format=fmt, prefixes=PREFIXES) if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML) else ox.serialize(triples, format=fmt)
+    return Response(body, status_code=status, media_type=media_type, headers={"Vary": "Accept"})
+
+
+class Endpoint:
+    """The ASGI application (see module docstring); build it with :func:`create_app`."""
+
+    def __init__(self, store_path: Path, queries: dict[str, NamedQuery], settings: Settings):
+        self.store_path = Path(store_path)
+        self.queries = queries
+        self.settings = settings
+        self.pool = EnginePool(self.store_path, settings.workers, settings.timeout, settings.max_bytes)
+        self.cache = ResultCache(settings.cache_bytes)
+        self._documents: dict[str, list] = {}
+        routes = [
+            Route("/", self.editor, methods=["GET"]),
+            Route("/sparql", self.sparql, methods=["GET", "POST"]),
+            Route("/queries", self.list_queries, methods=["GET"]),
+            Route("/queries/{name:path}", self.named_query, methods=["GET"]),
+            Route("/id/{path:path}", self.resource, methods=["GET"]),
+            Route("/.well-known/void", self.void, methods=["GET"]),
+            Route("/graph-store", self.graph_store, methods=["GET"]),
+            Route("/openapi.json", self.openapi, methods=["GET"]),
+            Route("/ontology", self.ontology, methods=["GET"]),
+            Route("/dump.nq", self.dump, methods=["GET"]),
+        ]
+        if STATIC.is_dir():
+            routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
+        self.app = Starlette(routes=routes, lifespan=self._lifespan)
+
+    @asynccontextmanager
+    async def _lifespan(self, app):
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.stop()
+
+    async def start(self) -> None:
+        """Start the query workers (the lifespan does it; call it when driving the app directly)."""
+        await self.pool.start()
+
+    async def stop(self) -> None:
+        await self.pool.close()
+
+    # ---------------------------------------------------------------- ASGI entry, CORS, cache
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] == "OPTIONS":
+            await self._preflight(scope, send)
+            return
+        if scope["method"] == "GET" and scope["path"] == "/sparql" and await self._cached(scope, send):
+            return
+
+        async def send_with_cors(message):
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"access-control-allow-origin", b"*")]
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
+
+    async def _preflight(self, scope, send) -> None:
+        headers = dict(scope["headers"])
+        await send({"type": "http.response.start", "status": 204, "headers": [
+            (b"access-control-allow-origin", b"*"),
+            (b"access-control-allow-methods", READ_METHODS.encode()),
+            (b"access-control-allow-headers", headers.get(b"access-control-request-headers", b"accept, content-type")),
+            (b"access-control-max-age", b"86400"),
+            (b"allow", READ_METHODS.encode()),
+        ]})
+        await send({"type": "http.response.body", "body": b""})
+
+    @staticmethod
+    def _get_key(scope) -> tuple:
+        headers = dict(scope["headers"])
+        return ("GET", scope["query_string"], headers.get(b"accept", b""))
+
+    async def _cached(self, scope, send) -> bool:
+        """Answer a GET /sparql from the cache without parsing anything; False on a miss."""
+        if not scope["query_string"]:
+            return False
+        entry = self.cache.get(self._get_key(scope))
+        if entry is None:
+            return False
+        body, media_type = entry
+        await send({"type": "http.response.start", "status": 200, "headers": [
+            (b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode()),
+            (b"access-control-allow-origin", b"*"), (b"vary", b"Accept"), (b"x-cache", b"hit"),
+        ]})
+        await send({"type": "http.response.body", "body": body})
+        return True
+
+    # ---------------------------------------------------------------- SPARQL protocol
+
+    async def sparql(self, request: Request) -> Response:
+        params: list[tuple[str, str]] = parse_qsl(request.url.query, keep_blank_values=True)
+        query = None
+        if request.method == "POST":
+            content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            body = await request.body()
+            if len(body) > MAX_QUERY_BYTES:
+                return _error(413, f"the request body is larger than {MAX_QUERY_BYTES:,} bytes")
+            if content_type == "application/sparql-update":
+                return _error(403, "this endpoint is read-only: SPARQL Update is refused")
+            if content_type == "application/sparql-query":
+                query = body.decode("utf-8", errors="replace")
+            elif content_type == "application/x-www-form-urlencoded":
+                params += parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+            else:
+                return _error(415, "POST a query as application/sparql-query or application/x-www-form-urlencoded")
+        values: dict[str, list[str]] = {}
+        for name, value in params:
+            values.setdefault(name, []).append(value)
+        if "update" in values:
+            return _error(403, "this endpoint is read-only: SPARQL Update is refused")
+        if query is None:
+            queries = values.get("query", [])
+            if len(queries) > 1:
+                return _error(400, "give exactly one query parameter")
+            query = queries[0] if queries else None
+        if query is None:
+            return self.service_description(request)
+        return await self.answer(request, query, values)
+
+    async def answer(self, request: Request, query: str, values: dict[str, list[str]]) -> Response:
+        accept = request.headers.get("accept")
+        fmt = (values.get("format") or values.get("output") or [None])[0]
+        default_graphs = values.get("default-graph-uri") or None
+        named_graphs = values.get("named-graph-uri") or None
+        try:
+            timeout = _timeout((values.get("timeout") or [None])[0])
+            answer = await self.pool.run(query, accept, fmt, default_graphs, named_graphs, timeout)
+        except EngineError as exc:
+            if exc.status == 400 and UPDATE.match(query):
+                return _error(403, "this endpoint is read-only: SPARQL Update is refused")
+            return _error(exc.status, exc.message)
+        if request.method == "GET":
+            self.cache.put(self._get_key(request.scope), answer.body, answer.media_type)
+        return Response(answer.body, media_type=answer.media_type, headers={"Vary": "Accept", "X-Cache": "miss"})
+
+    def service_description(self, request: Request) -> Response:
+        """The W3C Service Description of this endpoint; a browser is sent to the editor."""
+        if prefers_html(request.headers.get("accept")):
+            return RedirectResponse("/", status_code=303)
+        return rdf_response(self._document("sd", lambda: service_description_triples(str(request.url.replace(query="")))), request)
+
+    def _document(self, name: str, make) -> list:
+        if name not in self._documents:
+            self._documents[name] = make()
+        return self._documents[name]
+
+    # ---------------------------------------------------------------- named queries
+
+    async def list_queries(self, request: Request) -> Response:
+        return JSONResponse([describe_query(q) for q in self.queries.values()])
+
+    async def named_query(self, request: Request) -> Response:
+        query = self.queries.get(request.path_params["name"])
+        if query is None:
+            return _error(404, f"no named query {request.path_params['name']!r}; see /queries")
+        reserved = {"format", "timeout"}
+        values = {k: v for k, v in request.query_params.items() if k not in reserved}
+        try:
+            hits = None
+            if query.search_param is not None and query.search_param.name in values:
+                hits = await asyncio.to_thread(search_hits, query, values, index_path(self.store_path))
+            text = query.bind(values, hits)
+            timeout = _timeout(request.query_params.get("timeout"))
+        except QueryError as exc:
+            return _error(400, str(exc))
+        except EngineError as exc:
+            return _error(exc.status, exc.message)
+        fmt = request.query_params.get("format")
+        raw = fmt not in (None, "", "plain") or _asks_results_type(request.headers.get("accept"))
+        try:
+            answer = await self.pool.run(text, request.headers.get("accept") if raw else None, fmt if raw else None, timeout=timeout)
+        except EngineError as exc:
+            return _error(exc.status, exc.message)
+        if raw:
+            return Response(answer.body, media_type=answer.media_type, headers={"Vary": "Accept"})
+        results = json.loads(answer.body)
+        return JSONResponse({
+            "query": query.name, "params": values,
+            "variables": results.get("head", {}).get("vars", []),
+            "rows": plain_rows(results),
+        }, headers={"Vary": "Accept"})
+
+    # ---------------------------------------------------------------- linked data
+
+    async def resource(self, request: Request) -> Response:
+        raw = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
+        iri = str(ID) + raw.split("/id/", 1)[1]
+        if not _is_iri(iri):
+            return _error(404, f"not an identifier of this graph: {iri}")
+        if prefers_html(request.headers.get("accept")) and not request.query_params.get("format"):
+            from .pages import resource_page
+
+            try:
+                page = await resource_page(iri, self.pool.run_json, self.queries)
+            except EngineError as exc:
+                return _error(exc.status, exc.message)
+            if page is None:
+                return HTMLResponse(_not_found_html(iri), status_code=404)
+            return HTMLResponse(page, headers={"Vary": "Accept"})
+        try:
+            triples = await self.describe(iri)
+        except EngineError as exc:
+            return _error(exc.status, exc.message)
+        if not triples:
+            return _error(404, f"nothing is known about <{iri}>")
+        return rdf_response(triples, request)
+
+    async def describe(self, iri: str) -> list:
+        """The resource's own triples (each once, whatever graphs repeat it) and blank-node closure."""
+        node = ox.NamedNode(iri)
+        sparql = (
+            "CONSTRUCT { ?s ?p ?o } WHERE { SELECT DISTINCT ?s ?p ?o WHERE { "
+            f"{{ BIND({node} AS ?s) ?s ?p ?o }} UNION {{ {node} ?q ?s . FILTER(isBlank(?s)) ?s ?p ?o }} }} }}"
+        )
+        answer = await self.pool.run(sparql, accept="application/n-triples")
+        return list(ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES))
+
+    async def void(self, request: Request) -> Response:
+        """The VoID description of the dataset: counts, classes, sources, licences, dates, links."""
+        if "void" not in self._documents:
+            try:
+                self._documents["void"] = await void_triples(self.pool, str(request.base_url).rstrip("/"))
+            except EngineError as exc:
+                return _error(exc.status, exc.message)
+        return rdf_response(self._documents["void"], request)
+
+    async def graph_store(self, request: Request) -> Response:
+        """SPARQL 1.1 Graph Store Protocol, reading only: ``?graph=IRI`` (or ``?default``)."""
+        graph = request.query_params.get("graph")
+        if graph is None and "default" not in request.query_params:
+            return _error(400, "give ?graph=IRI or ?default")
+        pattern = "?s ?p ?o" if graph is None else f"GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }}" if _is_iri(graph) else None
+        if pattern is None:
+            return _error(400, f"graph={graph!r}: expected an absolute IRI")
+        try:
+            answer = await self.pool.run(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {pattern} }}", accept="application/n-triples")
+        except EngineError as exc:
+            return _error(exc.status, exc.message)
+        triples = list(ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES))
+        if not triples:
+            return _error(404, f"no graph <{graph}> in this store")
+        return rdf_response(triples, request)
+
+    # ---------------------------------------------------------------- editor, documents
+
+    async def editor(self, request: Request) -> Response:
+        from .editor import editor_html
+
+        examples = self._document("examples", lambda: editor_examples(self.queries, self.store_path))
+        return HTMLResponse(editor_html(examples))
+
+    async def openapi(self, request: Request) -> Response:
+        return JSONResponse(self._document("openapi", lambda: openapi_document(self.queries)))
+
+    async def ontology(self, request: Request) -> Response:
+        from .resources import ontology_dir
+
+        triples = self._document("ontology", lambda: list(ox.parse(path=str(ontology_dir() / "certgraph.ttl"), format=ox.RdfFormat.TURTLE)))
+        return rdf_response(triples, request)
+
+    async def dump(self, request: Request) -> Response:
+        path = self.store_path.with_suffix(".nq")
+        if not path.exists():
+            return _error(404, "no dump beside this store (certgraph build writes <store>.nq)")
+        return FileResponse(path, media_type="application/n-quads")
+
+
+def _is_iri(value: str) -> bool:
+    return bool(re.fullmatch(r"[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|\\^`]*", value))
+
+
+def _asks_results_type(accept: str | None) -> bool:
+    """Whether Accept names a SPARQL results type explicitly (then /queries answers raw results)."""
+    if not accept:
+        return False
+    named = {r.split(";")[0].strip().lower() for r in accept.split(",")}
+    return bool(named & {"application/sparql-results+json", "application/sparql-results+xml", "text/csv", "text/tab-separated-values"})
+
+
+def _not_found_html(iri: str) -> str:
+    from html import escape
+
+    return (
+        "<!doctype html><html lang=en><meta charset=utf-8><title>Not found</title>"
+        f"<h1>Not found</h1><p>Nothing is known about <code>{escape(iri)}</code> in this graph.</p>"
+        '<p><a href="/">Query editor</a></p></html>'
+    )
+
+
+def describe_query(query: NamedQuery) -> dict:
+    """A named query for ``/queries``: name, path, summary, description, parameters."""
+    return {
+        "name": query.name,
+        "path": f"/queries/{query.name}",
+        "summary": query.summary,
+        "description": query.description,
+        "params": [{"name": p.name, "type": p.type, "example": p.example, "description": p.description} for p in query.params],
+        "example": f"/queries/{query.name}" + ("?" + "&".join(f"{p.name}={quote(p.example)}" for p in query.params) if query.params else ""),
+    }
+
+
+def editor_examples(queries: dict[str, NamedQuery], store_path: Path) -> list[dict]:
+    """Every named query with its example values bound, for the editor's tabs."""
+    examples = []
+    for query in queries.values():
+        values = query.example_values()
+        hits = None
+        if query.search_param is not None:
+            try:
+                hits = search_hits(query, values, index_path(store_path))
+            except QueryError:
+                hits = []
+        examples.append({"name": query.name, "summary": query.summary, "description": query.description, "query": query.bind(values, hits)})
+    return examples
+
+
+# ------------------------------------------------------------------ RDF documents
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+VOID_NS = "http://rdfs.org/ns/void#"
+DCTERMS = "http://purl.org/dc/terms/"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+def _t(s, p, o) -> ox.Triple:
+    return ox.Triple(s, ox.NamedNode(p) if isinstance(p, str) else p, o)
+
+
+def service_description_triples(endpoint_url: str) -> list:
+    """The W3C SPARQL 1.1 Service Description of the endpoint at ``endpoint_url``."""
+    service, dataset, graph = ox.NamedNode(endpoint_url), ox.BlankNode("dataset"), ox.BlankNode("default")
+    triples = [
+        _t(service, RDF_TYPE, ox.NamedNode(SD + "Service")),
+        _t(service, SD + "endpoint", service),
+        _t(service, SD + "supportedLanguage", ox.NamedNode(SD + "SPARQL11Query")),
+        _t(service, SD + "feature", ox.NamedNode(SD + "UnionDefaultGraph")),
+        _t(service, SD + "feature", ox.NamedNode(SD + "BasicFederatedQuery")),
+        _t(service, SD + "defaultDataset", dataset),
+        _t(service, DCTERMS + "title", ox.Literal("certgraph SPARQL endpoint (read-only)", language="en")),
+        _t(service, "http://www.w3.org/2000/01/rdf-schema#seeAlso", ox.NamedNode(endpoint_url.rsplit("/sparql", 1)[0] + "/.well-known/void")),
+        _t(dataset, RDF_TYPE, ox.NamedNode(SD + "Dataset")),
+        _t(dataset, SD + "defaultGraph", graph),
+        _t(graph, RDF_TYPE, ox.NamedNode(SD + "Graph")),
+    ]
+    from .conneg import RESULT_TYPES
+
+    formats = {
+        "application/sparql-results+json": "http://www.w3.org/ns/formats/SPARQL_Results_JSON",
+        "application/sparql-results+xml": "http://www.w3.org/ns/formats/SPARQL_Results_XML",
+        "text/csv": "http://www.w3.org/ns/formats/SPARQL_Results_CSV",
+        "text/tab-separated-values": "http://www.w3.org/ns/formats/SPARQL_Results_TSV",
+        "text/turtle": "http://www.w3.org/ns/formats/Turtle",
+        "application/n-triples": "http://www.w3.org/ns/formats/N-Triples",
+        "application/ld+json": "http://www.w3.org/ns/formats/JSON-LD",
+        "application/rdf+xml": "http://www.w3.org/ns/formats/RDF_XML",
+        "application/trig": "http://www.w3.org/ns/formats/TriG",
+        "application/n-quads": "http://www.w3.org/ns/formats/N-Quads",
+    }
+    assert set(formats) <= set(RESULT_TYPES) | set(GRAPH_TYPES)
+    triples += [_t(service, SD + "resultFormat", ox.NamedNode(iri)) for iri in formats.values()]
+    return triples
+
+
+VOCABULARIES = [
+    BASE + "ontology#", "http://purl.org/dc/terms/", "http://www.w3.org/2004/02/skos/core#", "https://schema.org/",
+    "http://www.w3.org/ns/prov#", "http://rdf-vocabulary.ddialliance.org/xkos#", "http://rdfs.org/ns/void#",
+    "http://xmlns.com/foaf/0.1/", "http://data.europa.eu/snb/eqf/",
+]
+
+_GRAPH_COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+_SOURCES = """SELECT ?g ?p ?o WHERE { GRAPH ?x { ?g ?p ?o }
+  VALUES ?p { <http://purl.org/dc/terms/title> <http://purl.org/dc/terms/license> <http://purl.org/dc/terms/issued> <http://purl.org/dc/terms/publisher> }
+  FILTER(STRSTARTS(STR(?g), "https://w3id.org/certgraph/graph/")) }"""
+_CLASSES = f"SELECT ?p ?c ?n WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{ ?d <{VOID_NS}classPartition> ?p . ?p <{VOID_NS}class> ?c ; <{VOID_NS}entities> ?n }} }}"
+_LINKS = """SELECT ?p ?target (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(isIRI(?o) && !STRSTARTS(STR(?o), "https://w3id.org/certgraph/"))
+  BIND(REPLACE(STR(?o), "^(https?://[^/]+/).*$", "$1") AS ?target) FILTER(?p != <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>) } GROUP BY ?p ?target"""
+
+
+def _term(binding: dict):
+    kind, value = binding["type"], binding["value"]
+    if kind == "uri":
+        return ox.NamedNode(value)
+    if kind == "bnode":
+        return ox.BlankNode(value)
+    if "xml:lang" in binding:
+        return ox.Literal(value, language=binding["xml:lang"])
+    return ox.Literal(value, datatype=ox.NamedNode(binding["datatype"])) if "datatype" in binding else ox.Literal(value)
+
+
+async def void_triples(pool: EnginePool, base_url: str) -> list:
+    """The VoID description, read from the store: per-graph triples, classes, sources, links."""
+    graphs, sources, classes, links = await asyncio.gather(*(pool.run_json(q) for q in (_GRAPH_COUNTS, _SOURCES, _CLASSES, _LINKS)))
+    dataset = ox.NamedNode(str(ID) + "dataset")
+    integer = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+    triples = [
+        _t(dataset, RDF_TYPE, ox.NamedNode(VOID_NS + "Dataset")),
+        _t(dataset, DCTERMS + "title", ox.Literal("certgraph: French professional certifications (RNCP, RS) and occupations", language="en")),
+        _t(dataset, VOID_NS + "sparqlEndpoint", ox.NamedNode(base_url + "/sparql")),
+        _t(dataset, VOID_NS + "dataDump", ox.NamedNode(base_url + "/dump.nq")),
+        _t(dataset, VOID_NS + "uriSpace", ox.Literal(str(ID))),
+        _t(dataset, VOID_NS + "exampleResource", ox.NamedNode(str(ID) + "rncp/35080")),
+        _t(dataset, DCTERMS + "modified", ox.Literal(time.strftime("%Y-%m-%d"), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date"))),
+    ]
+    triples += [_t(dataset, VOID_NS + "vocabulary", ox.NamedNode(v)) for v in VOCABULARIES]
+    total = 0
+    for row in graphs["results"]["bindings"]:
+        graph, count = ox.NamedNode(row["g"]["value"]), int(row["n"]["value"])
+        total += count
+        triples += [_t(dataset, VOID_NS + "subset", graph), _t(graph, RDF_TYPE, ox.NamedNode(VOID_NS + "Dataset")),
+                    _t(graph, VOID_NS + "triples", ox.Literal(str(count), datatype=integer))]
+    triples.append(_t(dataset, VOID_NS + "triples", ox.Literal(str(total), datatype=integer)))
+    licences, issued = set(), set()
+    for row in sources["results"]["bindings"]:
+        graph, prop, value = ox.NamedNode(row["g"]["value"]), row["p"]["value"], _term(row["o"])
+        triples.append(_t(graph, prop, value))
+        if prop == DCTERMS + "license":
+            licences.add(value)
+        elif prop == DCTERMS + "issued":
+            issued.add(value.value)
+    triples += [_t(dataset, DCTERMS + "license", licence) for licence in sorted(licences, key=str)]
+    if issued:
+        date = ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")
+        triples += [_t(dataset, DCTERMS + "temporal", ox.Literal(f"{min(issued)}/{max(issued)}")),
+                    _t(dataset, DCTERMS + "issued", ox.Literal(max(issued), datatype=date))]
+    for row in classes["results"]["bindings"]:
+        partition = _term(row["p"])
+        triples += [_t(dataset, VOID_NS + "classPartition", partition), _t(partition, VOID_NS + "class", _term(row["c"])),
+                    _t(partition, VOID_NS + "entities", _term(row["n"]))]
+    for number, row in enumerate(sorted(links["results"]["bindings"], key=lambda r: (r["p"]["value"], r["target"]["value"]))):
+        linkset = ox.NamedNode(f"{ID}dataset/links/{number}")
+        triples += [_t(dataset, VOID_NS + "subset", linkset), _t(linkset, RDF_TYPE, ox.NamedNode(VOID_NS + "Linkset")),
+                    _t(linkset, VOID_NS + "linkPredicate", _term(row["p"])), _t(linkset, VOID_NS + "subjectsTarget", dataset),
+                    _t(linkset, VOID_NS + "objectsTarget", ox.NamedNode(row["target"]["value"])),
+                    _t(linkset, VOID_NS + "triples", ox.Literal(row["n"]["value"], datatype=integer))]
+    return triples
+
+
+def openapi_document(queries: dict[str, NamedQuery]) -> dict:
+    """OpenAPI 3.1 for the JSON API: one path per named query, its parameters declared."""
+    text = {"type": "string"}
+    rows = {"type": "object", "properties": {
+        "query": text, "params": {"type": "object"}, "variables": {"type": "array", "items": text},
+        "rows": {"type": "array", "items": {"type": "object"}}}}
+    errors = {"400": {"description": "A parameter is missing or has a bad value (the message says which)", "content": {"text/plain": {"schema": text}}},
+              "503": {"description": "The query passed its time limit", "content": {"text/plain": {"schema": text}}}}
+    paths: dict = {
+        "/queries": {"get": {"summary": "Every named query, with its parameters", "operationId": "listQueries",
+                             "responses": {"200": {"description": "The named queries", "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}}}}}}},
+        "/sparql": {"get": {"summary": "SPARQL 1.1 Protocol query (read-only)", "operationId": "sparql",
+                            "parameters": [{"name": "query", "in": "query", "required": False, "schema": text},
+                                           {"name": "timeout", "in": "query", "required": False, "schema": {"type": "number"}}],
+                            "responses": {"200": {"description": "Results, negotiated by Accept"}, **errors}}},
+    }
+    for query in queries.values():
+        parameters = [{"name": p.name, "in": "query", "required": True, "description": p.description or p.type,
+                       "schema": text, "example": p.example} for p in query.params]
+        parameters.append({"name": "timeout", "in": "query", "required": False, "description": "seconds (at most the server's limit)", "schema": {"type": "number"}})
+        operation_id = re.sub(r"[^A-Za-z0-9]+(.)", lambda m: m.group(1).upper(), query.name)
+        paths[f"/queries/{query.name}"] = {"get": {
+            "summary": query.summary, "description": query.description, "operationId": operation_id, "parameters": parameters,
+            "responses": {"200": {"description": "Rows with plain values", "content": {"application/json": {"schema": rows}}}, **errors}}}
+    return {"openapi": "3.1.0", "info": {"title": "certgraph", "version": version("certgraph"),
+            "description": "Named SPARQL queries over the French certification registers (RNCP, RS)."}, "paths": paths}
+
+
+async def request_once(app: Endpoint, path: str, accept: str | None = None) -> tuple[int, str, bytes]:
+    """Answer one GET in-process (``certgraph serve --get``): (status, media type, body)."""
+    await app.start()
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            response = await client.get(path, headers={"accept": accept} if accept else {})
+    finally:
+        await app.stop()
+    return response.status_code, response.headers.get("content-type", ""), response.content
+
+
+def create_app(store: Path | OxigraphStore | str, queries: dict[str, NamedQuery] | None = None, **settings) -> Endpoint:
+    """The ASGI app over a built store (a path or an opened :class:`OxigraphStore`).
+
+    ``settings``: ``workers`` (query processes, default one per core), ``timeout`` (the largest
+    per-query limit in seconds, default 30), ``max_bytes`` (largest answer), ``cache_bytes``
+    (result cache budget, 0 disables it).
+    """
+    path = Path(getattr(store, "path", None) or store)
+    if not (path / "CURRENT").exists():
+        from .store import StoreError
+
+        raise StoreError(f"no certgraph store at {path}: run `certgraph build --store {path}` first")
+    return Endpoint(path, queries if queries is not None else load_queries(), Settings(**settings))
+
+
+__all__ = ["Endpoint", "ResultCache", "Settings", "create_app", "request_once", "openapi_document", "plain_rows"]

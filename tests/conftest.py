@@ -13,8 +13,13 @@ from __future__ import annotations
 
 import csv
 import shutil
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 
@@ -103,3 +108,42 @@ def demo_store(demo_build) -> OxigraphStore:
 def write_manifest(data_dir: Path, inputs: list[dict]) -> None:
     """A manifest.yaml listing ``inputs`` (for tests that build small, broken folders)."""
     (data_dir / "manifest.yaml").write_text(yaml.safe_dump({"inputs": inputs}, allow_unicode=True), encoding="utf-8")
+
+
+# ------------------------------------------------------------------ the endpoint
+
+SERVER_TIMEOUT = 4
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def mini_server(mini_build, tmp_path_factory):
+    """``certgraph serve`` on loopback over the mini store, as a child process; yields its base URL.
+
+    A short time limit (SERVER_TIMEOUT) and a 1 MB result limit make the error paths quick to reach.
+    """
+    port = free_port()
+    log = tmp_path_factory.mktemp("server") / "serve.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "certgraph.cli", "serve", "--store", str(mini_build.store), "--port", str(port),
+         "--timeout", str(SERVER_TIMEOUT), "--max-result-mb", "1", "--workers", "2"],
+        stdout=log.open("wb"), stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            if httpx.get(base + "/queries", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail("the server did not start: " + log.read_text(errors="replace"))
+    yield base
+    process.terminate()
+    process.wait(10)

@@ -9,9 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import socket
-import subprocess
-import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -21,11 +18,13 @@ import httpx
 import pytest
 import rdflib
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from certgraph.cli import cli
 from certgraph.conneg import GRAPH_TYPES
 
-TIMEOUT = 4
+from .conftest import SERVER_TIMEOUT as TIMEOUT
 LINEAGE = """PREFIX dcterms: <http://purl.org/dc/terms/>
 SELECT DISTINCT ?ancestor WHERE { <https://w3id.org/certgraph/id/rncp/35080> dcterms:replaces+ ?ancestor } ORDER BY ?ancestor"""
 ANCESTORS = {f"https://w3id.org/certgraph/id/rncp/{n}" for n in (1611, 5385, 28720)}
@@ -35,34 +34,10 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server(mini_build):
-    """``certgraph serve`` on loopback over the mini store; yields its base URL."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "certgraph.cli", "serve", "--store", str(mini_build.store), "--port", str(port),
-         "--timeout", str(TIMEOUT), "--max-result-mb", "1", "--workers", "2"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            if httpx.get(base + "/queries", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("the server did not start: " + process.stdout.read().decode())
-    yield base
-    process.terminate()
-    process.wait(10)
+def server(mini_server):
+    """The base URL of ``certgraph serve`` over the mini store (see conftest)."""
+    return mini_server
 
 
 def get(server, query: str, **kwargs) -> httpx.Response:
@@ -350,6 +325,22 @@ def test_named_query_errors(server, path, status, message):
     response = httpx.get(server + path)
     assert response.status_code == status
     assert message in response.text
+
+
+NASTY = st.lists(st.sampled_from(['"', "'", "{", "}", "<", ">", "\\", "\n", "#", "} UNION { ?s ?p ?o }", "DROP ALL",
+                                   "RNCP35080", "recherche", "*", "NEAR(", ")", "http://evil.example/x"]) | st.text(max_size=6), max_size=5).map("".join)
+
+
+@settings(max_examples=40, deadline=None)
+@given(value=NASTY)
+def test_nasty_parameter_values_over_http_are_rejected_or_bound(server, value):
+    for path, name in (("/queries/lineage/ancestors", "fiche"), ("/queries/search/competencies", "text")):
+        response = httpx.get(server + path, params={name: value}, timeout=30)
+        assert response.status_code in (200, 400), response.text
+        if response.status_code == 200:
+            assert response.json()["params"][name] == value
+        else:
+            assert f"parameter {name}" in response.text
 
 
 def test_openapi_describes_every_named_query(server, queries):

@@ -37,6 +37,7 @@ from starlette.staticfiles import StaticFiles
 
 from importlib.metadata import version
 from .conneg import GRAPH_TYPES, choose, prefers_html
+from .editor import editor_html
 from .engine import PREFIXES, EngineError, EnginePool
 from .queries import NamedQuery, QueryError, load_queries, search_hits
 from .search import index_path
@@ -385,8 +386,6 @@ class Endpoint:
     # ---------------------------------------------------------------- editor, documents
 
     async def editor(self, request: Request) -> Response:
-        from .editor import editor_html
-
         examples = self._document("examples", lambda: editor_examples(self.queries, self.store_path))
         return HTMLResponse(editor_html(examples))
 

@@ -1,9 +1,12 @@
 # Two commands on a fresh machine: `make demo` and `make test`. Both create the venv they need.
+# `make demo` ends by serving the graph at http://$(HOST):$(PORT)/ until Ctrl-C.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STORE ?= build/store
 STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: demo test install build clean
 
@@ -22,6 +25,9 @@ demo: build
 	$(BIN)/certgraph validate --store $(STORE) --summary || test $$? -eq 1
 	$(BIN)/certgraph lineage RNCP35080 --store $(STORE)
 	$(BIN)/certgraph compare RNCP35080 RNCP41296 --store $(STORE)
+	$(BIN)/certgraph serve --store $(STORE) --get '/queries/lineage/current?fiche=RNCP28720'
+	@echo
+	$(BIN)/certgraph serve --store $(STORE) --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

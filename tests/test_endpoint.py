@@ -343,6 +343,15 @@ def test_nasty_parameter_values_over_http_are_rejected_or_bound(server, value):
             assert f"parameter {name}" in response.text
 
 
+def test_every_editor_example_runs_on_the_server(server, mini_build, queries):
+    from certgraph.endpoint import editor_examples
+
+    for example in editor_examples(queries, mini_build.store):
+        response = httpx.post(server + "/sparql", data={"query": example["query"]},
+                              headers={"accept": "application/sparql-results+json,*/*;q=0.9"}, timeout=30)
+        assert response.status_code == 200, (example["name"], response.text)
+
+
 def test_openapi_describes_every_named_query(server, queries):
     document = httpx.get(server + "/openapi.json").json()
     assert document["openapi"].startswith("3.")
@@ -399,3 +408,18 @@ def test_serve_get_answers_one_request_in_process(mini_build):
     bad = runner.invoke(cli, ["serve", "--store", str(mini_build.store), "--get", "/queries/lineage/ancestors?fiche=nope"])
     assert bad.exit_code == 1
     assert "HTTP 400" in bad.output
+
+
+def test_the_result_cache_evicts_the_least_recently_used_within_its_budget():
+    from certgraph.endpoint import ResultCache
+
+    cache = ResultCache(budget=200, largest=80)
+    keys = [("GET", f"query={n}".encode(), b"") for n in range(3)]
+    cache.put(keys[0], b"a" * 60, "text/csv")
+    cache.put(keys[1], b"b" * 60, "text/csv")
+    assert cache.get(keys[0]) == (b"a" * 60, "text/csv")  # now the most recently used
+    cache.put(keys[2], b"c" * 60, "text/csv")  # over budget: keys[1] goes
+    assert cache.get(keys[1]) is None and cache.get(keys[0]) is not None and cache.get(keys[2]) is not None
+    cache.put(("GET", b"big", b""), b"x" * 81, "text/csv")  # larger than any entry may be
+    assert cache.get(("GET", b"big", b"")) is None
+    assert cache.size <= 200

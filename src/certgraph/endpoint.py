@@ -76,10 +76,14 @@ class ResultCache:
         if self.budget <= 0 or len(body) > self.largest or key in self._entries:
             return
         self._entries[key] = (body, media_type)
-        self.size += len(body)
+        self.size += _entry_size(key, body)
         while self.size > self.budget:
-            _, (old, _) = self._entries.popitem(last=False)
-            self.size -= len(old)
+            old_key, (old, _) = self._entries.popitem(last=False)
+            self.size -= _entry_size(old_key, old)
+
+
+def _entry_size(key: tuple, body: bytes) -> int:
+    return len(body) + sum(len(part) for part in key)
 
 
 @dataclass

@@ -145,6 +145,7 @@ def _write_frame(stream, payload: bytes) -> None:
 
 def worker_main(store_path: str) -> int:
     """Serve requests from stdin until it closes (the body of ``python -m certgraph.engine``)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops its workers
     store = ox.Store.read_only(store_path)
     # Frames go to a private copy of stdout; anything printed by mistake goes to stderr instead.
     stdout = os.fdopen(os.dup(1), "wb")
@@ -247,7 +248,11 @@ class EnginePool:
         await worker.process.wait()
         self._all.discard(worker)
         self.killed += 1
-        fresh = await Worker.start(self.store_path)
+        try:
+            fresh = await Worker.start(self.store_path)
+        except (OSError, EngineError) as exc:
+            print(f"certgraph: could not replace a query worker ({exc}); {len(self._all)} left", file=sys.stderr)
+            return
         self._all.add(fresh)
         self._idle.put_nowait(fresh)
 

@@ -25,6 +25,7 @@ from certgraph.cli import cli
 from certgraph.conneg import GRAPH_TYPES
 
 from .conftest import SERVER_TIMEOUT as TIMEOUT
+
 LINEAGE = """PREFIX dcterms: <http://purl.org/dc/terms/>
 SELECT DISTINCT ?ancestor WHERE { <https://w3id.org/certgraph/id/rncp/35080> dcterms:replaces+ ?ancestor } ORDER BY ?ancestor"""
 ANCESTORS = {f"https://w3id.org/certgraph/id/rncp/{n}" for n in (1611, 5385, 28720)}
@@ -375,6 +376,15 @@ def test_identifiers_are_served_as_rdf(server):
     assert httpx.get(server + "/id/rncp/99999999", headers={"accept": "text/turtle"}).status_code == 404
     concept = httpx.get(server + "/id/" + quote("rome/K1403"), headers={"accept": "application/n-triples"})
     assert concept.status_code == 200 and "K1403" in concept.text
+
+
+def test_the_ontology_and_the_dump_are_served(server, mini_build):
+    ontology = httpx.get(server + "/ontology", headers={"accept": "text/turtle"})
+    graph = rdflib.Graph().parse(data=ontology.text, format="turtle")
+    assert (rdflib.URIRef("https://w3id.org/certgraph/ontology#Certification"), rdflib.RDF.type, rdflib.OWL.Class) in graph
+    dump = httpx.get(server + "/dump.nq")
+    assert dump.status_code == 200 and dump.headers["content-type"].startswith("application/n-quads")
+    assert dump.content == mini_build.dump.read_bytes()
 
 
 # ------------------------------------------------------------------ clients

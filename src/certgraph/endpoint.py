@@ -24,24 +24,34 @@ import time
 from collections import OrderedDict
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from html import escape
+from importlib.metadata import version
 from pathlib import Path
-from urllib.parse import parse_qs, parse_qsl, quote
+from urllib.parse import parse_qsl, quote
 
 import httpx
 import pyoxigraph as ox
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from importlib.metadata import version
-from .conneg import GRAPH_TYPES, choose, prefers_html
+from .conneg import GRAPH_TYPES, RESULT_TYPES, choose, prefers_html
 from .editor import editor_html
 from .engine import PREFIXES, EngineError, EnginePool
+from .pages import resource_page
 from .queries import NamedQuery, QueryError, load_queries, search_hits
+from .resources import ontology_path
 from .search import index_path
-from .store import OxigraphStore
+from .store import OxigraphStore, StoreError
 from .summaries import SUMMARY_GRAPH
 from .vocab import BASE, ID
 
@@ -334,8 +344,6 @@ class Endpoint:
         if not _is_iri(iri):
             return _error(404, f"not an identifier of this graph: {iri}")
         if prefers_html(request.headers.get("accept")) and not request.query_params.get("format"):
-            from .pages import resource_page
-
             try:
                 page = await resource_page(iri, self.pool.run_json, self.queries)
             except EngineError as exc:
@@ -397,9 +405,7 @@ class Endpoint:
         return JSONResponse(self._document("openapi", lambda: openapi_document(self.queries)))
 
     async def ontology(self, request: Request) -> Response:
-        from .resources import ontology_dir
-
-        triples = self._document("ontology", lambda: list(ox.parse(path=str(ontology_dir() / "certgraph.ttl"), format=ox.RdfFormat.TURTLE)))
+        triples = self._document("ontology", lambda: list(ox.parse(path=str(ontology_path()), format=ox.RdfFormat.TURTLE)))
         return rdf_response(triples, request)
 
     async def dump(self, request: Request) -> Response:
@@ -422,8 +428,6 @@ def _asks_results_type(accept: str | None) -> bool:
 
 
 def _not_found_html(iri: str) -> str:
-    from html import escape
-
     return (
         "<!doctype html><html lang=en><meta charset=utf-8><title>Not found</title>"
         f"<h1>Not found</h1><p>Nothing is known about <code>{escape(iri)}</code> in this graph.</p>"
@@ -486,8 +490,6 @@ def service_description_triples(endpoint_url: str) -> list:
         _t(dataset, SD + "defaultGraph", graph),
         _t(graph, RDF_TYPE, ox.NamedNode(SD + "Graph")),
     ]
-    from .conneg import RESULT_TYPES
-
     formats = {
         "application/sparql-results+json": "http://www.w3.org/ns/formats/SPARQL_Results_JSON",
         "application/sparql-results+xml": "http://www.w3.org/ns/formats/SPARQL_Results_XML",
@@ -628,10 +630,8 @@ def create_app(store: Path | OxigraphStore | str, queries: dict[str, NamedQuery]
     """
     path = Path(getattr(store, "path", None) or store)
     if not (path / "CURRENT").exists():
-        from .store import StoreError
-
         raise StoreError(f"no certgraph store at {path}: run `certgraph build --store {path}` first")
     return Endpoint(path, queries if queries is not None else load_queries(), Settings(**settings))
 
 
-__all__ = ["Endpoint", "ResultCache", "Settings", "create_app", "request_once", "openapi_document", "plain_rows"]
+__all__ = ["Endpoint", "ResultCache", "Settings", "create_app", "openapi_document", "plain_rows", "request_once"]

@@ -22,8 +22,8 @@ from .records import normalise_fiche_number
 from .resources import default_data_dir
 from .search import KINDS, SearchIndexError, index_path, search
 from .snapshots import diff, read_snapshot
-from .synth import FORMATS, SynthError, write_synthetic_register
 from .store import OxigraphStore, QueryResult, StoreError, default_store_path, to_python
+from .synth import FORMATS, SynthError, write_synthetic_register
 from .validate import ValidationError, save_report, validate_store
 from .vocab import ID, number_from_iri
 

@@ -146,11 +146,26 @@ def test_default_and_named_graph_parameters_set_the_dataset(server):
     assert bindings(named, "g") == {graph}
 
 
-def test_identical_gets_are_answered_from_the_cache(server):
-    query = LINEAGE + " LIMIT 2"
-    first, second = get(server, query), get(server, query)
+@pytest.mark.parametrize(("path", "accept"), [
+    ("/sparql?query=" + quote(LINEAGE + " LIMIT 2"), "text/csv"),
+    ("/queries/lineage/descendants?fiche=RNCP28720", "application/json"),
+    ("/id/rncp/28720", "text/html"),
+    ("/id/rncp/28720", "text/turtle"),
+])
+def test_identical_gets_are_answered_from_the_cache(server, path, accept):
+    first, second = (httpx.get(server + path, headers={"accept": accept}, timeout=30) for _ in range(2))
+    assert first.status_code == second.status_code == 200
     assert first.headers["x-cache"] == "miss" and second.headers["x-cache"] == "hit"
     assert first.content == second.content
+    assert {k: v for k, v in first.headers.items() if k not in ("x-cache", "date", "server")} == \
+        {k: v for k, v in second.headers.items() if k not in ("x-cache", "date", "server")}
+    assert second.headers["access-control-allow-origin"] == "*"
+
+
+def test_errors_are_not_cached(server):
+    for _ in range(2):
+        response = httpx.get(server + "/queries/lineage/ancestors?fiche=nope")
+        assert response.status_code == 400 and response.headers["x-cache"] == "miss"
 
 
 def test_cors_headers_and_preflight(server):
@@ -425,11 +440,12 @@ def test_the_result_cache_evicts_the_least_recently_used_within_its_budget():
 
     cache = ResultCache(budget=200, largest=80)
     keys = [("GET", f"query={n}".encode(), b"") for n in range(3)]
-    cache.put(keys[0], b"a" * 60, "text/csv")
-    cache.put(keys[1], b"b" * 60, "text/csv")
-    assert cache.get(keys[0]) == (b"a" * 60, "text/csv")  # now the most recently used
-    cache.put(keys[2], b"c" * 60, "text/csv")  # over budget: keys[1] goes
+    headers = [(b"content-type", b"text/csv")]
+    cache.put(keys[0], b"a" * 60, headers)
+    cache.put(keys[1], b"b" * 60, headers)
+    assert cache.get(keys[0]) == (b"a" * 60, headers)  # now the most recently used
+    cache.put(keys[2], b"c" * 60, headers)  # over budget: keys[1] goes
     assert cache.get(keys[1]) is None and cache.get(keys[0]) is not None and cache.get(keys[2]) is not None
-    cache.put(("GET", b"big", b""), b"x" * 81, "text/csv")  # larger than any entry may be
+    cache.put(("GET", b"big", b""), b"x" * 81, headers)  # larger than any entry may be
     assert cache.get(("GET", b"big", b"")) is None
     assert cache.size <= 200

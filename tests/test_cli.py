@@ -63,6 +63,14 @@ def test_lineage_json_and_unknown_fiche(run):
     assert usage.exit_code == 2 and "not a fiche number" in usage.output
 
 
+def test_lineage_stats(run):
+    table = run("lineage-stats")
+    assert table.exit_code == 0, table.output
+    assert "RNCP1611 -> RNCP5385 -> RNCP28720 -> RNCP35080 -> RNCP41336" in table.output
+    stats = json.loads(run("lineage-stats", "--json").output)
+    assert stats["kinds"]["chain"] >= 1 and stats["cycles"] == []
+
+
 def test_compare(run):
     result = run("compare", "RNCP35080", "RNCP41296")
     assert result.exit_code == 0, result.output

@@ -17,6 +17,7 @@ from .build import BuildError, build, problems_by_source
 from .compare import compare
 from .endpoint import create_app, request_once
 from .lineage import lineage
+from .lineage_stats import lineage_stats, render_table
 from .queries import QueryError, load_queries, run_named
 from .records import normalise_fiche_number
 from .resources import default_data_dir
@@ -388,6 +389,23 @@ def lineage_command(fiche, store_path, as_json):
             click.echo(f"  {'':10s} registration: {act} of {reg.get('actDate', '?')} (JO {reg.get('joDate', '?')}), {span}{title}")
         for successor, asserted in result.successors(member):
             click.echo(f"  {'':10s} ↓ replaced by {successor.name} (asserted by {', '.join(asserted) or '?'})")
+
+
+@cli.command(name="lineage-stats")
+@store_option
+@json_flag
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="How many of the longest and largest lineages to list.")
+@library_errors
+def lineage_stats_command(store_path, as_json, top):
+    """Lineage analytics over the whole register: chains, merges, splits, lengths, one-sided links, cycles.
+
+    Example:
+
+        certgraph lineage-stats
+        certgraph lineage-stats --json
+    """
+    stats = lineage_stats(open_store(store_path), top=top)
+    click.echo(stats.to_json() if as_json else render_table(stats, rows=top))
 
 
 @cli.command(name="compare")

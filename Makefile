@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install build clean
+.PHONY: demo test install build clean pictures
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ demo: build
 	$(BIN)/certgraph serve --store $(STORE) --get '/queries/lineage/current?fiche=RNCP28720'
 	@echo
 	$(BIN)/certgraph serve --store $(STORE) --host $(HOST) --port $(PORT)
+
+# The README's pictures, drawn by the project from the built graph (needs Graphviz's dot).
+pictures: build
+	$(BIN)/certgraph draw lineage RNCP35080 --store $(STORE) -o docs/lineage-RNCP35080.svg
+	$(BIN)/certgraph draw compare RNCP35080 RNCP41296 --store $(STORE) -o docs/compare-RNCP35080-RNCP41296.svg
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

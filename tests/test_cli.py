@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -69,6 +70,34 @@ def test_lineage_stats(run):
     assert "RNCP1611 -> RNCP5385 -> RNCP28720 -> RNCP35080 -> RNCP41336" in table.output
     stats = json.loads(run("lineage-stats", "--json").output)
     assert stats["kinds"]["chain"] >= 1 and stats["cycles"] == []
+
+
+def test_export_lineage_as_graphml(run, tmp_path):
+    import networkx as nx
+
+    out = tmp_path / "lineage.graphml"
+    result = run("export", "lineage", "--fiche", "RNCP35080", "--format", "graphml", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert result.output == f"{out}: 5 nodes, 4 edges\n"
+    graph = nx.read_graphml(out)
+    numbers = {data["number"] for _, data in graph.nodes(data=True)}
+    assert numbers == {"RNCP1611", "RNCP5385", "RNCP28720", "RNCP35080", "RNCP41336"}
+    csv_result = run("export", "occupations", "--fiche", "RNCP35080", "--format", "csv", "-o", str(tmp_path / "occ.csv"))
+    assert csv_result.exit_code == 0 and (tmp_path / "occ-nodes.csv").exists() and (tmp_path / "occ-edges.csv").exists()
+
+
+def test_draw_lineage_and_comparison(run, tmp_path):
+    page = tmp_path / "lineage.html"
+    assert run("draw", "lineage", "RNCP35080", "-o", str(page)).exit_code == 0
+    assert "RNCP28720" in page.read_text(encoding="utf-8")
+    assert run("draw", "compare", "RNCP35080", "-o", str(tmp_path / "x.html")).exit_code == 2
+    if shutil.which("dot") is None:
+        pytest.skip("no dot binary (apt-get install graphviz)")
+    picture = tmp_path / "compare.svg"
+    result = run("draw", "compare", "RNCP35080", "RNCP41296", "-o", str(picture))
+    assert result.exit_code == 0, result.output
+    svg = picture.read_text(encoding="utf-8")
+    assert "RNCP35080" in svg and "RNCP41296" in svg and "K1403" in svg
 
 
 def test_compare(run):

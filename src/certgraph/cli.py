@@ -15,7 +15,10 @@ import click
 
 from .build import BuildError, build, problems_by_source
 from .compare import compare
+from .draw import DrawError, draw
 from .endpoint import create_app, request_once
+from .export import FORMATS as EXPORT_FORMATS
+from .export import VIEWS, ExportError, comparison_view
 from .lineage import lineage
 from .lineage_stats import lineage_stats, render_table
 from .queries import QueryError, load_queries, run_named
@@ -59,7 +62,7 @@ def library_errors(command):
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except (StoreError, QueryError, BuildError, ValidationError) as exc:
+        except (StoreError, QueryError, BuildError, ValidationError, ExportError, DrawError) as exc:
             raise click.ClickException(str(exc)) from exc
 
     return wrapper
@@ -147,7 +150,7 @@ def build_command(data_dir, store_path, dump_path, strict, exports):
     """
     store_path = store_path or default_store_path()
     dump_path = dump_path or store_path.with_name(store_path.name + ".nq")
-    progress = lambda m: click.echo(m, err=True)  # noqa: E731
+    progress = lambda m: click.echo(m, err=True)
     report = build(data_dir or default_data_dir(), store_path, dump_path, strict, progress, exports)
     total = sum(report.timings.values())
     click.echo(f"built {report.store}: {report.quads} quads, {report.fiches} fiches, {report.sources} sources in {total:.1f} s")
@@ -515,6 +518,64 @@ def stats_command(store_path, as_json):
         click.echo(json.dumps(counts, indent=2))
     else:
         click.echo(format_table(["what", "count"], [[k, str(v)] for k, v in counts.items()]))
+
+
+def view_options(command):
+    """--depth and --threshold, shared by export and draw."""
+    command = click.option("--threshold", type=float, default=None, help="Least similarity score (equivalence, compare) or shared ROME codes (occupation-projection) for an edge.")(command)
+    return click.option("--depth", type=click.IntRange(min=0), default=2, show_default=True, help="Hops around the fiche (neighbourhood, graph).")(command)
+
+
+@cli.command(name="export")
+@click.argument("view", type=click.Choice(list(VIEWS)))
+@click.option("--fiche", default=None, help="Only around this fiche (e.g. RNCP35080); without it, the whole register.")
+@view_options
+@click.option("--format", "fmt", type=click.Choice(list(EXPORT_FORMATS)), default="graphml", show_default=True, help="GraphML (Gephi, yEd, Cytoscape), GEXF 1.3 (Gephi), Cytoscape.js JSON, node-link JSON (d3), DOT (Graphviz), CSV node and edge lists.")
+@click.option("-o", "--out", "out_path", type=click.Path(path_type=Path, dir_okay=False), required=True, help="File to write (csv writes <stem>-nodes.csv and <stem>-edges.csv).")
+@store_option
+@library_errors
+def export_command(view, fiche, depth, threshold, fmt, out_path, store_path):
+    """Export a view of the graph for Gephi, Cytoscape, d3 or Graphviz.
+
+    Example:
+
+        certgraph export lineage --fiche RNCP35080 --format graphml -o lineage.graphml
+        certgraph export occupations --format gexf -o occupations.gexf
+    """
+    graph = VIEWS[view](open_store(store_path), fiche=fiche, depth=depth, threshold=threshold)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    for written in EXPORT_FORMATS[fmt](graph, out_path):
+        click.echo(f"{written}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
+
+
+@cli.command(name="draw")
+@click.argument("view", type=click.Choice([*VIEWS, "compare"]))
+@click.argument("fiches", nargs=-1)
+@view_options
+@click.option("-o", "--out", "out_path", type=click.Path(path_type=Path, dir_okay=False), required=True, help="Picture to write: .svg or .png (Graphviz), .html (interactive, self-contained), .dot.")
+@store_option
+@library_errors
+def draw_command(view, fiches, depth, threshold, out_path, store_path):
+    """Draw a view around a fiche (compare: two fiches) as a picture or an interactive page.
+
+    Example:
+
+        certgraph draw lineage RNCP35080 -o lineage.svg
+        certgraph draw lineage RNCP35080 -o lineage.html
+        certgraph draw compare RNCP35080 RNCP41296 -o compare.svg
+    """
+    store = open_store(store_path)
+    if view == "compare":
+        if len(fiches) != 2:
+            raise click.UsageError("compare takes two fiches, e.g. RNCP35080 RNCP41296")
+        graph = comparison_view(store, *fiches, threshold=threshold or 0.0)
+    else:
+        if len(fiches) > 1:
+            raise click.UsageError(f"{view} takes at most one fiche")
+        graph = VIEWS[view](store, fiche=fiches[0] if fiches else None, depth=depth, threshold=threshold)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    draw(graph, out_path)
+    click.echo(f"{out_path}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
 
 
 @cli.command(name="serve")

@@ -40,6 +40,8 @@ from urllib.parse import unquote
 
 import networkx as nx
 
+from .compare import compare
+from .queries import load_queries
 from .records import normalise_fiche_number
 from .vocab import (
     BASE,
@@ -49,6 +51,8 @@ from .vocab import (
     ONTOLOGY_GRAPH,
     SCHEMA,
     XKOS,
+    block_iri,
+    concept_iri,
     fiche_iri,
     number_from_iri,
 )
@@ -672,6 +676,39 @@ def graph_view(store, fiche: str | None = None, depth: int = 2, threshold: float
         title, code = labels[node][2] if node in labels else "", codes.get(node, "")
         label = f"{code} {short_title(title)}" if code and title else code or title or compact(node)
         data.update(uri=node, label=label, type=NAME_SEPARATOR.join(sorted(types.get(node, ()))))
+    return graph
+
+
+def comparison_view(store, left: str, right: str, threshold: float = 0.0) -> nx.MultiGraph:
+    """Two fiches side by side: their blocks, the one-to-one block alignment, their shared ROME codes.
+
+    Not a register view (it takes two fiches), so not in VIEWS: ``certgraph draw compare A B``.
+    Aligned block pairs scoring at least ``threshold`` are ``similarity`` edges (weight = score).
+    """
+    comparison = compare(store, load_queries(), normalise_fiche_number(left) or left, normalise_fiche_number(right) or right)
+    graph = _graph(nx.MultiGraph, "comparison", None, left=comparison.left, right=comparison.right,
+                   fiche_score=comparison.alignment.fiche_score)
+    graph.graph["name"] = f"certgraph comparison {comparison.left} / {comparison.right}"
+    fiches = [_fiche_iri_of(store, comparison.left), _fiche_iri_of(store, comparison.right)]
+    for iri, data in fiche_attributes(store, fiches).items():
+        graph.add_node(iri, **data)
+    sides = (comparison.alignment.left, comparison.alignment.right)
+    for fiche, number, blocks in zip(fiches, (comparison.left, comparison.right), sides):
+        for block in blocks:
+            node = str(block_iri(number, block.code))
+            graph.add_node(node, uri=node, kind="block", code=block.code, title=block.label,
+                           label=f"{block.code.removeprefix(number)} {short_title(block.label)}".strip())
+            graph.add_edge(fiche, node, kind="block", label="block")
+    for i, j in comparison.alignment.pairs:
+        score = comparison.alignment.matrix[i][j]
+        if score >= threshold:
+            graph.add_edge(str(block_iri(comparison.left, sides[0][i].code)), str(block_iri(comparison.right, sides[1][j].code)),
+                           **_similarity_edge(round(score, 2), "certgraph block alignment (TF-IDF cosine, one-to-one)"))
+    shared = comparison.codes["rome"].shared
+    for iri, data in _rome_nodes(store, [str(concept_iri("rome", code)) for code in shared]).items():
+        graph.add_node(iri, **data)
+        for fiche in fiches:
+            graph.add_edge(fiche, iri, kind="rome", label="ROME")
     return graph
 
 

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -141,3 +143,27 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@contextmanager
+def serve_on_loopback(handler):
+    """Serve ``handler`` (an ``http.server`` request handler factory) on a free loopback port;
+    yields the base URL, stops the server on exit."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def checked(session: BrowserSession):
+    """The session with its logs emptied; on exit, asserts no console error and nothing left the machine."""
+    for log in (session.console_errors, session.requests, session.blocked):
+        log.clear()
+    yield session
+    assert session.outside_requests() == []
+    assert session.console_errors == []

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
 import xml.etree.ElementTree as ET
 from functools import partial
 from html.parser import HTMLParser
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from itertools import pairwise
 from pathlib import Path
 
@@ -39,7 +38,13 @@ from certgraph.draw import (
     to_dot,
 )
 
-from .browser import chromium_or_skip, open_browser, screenshot
+from .browser import (
+    checked,
+    chromium_or_skip,
+    open_browser,
+    screenshot,
+    serve_on_loopback,
+)
 
 BASE = "https://w3id.org/certgraph/id/rncp/"
 CNAM = "CONSERVATOIRE NATIONAL DES ARTS ET METIERS (CNAM)"
@@ -299,13 +304,8 @@ def site(tmp_path_factory):
     """A folder of drawings served on loopback; yields (folder, base URL)."""
     chromium_or_skip()
     root = tmp_path_factory.mktemp("drawings")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(root)))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve_on_loopback(partial(_Quiet, directory=str(root))) as base:
+        yield root, base
 
 
 @pytest.fixture(scope="module")
@@ -318,11 +318,8 @@ def browser_session(site):
 @pytest.fixture
 def browser(browser_session):
     """The shared Chromium, its logs emptied; checks no console error and nothing left the machine."""
-    for log in (browser_session.console_errors, browser_session.requests, browser_session.blocked):
-        log.clear()
-    yield browser_session
-    assert browser_session.outside_requests() == []
-    assert browser_session.console_errors == []
+    with checked(browser_session) as session:
+        yield session
 
 
 def _open_drawing(session, site, graph, name: str, title: str = ""):

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 from functools import partial
 from html.parser import HTMLParser
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -20,7 +19,13 @@ import pytest
 
 from certgraph.editor import editor_html, tab_query
 
-from .browser import chromium_or_skip, open_browser, screenshot
+from .browser import (
+    checked,
+    chromium_or_skip,
+    open_browser,
+    screenshot,
+    serve_on_loopback,
+)
 
 STATIC = Path(__file__).resolve().parent.parent / "src" / "certgraph" / "static"
 
@@ -194,13 +199,8 @@ def site(tmp_path_factory):
     shutil.copytree(STATIC, root / "static")
     (root / "index.html").write_text(editor_html(EXAMPLES), encoding="utf-8")
     received: list[dict] = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Site, directory=str(root), received=received))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", received
-    server.shutdown()
-    server.server_close()
+    with serve_on_loopback(partial(_Site, directory=str(root), received=received)) as base:
+        yield base, received
 
 
 @pytest.fixture(scope="module")
@@ -213,11 +213,8 @@ def browser_session(site):
 @pytest.fixture
 def browser(browser_session):
     """The shared Chromium, its logs emptied for this test; checks nothing left the machine."""
-    for log in (browser_session.console_errors, browser_session.requests, browser_session.blocked):
-        log.clear()
-    yield browser_session
-    assert browser_session.outside_requests() == []
-    assert browser_session.console_errors == []
+    with checked(browser_session) as session:
+        yield session
 
 
 def _open_editor(session, url: str):

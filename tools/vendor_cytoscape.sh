@@ -18,33 +18,11 @@ VERSION="${CYTOSCAPE_VERSION:-3.34.4}"
 
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 DEST="$REPO/src/certgraph/static/cytoscape"
-WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
-
-die() { echo "vendor_cytoscape: $*" >&2; exit 1; }
-
-command -v npm >/dev/null || die "npm is required"
-
-echo "Installing $PACKAGE@$VERSION into $WORK"
-cd "$WORK"
-echo '{"private": true}' > package.json
-# --ignore-scripts: the bundle is prebuilt; no install script needs to run.
-npm install --silent --no-audit --no-fund --ignore-scripts --omit=dev --save-exact \
-  "$PACKAGE@$VERSION" >/dev/null
-PKG_DIR="$WORK/node_modules/$PACKAGE"
+# shellcheck source=tools/npm_vendor.sh
+source "$REPO/tools/npm_vendor.sh"
+npm_vendor_install vendor_cytoscape "$PACKAGE" "$VERSION"
 BUNDLE="$PKG_DIR/dist/cytoscape.min.js"
 [ -f "$BUNDLE" ] || die "no dist/cytoscape.min.js in $PACKAGE@$VERSION"
-
-# The registry's record of the tarball, cross-checked against what npm installed.
-TARBALL="$(npm view "$PACKAGE@$VERSION" dist.tarball)"
-INTEGRITY="$(npm view "$PACKAGE@$VERSION" dist.integrity)"
-INSTALLED_INTEGRITY="$(node -e '
-  const lock = require("./package-lock.json");
-  process.stdout.write(lock.packages["node_modules/" + process.argv[1]].integrity);
-' "$PACKAGE")"
-[ "$INTEGRITY" = "$INSTALLED_INTEGRITY" ] \
-  || die "integrity mismatch: registry $INTEGRITY, installed $INSTALLED_INTEGRITY"
-LICENSE_ID="$(node -p 'require(process.argv[1]).license' "$PKG_DIR/package.json")"
 [ "$LICENSE_ID" = "MIT" ] || die "unexpected licence $LICENSE_ID: review by hand"
 [ -f "$PKG_DIR/LICENSE" ] || die "no LICENSE file in $PACKAGE@$VERSION"
 # The bundle must stand alone: a runtime dependency would not be in it.

@@ -45,11 +45,11 @@ from starlette.responses import (
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from .conneg import GRAPH_TYPES, RESULT_TYPES, choose, prefers_html
+from .conneg import GRAPH_TYPES, RESULT_TYPES, choose, parse_accept, prefers_html
 from .editor import editor_html
-from .engine import PREFIXES, EngineError, EnginePool
+from .engine import EngineError, EnginePool, serialize_graph
 from .pages import resource_page
-from .queries import NamedQuery, QueryError, load_queries, search_hits
+from .queries import NamedQuery, QueryError, bound_text, load_queries
 from .resources import ontology_path
 from .search import index_path
 from .store import OxigraphStore, StoreError
@@ -154,8 +154,7 @@ def rdf_response(triples: list, request: Request, status: int = 200) -> Response
     media_type = choose("graph", request.headers.get("accept"), request.query_params.get("format"))
     if media_type is None:
         return _error(406, "cannot answer in the requested type; available: " + ", ".join(dict.fromkeys(GRAPH_TYPES)))
-    fmt = GRAPH_TYPES[media_type]
-    body = ox.serialize(triples, format=fmt, prefixes=PREFIXES) if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML) else ox.serialize(triples, format=fmt)
+    body = serialize_graph(triples, GRAPH_TYPES[media_type])
     return Response(body, status_code=status, media_type=media_type, headers={"Vary": "Accept"})
 
 
@@ -318,11 +317,10 @@ class Endpoint:
             return _error(404, f"no named query {request.path_params['name']!r}; see /queries")
         reserved = {"format", "timeout"}
         values = {k: v for k, v in request.query_params.items() if k not in reserved}
+        index = index_path(self.store_path)
         try:
-            hits = None
-            if query.search_param is not None and query.search_param.name in values:
-                hits = await asyncio.to_thread(search_hits, query, values, index_path(self.store_path))
-            text = query.bind(values, hits)
+            # A search parameter reads the SQLite index: off the event loop.
+            text = await asyncio.to_thread(bound_text, query, values, index) if query.search_param else bound_text(query, values, index)
             timeout = _timeout(request.query_params.get("timeout"))
         except QueryError as exc:
             return _error(400, str(exc))
@@ -428,9 +426,7 @@ def _is_iri(value: str) -> bool:
 
 def _asks_results_type(accept: str | None) -> bool:
     """Whether Accept names a SPARQL results type explicitly (then /queries answers raw results)."""
-    if not accept:
-        return False
-    named = {r.split(";")[0].strip().lower() for r in accept.split(",")}
+    named = {f"{r.type}/{r.subtype}" for r in parse_accept(accept)}
     return bool(named & {"application/sparql-results+json", "application/sparql-results+xml", "text/csv", "text/tab-separated-values"})
 
 
@@ -455,17 +451,16 @@ def describe_query(query: NamedQuery) -> dict:
 
 
 def editor_examples(queries: dict[str, NamedQuery], store_path: Path) -> list[dict]:
-    """Every named query with its example values bound, for the editor's tabs."""
+    """Every named query with its example values bound, for the editor's tabs (a search query
+    without a usable index gets no hits)."""
     examples = []
     for query in queries.values():
         values = query.example_values()
-        hits = None
-        if query.search_param is not None:
-            try:
-                hits = search_hits(query, values, index_path(store_path))
-            except QueryError:
-                hits = []
-        examples.append({"name": query.name, "summary": query.summary, "description": query.description, "query": query.bind(values, hits)})
+        try:
+            text = bound_text(query, values, index_path(store_path))
+        except QueryError:
+            text = query.bind(values, [])
+        examples.append({"name": query.name, "summary": query.summary, "description": query.description, "query": text})
     return examples
 
 

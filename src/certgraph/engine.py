@@ -29,25 +29,21 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .conneg import FORMS, choose
+from .vocab import CURIES
 
 HEADER = struct.Struct(">I")
 
-# Prefixes for Turtle, TriG and RDF/XML answers (readability only: the triples are the same).
-PREFIXES = {
-    "cg": "https://w3id.org/certgraph/ontology#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "schema": "https://schema.org/",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "void": "http://rdfs.org/ns/void#",
-    "xkos": "http://rdf-vocabulary.ddialliance.org/xkos#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "sd": "http://www.w3.org/ns/sparql-service-description#",
-}
+# Prefixes for Turtle, TriG and RDF/XML answers (readability only: the triples are the same). Not
+# ``id:`` nor ``graph:``: their local names hold slashes, which Turtle would have to escape.
+PREFIXES = {p: CURIES[p] for p in ("cg", "dcterms", "rdf", "rdfs", "skos", "schema", "xsd", "prov", "void", "xkos", "foaf", "sd")}
 PREFIXED_FORMATS = {ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML}
+
+
+def serialize_graph(triples, fmt: ox.RdfFormat, output=None) -> bytes | None:
+    """Triples in ``fmt``, with PREFIXES where the format has prefixes; bytes unless ``output`` is given."""
+    if fmt in PREFIXED_FORMATS:
+        return ox.serialize(triples, output, format=fmt, prefixes=PREFIXES)
+    return ox.serialize(triples, output, format=fmt)
 
 
 class EngineError(Exception):
@@ -116,8 +112,8 @@ def evaluate(store: ox.Store, request: dict) -> tuple[dict, bytes]:
     sink = _Bounded(int(request.get("max_bytes") or 1 << 62))
     fmt = FORMS[form][media_type]
     try:
-        if form == "graph" and fmt in PREFIXED_FORMATS:
-            ox.serialize(result, sink, format=fmt, prefixes=PREFIXES)
+        if form == "graph":
+            serialize_graph(result, fmt, sink)
         else:
             result.serialize(sink, format=fmt)
     except OSError as exc:

@@ -44,17 +44,14 @@ from .compare import compare
 from .queries import load_queries
 from .records import normalise_fiche_number
 from .vocab import (
-    BASE,
-    CG,
-    EQF,
     ID,
     ONTOLOGY_GRAPH,
-    SCHEMA,
-    XKOS,
     block_iri,
+    compact,
     concept_iri,
     fiche_iri,
     number_from_iri,
+    sparql_prologue,
 )
 
 
@@ -62,36 +59,8 @@ class ExportError(Exception):
     """A view or a format could not be produced: unknown name, unknown fiche, too large a result."""
 
 
-PREFIXES = f"""PREFIX cg: <{CG}>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX schema: <{SCHEMA}>
-PREFIX xkos: <{XKOS}>
-"""
+PREFIXES = sparql_prologue("cg", "dcterms", "rdf", "rdfs", "skos", "schema", "xkos")
 
-# Compact names for the ``graph`` view's edge kinds and node types; an IRI under none stays whole.
-CURIES = {
-    "cg": str(CG),
-    "id": str(ID),
-    "graph": BASE + "graph/",
-    "dcterms": "http://purl.org/dc/terms/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "xkos": str(XKOS),
-    "schema": str(SCHEMA),
-    "prov": "http://www.w3.org/ns/prov#",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "org": "http://www.w3.org/ns/org#",
-    "elm": "http://data.europa.eu/snb/model/elm/",
-    "void": "http://rdfs.org/ns/void#",
-    "eqf": str(EQF),
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-}
 
 # Default thresholds: a similarity score (cosine in [0, 1]) for the views that draw similarity
 # edges; a number of shared ROME codes for the projection. 0.1 keeps the worked example's
@@ -139,19 +108,6 @@ def short_title(title: str, limit: int = TITLE_LENGTH) -> str:
         return title
     cut = title[:limit].rsplit(" ", 1)[0].rstrip(" ,;:-–")
     return cut + "…"
-
-
-def compact(iri: str) -> str:
-    """The compact name of an IRI with the prefixes of CURIES, or the IRI itself.
-
-    >>> compact("http://purl.org/dc/terms/replaces"), compact("https://w3id.org/certgraph/id/rome/K1403")
-    ('dcterms:replaces', 'id:rome/K1403')
-    """
-    best = ""
-    for prefix, namespace in CURIES.items():
-        if iri.startswith(namespace) and len(namespace) > len(CURIES.get(best, "")):
-            best = prefix
-    return f"{best}:{iri[len(CURIES[best]):]}" if best else iri
 
 
 def is_fiche(iri: str) -> bool:

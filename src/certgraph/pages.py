@@ -23,7 +23,16 @@ from rdflib import URIRef
 
 from .queries import NamedQuery
 from .store import term_nt
-from .vocab import CG, EQF, ID, fiche_iri, number_from_iri
+from .vocab import (
+    CG,
+    CURIES,
+    EQF,
+    ID,
+    compact,
+    fiche_iri,
+    number_from_iri,
+    sparql_prologue,
+)
 
 RunQuery = Callable[[str], Awaitable[dict]]
 """SPARQL text -> SPARQL 1.1 JSON results, parsed (``{"head": …, "results": {"bindings": […]}}``)."""
@@ -37,32 +46,9 @@ EQF_NS = str(EQF)
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_NS = "http://www.w3.org/2001/XMLSchema#"
 
-# For showing IRIs compactly; the longest namespace wins (``id:`` before any shorter one).
-PREFIXES = {
-    "cg": CG_NS,
-    "id": ID_NS,
-    "graph": "https://w3id.org/certgraph/graph/",
-    "dcterms": "http://purl.org/dc/terms/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "schema": "https://schema.org/",
-    "xsd": XSD_NS,
-    "prov": "http://www.w3.org/ns/prov#",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "void": "http://rdfs.org/ns/void#",
-    "xkos": "http://rdf-vocabulary.ddialliance.org/xkos#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "org": "http://www.w3.org/ns/org#",
-    "elm": "http://data.europa.eu/snb/model/elm/",
-    "eqf": EQF_NS,
-}
-
-
 def _expand(curie: str) -> str:
     prefix, local = curie.split(":", 1)
-    return PREFIXES[prefix] + local
+    return CURIES[prefix] + local
 
 
 def _iris(curies: str) -> set[str]:
@@ -70,9 +56,7 @@ def _iris(curies: str) -> set[str]:
     return {_expand(curie) for curie in curies.split()}
 
 
-SPARQL_PREFIXES = "".join(
-    f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in ("cg", "dcterms", "rdfs", "skos", "schema", "xkos", "xsd")
-)
+SPARQL_PREFIXES = sparql_prologue("cg", "dcterms", "rdfs", "skos", "schema", "xkos", "xsd")
 
 # A resource IRI may enter a query as <…> only if it is absolute and holds no character that could
 # end or escape the IRI reference.
@@ -98,19 +82,6 @@ def local_href(iri: str) -> str:
     'http://data.europa.eu/snb/eqf/7'
     """
     return "/id/" + iri[len(ID_NS) :] if iri.startswith(ID_NS) else iri
-
-
-def compact(iri: str) -> str:
-    """An IRI as ``prefix:local`` when a known namespace holds it.
-
-    >>> compact("https://w3id.org/certgraph/ontology#number")
-    'cg:number'
-    """
-    best = max((ns for ns in PREFIXES.values() if iri.startswith(ns)), key=len, default=None)
-    if best is None:
-        return iri
-    prefix = next(p for p, ns in PREFIXES.items() if ns == best)
-    return f"{prefix}:{iri[len(best) :]}"
 
 
 def esc(text: object) -> str:

@@ -275,15 +275,25 @@ def search_hits(query: NamedQuery, values: dict[str, str], index: Path) -> list[
         raise QueryError(f"{query.name}: parameter {param.name}: {exc}") from None
 
 
+def bound_text(query: NamedQuery, values: dict[str, str] | None, index: Path | None) -> str:
+    """``query`` with ``values`` bound; a ``search`` parameter's hits are read from ``index``.
+
+    :raises QueryError: a bad value, or a search parameter given with no index to answer it.
+    """
+    hits = None
+    if query.search_param is not None and values and query.search_param.name in values:
+        if index is None:
+            raise QueryError(f"{query.name}: a search query needs the full-text index of the store")
+        hits = search_hits(query, values, index)
+    return query.bind(values, hits)
+
+
 def run_named(store, query: NamedQuery, values: dict[str, str] | None = None, index: Path | None = None):
     """Bind ``values`` into ``query`` and run it on ``store`` (any store with ``query(text)``).
 
     A query with a ``search`` parameter reads the full-text index: ``index``, else the one built
     beside the store (``<store>.search.sqlite``).
     """
-    hits = None
-    if query.search_param is not None and values and query.search_param.name in values:
-        if index is None and getattr(store, "path", None) is None:
-            raise QueryError(f"{query.name}: a search query needs the full-text index of the store")
-        hits = search_hits(query, values, index or index_path(store.path))
-    return store.query(query.bind(values, hits))
+    if index is None and getattr(store, "path", None) is not None:
+        index = index_path(store.path)
+    return store.query(bound_text(query, values, index))

@@ -38,6 +38,53 @@ SCHEMA = TermCache("https://schema.org/")
 # XKOS (DDI Alliance) for the official block correspondences: xkos:Correspondence, ConceptAssociation.
 XKOS = TermCache("http://rdf-vocabulary.ddialliance.org/xkos#")
 
+# Prefixes for IRIs shown or written compactly (pages, graph exports, RDF answers, SPARQL
+# prologues); where namespaces nest, the longest wins (``id:`` before nothing shorter).
+CURIES = {
+    "cg": str(CG),
+    "id": str(ID),
+    "graph": str(GRAPH),
+    "dcterms": "http://purl.org/dc/terms/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "schema": str(SCHEMA),
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "void": "http://rdfs.org/ns/void#",
+    "xkos": str(XKOS),
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "org": "http://www.w3.org/ns/org#",
+    "elm": "http://data.europa.eu/snb/model/elm/",
+    "eqf": str(EQF),
+    "sd": "http://www.w3.org/ns/sparql-service-description#",
+}
+
+
+def compact(iri: str) -> str:
+    """An IRI as ``prefix:local`` with the longest namespace of CURIES holding it, else the IRI.
+
+    >>> compact("http://purl.org/dc/terms/replaces"), compact("https://w3id.org/certgraph/id/rome/K1403")
+    ('dcterms:replaces', 'id:rome/K1403')
+    >>> compact("https://w3id.org/certgraph/ontology#number"), compact("urn:x")
+    ('cg:number', 'urn:x')
+    """
+    best = max((p for p, ns in CURIES.items() if iri.startswith(ns)), key=lambda p: len(CURIES[p]), default=None)
+    return f"{best}:{iri[len(CURIES[best]):]}" if best else iri
+
+
+def sparql_prologue(*prefixes: str) -> str:
+    """``PREFIX`` lines for these prefixes of CURIES.
+
+    >>> print(sparql_prologue("cg", "skos"), end="")
+    PREFIX cg: <https://w3id.org/certgraph/ontology#>
+    PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+    """
+    return "".join(f"PREFIX {p}: <{CURIES[p]}>\n" for p in prefixes)
+
+
 ETALAB_LICENCE = URIRef("https://www.etalab.gouv.fr/licence-ouverte-open-licence/")
 FC_PAGE = "https://www.francecompetences.fr/recherche/{repertory}/{digits}/"
 

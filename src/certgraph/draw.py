@@ -33,6 +33,7 @@ from pathlib import Path
 
 import networkx as nx
 
+from .export import dot_escape
 from .vocab import ID, number_from_iri, official_page
 
 __all__ = ["DRAWERS", "DrawError", "draw", "draw_dot", "draw_html", "draw_png", "draw_svg", "to_dot"]
@@ -252,8 +253,7 @@ def _quote(text: object) -> str:
     >>> print(_quote('say "hi" \\\\ bye\\nnext'))
     "say \\"hi\\" \\\\ bye\\nnext"
     """
-    text = _text(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{text}"'
+    return f'"{dot_escape(_text(text))}"'
 
 
 def _html(text: object) -> str:

@@ -886,8 +886,12 @@ def dot_id(value) -> str:
     text = _plain(value)
     if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text) and text.lower() not in ("node", "edge", "graph", "digraph", "subgraph", "strict"):
         return text
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
-    return f'"{escaped}"'
+    return f'"{dot_escape(text)}"'
+
+
+def dot_escape(text: str) -> str:
+    """Text for inside a DOT double-quoted string: ``\\`` and ``"`` escaped, line breaks as ``\\n``."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
 
 
 def _dot_attributes(data: dict) -> str:

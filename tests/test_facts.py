@@ -125,9 +125,26 @@ def test_every_named_graph_has_provenance(mini_store):
         SELECT ?g WHERE { GRAPH <https://w3id.org/certgraph/graph/provenance> { ?g a dcat:Dataset } }""").values("g"))
     internal = {"https://w3id.org/certgraph/graph/provenance", "https://w3id.org/certgraph/graph/schemes",
                 "https://w3id.org/certgraph/graph/derived/similarity", "https://w3id.org/certgraph/graph/derived/summary",
+                "https://w3id.org/certgraph/graph/derived/hierarchy",
                 "https://w3id.org/certgraph/ontology"}
     assert graphs - internal <= described  # a source may add no quads (an empty table, a mapping file)
     assert len(described) >= 20
     licences = mini_store.query("""PREFIX dcterms: <http://purl.org/dc/terms/>
         SELECT ?l WHERE { <https://w3id.org/certgraph/graph/fc-export-2026-02-01-rome> dcterms:license ?l }""")
     assert licences.values("l") == ["https://www.etalab.gouv.fr/licence-ouverte-open-licence/"]
+
+
+def test_code_hierarchies_are_closed_reflexively_and_transitively(mini_store):
+    """cg:broaderOrSelf: a code reaches itself and every code above it, never a code beside it."""
+    def above(code):
+        result = mini_store.query(f"""PREFIX cg: <https://w3id.org/certgraph/ontology#>
+            SELECT ?a WHERE {{ <https://w3id.org/certgraph/id/{code}> cg:broaderOrSelf ?a }}""")
+        return sorted(a.rsplit("/", 2)[-1] for a in result.values("a"))
+
+    assert above("nsf/332n") == ["3", "33", "332", "332n"]
+    assert above("rome/K1403") == ["K", "K14", "K1403"]
+    # A code only a fiche carries (not in its code list) still reaches itself.
+    orphans = mini_store.query("""PREFIX cg: <https://w3id.org/certgraph/ontology#>
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?c WHERE { ?f cg:rome|cg:nsf|cg:formacode ?c FILTER NOT EXISTS { ?c cg:broaderOrSelf ?c } }""")
+    assert orphans.rows == []

@@ -13,6 +13,7 @@ from rdflib import Literal
 from rdflib.namespace import DCTERMS, SKOS
 
 from certgraph.queries import QueryError, inject_values, load_queries, parse_named_query, run_named
+from certgraph.hierarchy import hierarchy_quads
 from certgraph.search import index_path
 from certgraph.store import OxigraphStore, RdflibStore, to_python
 from certgraph.summaries import SUMMARY_GRAPH, summary_quads
@@ -145,7 +146,9 @@ def _register_sample(size: int = 230):
             quads.append((node, DCTERMS.title, Literal(f"Titre {number} ({source})"), g))
         state, g = ID[f"snapshot/2026-02-01/{str(node).removeprefix(str(ID))}"], graph_iri("snapshot/2026-02-01")
         quads += [(state, CG.stateOf, node, g), (state, CG.eqfLevel, eqf_iri(6), g), (state, CG.certifier, org, g)]
-    return quads, codes
+    sample = OxigraphStore.in_memory()
+    sample.add_quads(quads)
+    return quads + hierarchy_quads(sample), codes  # as the build derives it
 
 
 @pytest.mark.parametrize(

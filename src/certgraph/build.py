@@ -31,6 +31,7 @@ from .compare import fiche_blocks
 from .queries import NamedQuery, load_queries
 from .resources import ontology_path
 from .search import build_index, index_path
+from .hierarchy import hierarchy_quads
 from .summaries import summary_quads
 from .similarity import METHOD, align
 from .snapshots import Snapshot, is_xml_export, next_states, snapshot_from_loaded, snapshot_quads
@@ -484,6 +485,7 @@ def build(
             f"similarity not stored: over {SIMILARITY_PAIR_LIMIT} fiche pairs share a code; "
             "certgraph compare computes any pair on demand"
         )
+    derived += hierarchy_quads(store)  # "this code or a narrower one" as one triple pattern
     store.add_quads(derived)
     summary = summary_quads(store)  # counts of everything loaded, read by stats/overview
     store.add_quads(summary)

@@ -7,6 +7,7 @@ import csv
 import dataclasses
 import io
 import json
+import re
 import sys
 from functools import wraps
 from pathlib import Path
@@ -26,7 +27,8 @@ from .records import normalise_fiche_number
 from .resources import default_data_dir
 from .search import KINDS, SearchIndexError, index_path, search
 from .snapshots import diff, read_snapshot
-from .store import OxigraphStore, QueryResult, StoreError, default_store_path, to_python
+from .publish import DEFAULT_BATCH, PublishError, publish
+from .store import Credentials, OxigraphStore, QueryResult, RemoteStore, StoreError, default_store_path, to_python
 from .synth import FORMATS, SynthError, write_synthetic_register
 from .validate import ValidationError, save_report, validate_store
 from .vocab import ID, number_from_iri
@@ -40,6 +42,21 @@ def store_option(command):
         type=click.Path(path_type=Path, file_okay=False),
         default=None,
         help="Store folder (default: $CERTGRAPH_STORE, else build/store).",
+    )(command)
+
+
+ENDPOINT_ENV = "CERTGRAPH_ENDPOINT"
+
+
+def endpoint_option(command):
+    """``--endpoint URL`` (env CERTGRAPH_ENDPOINT): query another SPARQL endpoint instead of the store."""
+    return click.option(
+        "--endpoint",
+        default=None,
+        envvar=ENDPOINT_ENV,
+        metavar="URL",
+        help=f"Query this SPARQL endpoint instead of the local store (default: ${ENDPOINT_ENV}); "
+        "credentials from $CERTGRAPH_SPARQL_USER and _PASSWORD, or $CERTGRAPH_SPARQL_TOKEN.",
     )(command)
 
 
@@ -62,15 +79,22 @@ def library_errors(command):
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except (StoreError, QueryError, BuildError, ValidationError, ExportError, DrawError) as exc:
+        except (StoreError, QueryError, BuildError, ValidationError, ExportError, DrawError, PublishError) as exc:
             raise click.ClickException(str(exc)) from exc
 
     return wrapper
 
 
-def open_store(store_path: Path | None) -> OxigraphStore:
-    """The store named by --store, the environment, or the default."""
+def open_store(store_path: Path | None, endpoint: str | None = None) -> OxigraphStore | RemoteStore:
+    """The endpoint named by --endpoint, else the store named by --store, the environment, or the default."""
+    if endpoint:
+        return RemoteStore(endpoint, Credentials.from_env())
     return OxigraphStore.open(store_path or default_store_path())
+
+
+def search_index(store_path: Path | None, endpoint: str | None) -> Path | None:
+    """The full-text index a search query reads: beside the local store, also when querying an endpoint."""
+    return index_path(store_path or default_store_path()) if endpoint else None
 
 
 def fiche_argument(value: str) -> str:
@@ -324,42 +348,47 @@ def queries_command(as_json):
 @click.argument("name")
 @click.option("-p", "--param", "params", type=(str, str), multiple=True, help="A parameter NAME VALUE (repeatable).")
 @store_option
+@endpoint_option
 @output_options
 @library_errors
-def query_command(name, params, store_path, fmt):
+def query_command(name, params, store_path, endpoint, fmt):
     """Run a named query with bound, validated parameters.
 
     Example:
 
         certgraph query lineage/ancestors -p fiche RNCP35080 --table
+        certgraph query lineage/ancestors -p fiche RNCP35080 --endpoint http://localhost:8890/sparql
     """
     queries = load_queries()
     if name not in queries:
         raise click.UsageError(f"no named query {name!r}; see `certgraph queries`")
-    output_rows(run_named(open_store(store_path), queries[name], dict(params)), fmt)
+    store = open_store(store_path, endpoint)
+    output_rows(run_named(store, queries[name], dict(params), search_index(store_path, endpoint)), fmt)
 
 
 @cli.command(name="sparql")
 @click.argument("source", type=click.File("r", encoding="utf-8"))
 @store_option
+@endpoint_option
 @output_options
 @library_errors
-def sparql_command(source, store_path, fmt):
+def sparql_command(source, store_path, endpoint, fmt):
     """Run a SPARQL query from a file, or from standard input with ``-``.
 
     Example:
 
         echo 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' | certgraph sparql - --table
     """
-    output_rows(open_store(store_path).query(source.read()), fmt)
+    output_rows(open_store(store_path, endpoint).query(source.read()), fmt)
 
 
 @cli.command(name="lineage")
 @click.argument("fiche")
 @store_option
+@endpoint_option
 @json_flag
 @library_errors
-def lineage_command(fiche, store_path, as_json):
+def lineage_command(fiche, store_path, endpoint, as_json):
     """Show the lineage of a fiche as a DAG, oldest first, with registrations and who asserted each link.
 
     Example:
@@ -367,7 +396,7 @@ def lineage_command(fiche, store_path, as_json):
         certgraph lineage RNCP35080
     """
     number = fiche_argument(fiche)
-    result = lineage(open_store(store_path), load_queries(), number)
+    result = lineage(open_store(store_path, endpoint), load_queries(), number)
     if not result.members:
         raise click.ClickException(f"{number} is not in the graph")
     members = result.ordered()
@@ -396,10 +425,11 @@ def lineage_command(fiche, store_path, as_json):
 
 @cli.command(name="lineage-stats")
 @store_option
+@endpoint_option
 @json_flag
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="How many of the longest and largest lineages to list.")
 @library_errors
-def lineage_stats_command(store_path, as_json, top):
+def lineage_stats_command(store_path, endpoint, as_json, top):
     """Lineage analytics over the whole register: chains, merges, splits, lengths, one-sided links, cycles.
 
     Example:
@@ -407,7 +437,7 @@ def lineage_stats_command(store_path, as_json, top):
         certgraph lineage-stats
         certgraph lineage-stats --json
     """
-    stats = lineage_stats(open_store(store_path), top=top)
+    stats = lineage_stats(open_store(store_path, endpoint), top=top)
     click.echo(stats.to_json() if as_json else render_table(stats, rows=top))
 
 
@@ -415,16 +445,17 @@ def lineage_stats_command(store_path, as_json, top):
 @click.argument("left")
 @click.argument("right")
 @store_option
+@endpoint_option
 @json_flag
 @library_errors
-def compare_command(left, right, store_path, as_json):
+def compare_command(left, right, store_path, endpoint, as_json):
     """Compare two fiches: level, certifiers, ROME/NSF/Formacode, blocks side by side.
 
     Example:
 
         certgraph compare RNCP35080 RNCP41296
     """
-    result = compare(open_store(store_path), load_queries(), fiche_argument(left), fiche_argument(right))
+    result = compare(open_store(store_path, endpoint), load_queries(), fiche_argument(left), fiche_argument(right))
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return
@@ -468,9 +499,10 @@ def describe_value(row: dict) -> str:
 @cli.command(name="show")
 @click.argument("fiche")
 @store_option
+@endpoint_option
 @json_flag
 @library_errors
-def show_command(fiche, store_path, as_json):
+def show_command(fiche, store_path, endpoint, as_json):
     """Show what the graph knows about a fiche, each value with the source that states it.
 
     Example:
@@ -478,7 +510,7 @@ def show_command(fiche, store_path, as_json):
         certgraph show RNCP41296
     """
     number = fiche_argument(fiche)
-    store, queries = open_store(store_path), load_queries()
+    store, queries = open_store(store_path, endpoint), load_queries()
     rows = run_named(store, queries["fiche/summary"], {"fiche": number}).rows
     if not rows:
         raise click.ClickException(f"{number} is not in the graph")
@@ -533,8 +565,9 @@ def view_options(command):
 @click.option("--format", "fmt", type=click.Choice(list(EXPORT_FORMATS)), default="graphml", show_default=True, help="GraphML (Gephi, yEd, Cytoscape), GEXF 1.3 (Gephi), Cytoscape.js JSON, node-link JSON (d3), DOT (Graphviz), CSV node and edge lists.")
 @click.option("-o", "--out", "out_path", type=click.Path(path_type=Path, dir_okay=False), required=True, help="File to write (csv writes <stem>-nodes.csv and <stem>-edges.csv).")
 @store_option
+@endpoint_option
 @library_errors
-def export_command(view, fiche, depth, threshold, fmt, out_path, store_path):
+def export_command(view, fiche, depth, threshold, fmt, out_path, store_path, endpoint):
     """Export a view of the graph for Gephi, Cytoscape, d3 or Graphviz.
 
     Example:
@@ -542,7 +575,7 @@ def export_command(view, fiche, depth, threshold, fmt, out_path, store_path):
         certgraph export lineage --fiche RNCP35080 --format graphml -o lineage.graphml
         certgraph export occupations --format gexf -o occupations.gexf
     """
-    graph = VIEWS[view](open_store(store_path), fiche=fiche, depth=depth, threshold=threshold)
+    graph = VIEWS[view](open_store(store_path, endpoint), fiche=fiche, depth=depth, threshold=threshold)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     for written in EXPORT_FORMATS[fmt](graph, out_path):
         click.echo(f"{written}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
@@ -554,8 +587,9 @@ def export_command(view, fiche, depth, threshold, fmt, out_path, store_path):
 @view_options
 @click.option("-o", "--out", "out_path", type=click.Path(path_type=Path, dir_okay=False), required=True, help="Picture to write: .svg or .png (Graphviz), .html (interactive, self-contained), .dot.")
 @store_option
+@endpoint_option
 @library_errors
-def draw_command(view, fiches, depth, threshold, out_path, store_path):
+def draw_command(view, fiches, depth, threshold, out_path, store_path, endpoint):
     """Draw a view around a fiche (compare: two fiches) as a picture or an interactive page.
 
     Example:
@@ -564,7 +598,7 @@ def draw_command(view, fiches, depth, threshold, out_path, store_path):
         certgraph draw lineage RNCP35080 -o lineage.html
         certgraph draw compare RNCP35080 RNCP41296 -o compare.svg
     """
-    store = open_store(store_path)
+    store = open_store(store_path, endpoint)
     if view == "compare":
         if len(fiches) != 2:
             raise click.UsageError("compare takes two fiches, e.g. RNCP35080 RNCP41296")
@@ -576,6 +610,36 @@ def draw_command(view, fiches, depth, threshold, out_path, store_path):
     out_path.parent.mkdir(parents=True, exist_ok=True)
     draw(graph, out_path)
     click.echo(f"{out_path}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
+
+
+@cli.command(name="publish")
+@click.option("--to", "target", required=True, metavar="URL", help="The target's SPARQL 1.1 Graph Store Protocol URL, e.g. http://localhost:7878/store (Oxigraph) or http://localhost:8890/sparql-graph-crud-auth (Virtuoso).")
+@click.option("--graph", "graphs", multiple=True, metavar="IRI", help="Publish only this named graph of the store (repeatable); default: every one.")
+@click.option("--replace", is_flag=True, help="Replace the graphs the target already holds; without it, nothing is sent if one exists.")
+@click.option("--batch", type=click.IntRange(min=1), default=DEFAULT_BATCH, show_default=True, help="Triples per request.")
+@click.option("--parallel", type=click.IntRange(min=1, max=16), default=2, show_default=True, help="Requests in flight at once.")
+@click.option("--no-verify", is_flag=True, help="Do not read the graphs back to check their triple counts.")
+@store_option
+@library_errors
+def publish_command(target, graphs, replace, batch, parallel, no_verify, store_path):
+    """Send the built graph, every named graph with its provenance, to another SPARQL store.
+
+    Batches of N-Triples go through the Graph Store HTTP Protocol; transient failures are retried,
+    and each graph is read back afterwards to check that the target holds as many triples as the
+    store. Credentials come from the environment only: $CERTGRAPH_SPARQL_USER and
+    $CERTGRAPH_SPARQL_PASSWORD (HTTP basic, or digest with $CERTGRAPH_SPARQL_AUTH=digest), or
+    $CERTGRAPH_SPARQL_TOKEN (bearer).
+
+    Example:
+
+        certgraph publish --to http://localhost:7878/store
+        certgraph publish --to http://localhost:8890/sparql-graph-crud-auth --replace
+    """
+    store = open_store(store_path)
+    progress = lambda message: click.echo(message, err=True)
+    report = publish(store, target, list(graphs) or None, replace, batch, Credentials.from_env(),
+                     verify=not no_verify, progress=progress, parallel=parallel)
+    click.echo(report.summary())
 
 
 @cli.command(name="serve")
@@ -613,6 +677,15 @@ def serve_command(host, port, store_path, workers, timeout, max_result_mb, cache
     click.echo(f"certgraph: serving {app.store_path} at http://{host}:{port}/ (SPARQL endpoint http://{host}:{port}/sparql); Ctrl-C stops")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
+
+def _keep_examples_as_written(group: click.Group) -> None:
+    """Click rewraps help paragraphs, joining example lines; ``\\b`` keeps each Example block as written."""
+    for command in group.commands.values():
+        if command.help:
+            command.help = re.sub(r"^([ \t]*)Example:\n\n", "\\g<0>\\1\b\n", command.help, flags=re.MULTILINE)
+
+
+_keep_examples_as_written(cli)
 
 if __name__ == "__main__":
     cli()

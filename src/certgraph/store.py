@@ -7,6 +7,7 @@ Results are rdflib terms: rdflib stays the term library, pyoxigraph does the sto
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterable, Iterator
@@ -195,6 +196,26 @@ class OxigraphStore:
         """The IRIs of the named graphs."""
         return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
 
+    def ntriples_batches(self, graph: str, size: int) -> Iterator[tuple[int, bytes]]:
+        """One named graph's triples as N-Triples documents of at most ``size`` triples each.
+
+        The graph is written by the store itself to a temporary file (one triple per line), then
+        read back in slices: no Python object per triple, and memory bounded by one slice.
+        """
+        import tempfile
+
+        with tempfile.TemporaryFile() as scratch:
+            self._store.dump(output=scratch, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
+            scratch.seek(0)
+            lines: list[bytes] = []
+            for line in scratch:
+                lines.append(line)
+                if len(lines) == size:
+                    yield size, b"".join(lines)
+                    lines = []
+            if lines:
+                yield len(lines), b"".join(lines)
+
     def select_lexical(self, sparql: str) -> Iterator[tuple[str | None, ...]]:
         """Stream the rows of a SELECT as tuples of lexical forms (no rdflib terms: for bulk reads)."""
         solutions = self._store.query(sparql, use_default_graph_as_union=True)
@@ -280,3 +301,192 @@ def iter_quads_of(store: OxigraphStore, graphs: Iterable[str] | None = None) -> 
     for graph in wanted:
         for quad in store._store.quads_for_pattern(None, None, None, graph):
             yield _from_ox(quad.subject), _from_ox(quad.predicate), _from_ox(quad.object), _from_ox(quad.graph_name)
+
+
+# ------------------------------------------------------------------ any other SPARQL store
+
+USER_ENV, PASSWORD_ENV, TOKEN_ENV, SCHEME_ENV = (
+    "CERTGRAPH_SPARQL_USER", "CERTGRAPH_SPARQL_PASSWORD", "CERTGRAPH_SPARQL_TOKEN", "CERTGRAPH_SPARQL_AUTH",
+)
+AUTH_SCHEMES = ("basic", "digest")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """How to authenticate to another store: a bearer token, or a user and password (basic or digest).
+
+    They come from the environment only (``from_env``), never from the command line, where they
+    would show in the shell history and the process list.
+    """
+
+    user: str | None = None
+    password: str | None = None
+    token: str | None = None
+    scheme: str = "basic"
+
+    @classmethod
+    def from_env(cls, environ=None) -> Credentials | None:
+        """``$CERTGRAPH_SPARQL_TOKEN``, else ``$CERTGRAPH_SPARQL_USER`` and ``_PASSWORD`` (scheme
+        ``$CERTGRAPH_SPARQL_AUTH``: basic, the default, or digest); None when none is set."""
+        environ = os.environ if environ is None else environ
+        scheme = (environ.get(SCHEME_ENV) or "basic").strip().lower()
+        if scheme not in AUTH_SCHEMES:
+            raise StoreError(f"${SCHEME_ENV}={scheme!r}: expected one of {', '.join(AUTH_SCHEMES)}")
+        token, user = environ.get(TOKEN_ENV), environ.get(USER_ENV)
+        if token:
+            return cls(token=token)
+        if user:
+            if environ.get(PASSWORD_ENV) is None:
+                raise StoreError(f"${USER_ENV} is set but ${PASSWORD_ENV} is not")
+            return cls(user=user, password=environ[PASSWORD_ENV], scheme=scheme)
+        return None
+
+    def httpx_auth(self):
+        """The matching ``httpx`` authentication (a bearer token goes in ``headers()`` instead)."""
+        import httpx
+
+        if self.user is None:
+            return None
+        return (httpx.DigestAuth if self.scheme == "digest" else httpx.BasicAuth)(self.user, self.password)
+
+    def headers(self) -> dict[str, str]:
+        """The Authorization header of a bearer token (none for user and password)."""
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+
+def auth_hint(status: int, challenge: str | None) -> str:
+    """What to do about a refused request, naming the environment variables to set."""
+    if status == 401:
+        wanted = (challenge or "").split(" ", 1)[0]
+        scheme = f"; the server asks for {wanted} authentication" if wanted else ""
+        hint = f" (set ${SCHEME_ENV}=digest)" if wanted.lower() == "digest" else ""
+        return (f"HTTP 401: not authenticated{scheme}{hint}; credentials come from "
+                f"${USER_ENV} and ${PASSWORD_ENV}, or ${TOKEN_ENV}")
+    return f"HTTP {status}: the credentials are not allowed to do this"
+
+
+# SPARQL result media types certgraph reads for a graph answer, with rdflib's parser names.
+_RDF_PARSERS = {
+    "text/turtle": "turtle", "application/x-turtle": "turtle", "application/turtle": "turtle",
+    "application/n-triples": "nt", "text/plain": "nt", "text/rdf+n3": "n3", "text/n3": "n3",
+    "application/rdf+xml": "xml", "application/ld+json": "json-ld",
+}
+
+
+def _from_json(binding: dict):
+    kind, value = binding["type"], binding["value"]
+    if kind == "uri":
+        return URIRef(value)
+    if kind == "bnode":
+        return BNode(value)
+    if kind in ("literal", "typed-literal"):  # "typed-literal": SPARQL 1.0 JSON, still sent by Virtuoso
+        return normalise_literal(value, binding.get("datatype"), binding.get("xml:lang"))
+    raise StoreError(f"unknown term type {kind!r} in a SPARQL JSON result")
+
+
+class RemoteStore:
+    """Another SPARQL 1.1 endpoint (Virtuoso, GraphDB, Fuseki, Oxigraph server, ``certgraph serve``…)
+    queried through SPARQLWrapper, answering as the embedded store does.
+
+    The endpoint must show the union of its named graphs as its default graph, as the embedded
+    store does (Virtuoso by default, Oxigraph with ``--union-default-graph``). It is only read:
+    an update is refused before it is sent.
+    """
+
+    path = None  # no local files beside it (the full-text index of a search query is passed in)
+
+    def __init__(self, url: str, credentials: Credentials | None = None, timeout: float = 300.0):
+        self.url, self.credentials, self.timeout = url, credentials, timeout
+
+    def __repr__(self) -> str:
+        return f"RemoteStore({self.url!r})"
+
+    def _request(self, sparql: str):
+        """Send a query; returns whether it is a graph query, the answer's headers and its body."""
+        from SPARQLWrapper import BASIC, DIGEST, JSON, POST, TURTLE, SPARQLWrapper
+        from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException, Unauthorized
+
+        client = SPARQLWrapper(self.url, agent=f"certgraph/{_version()}")
+        client.setQuery(sparql)
+        if client.isSparqlUpdateRequest():
+            raise StoreError(f"{self.url}: certgraph only reads from an endpoint; updates are not sent")
+        graph_form = client.queryType in ("CONSTRUCT", "DESCRIBE")
+        client.setReturnFormat(TURTLE if graph_form else JSON)
+        client.setMethod(POST)  # bound queries with long VALUES blocks would pass URL length limits
+        client.setTimeout(int(self.timeout))
+        if self.credentials is not None:
+            if self.credentials.user is not None:
+                client.setHTTPAuth(DIGEST if self.credentials.scheme == "digest" else BASIC)
+                client.setCredentials(self.credentials.user, self.credentials.password)
+            for name, value in self.credentials.headers().items():
+                client.addCustomHttpHeader(name, value)
+        try:
+            response = client.query().response
+            body = response.read()
+        except Unauthorized:
+            raise StoreError(f"{self.url}: {auth_hint(401, None)}") from None
+        except SPARQLWrapperException as exc:
+            raise StoreError(f"{self.url}: {_sparqlwrapper_message(exc)}") from None
+        except OSError as exc:  # urllib's HTTPError and URLError, a refused connection, a timeout
+            code = getattr(exc, "code", None)
+            reason = auth_hint(code, exc.headers.get("WWW-Authenticate")) if code in (401, 403) else getattr(exc, "reason", exc)
+            raise StoreError(f"{self.url}: {reason}") from None
+        return graph_form, response.headers, body
+
+    def query(self, sparql: str) -> QueryResult:
+        """Run a query on the endpoint; SELECT and ASK come as SPARQL JSON, graphs as Turtle."""
+        graph_form, headers, body = self._request(sparql)
+        media_type = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if graph_form:
+            return QueryResult(triples=self._triples(body, media_type))
+        try:
+            answer = json.loads(body)
+        except ValueError:
+            raise StoreError(f"{self.url}: expected SPARQL JSON results, got {media_type or 'no type'}: {body[:200]!r}") from None
+        if "boolean" in answer:
+            return QueryResult(boolean=bool(answer["boolean"]))
+        _check_complete(self.url, headers, answer)
+        names = list(answer.get("head", {}).get("vars", []))
+        rows = [{name: _from_json(term) for name, term in binding.items()} for binding in answer["results"]["bindings"]]
+        return QueryResult(variables=names, rows=rows)
+
+    def _triples(self, body: bytes, media_type: str) -> list[tuple]:
+        from rdflib import Graph
+
+        parser = _RDF_PARSERS.get(media_type)
+        if parser is None:
+            raise StoreError(f"{self.url}: cannot read a graph answer sent as {media_type or 'no type'}")
+        graph = Graph()
+        graph.parse(data=body, format=parser)
+        return [tuple(_from_rdflib(t) for t in triple) for triple in graph]
+
+    def select_lexical(self, sparql: str) -> Iterator[tuple[str | None, ...]]:
+        """The rows of a SELECT as tuples of lexical forms, like the embedded store's."""
+        result = self.query(sparql)
+        for row in result.rows:
+            yield tuple(None if row.get(v) is None else str(row[v]) for v in result.variables)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("certgraph")
+    except PackageNotFoundError:
+        return "dev"
+
+
+def _sparqlwrapper_message(exc) -> str:
+    """SPARQLWrapper's exception as one line: its kind and the server's own words."""
+    text = " ".join(str(exc).split())
+    return text[:600] + ("…" if len(text) > 600 else "")
+
+
+def _check_complete(url: str, headers, answer: dict) -> None:
+    """Refuse an answer the endpoint cut short (Virtuoso's ResultSetMaxRows says so in a header)."""
+    limit = headers.get("X-SPARQL-MaxRows")
+    if limit is not None and len(answer.get("results", {}).get("bindings", [])) >= int(limit):
+        raise StoreError(
+            f"{url}: the endpoint cut the answer at {limit} rows (its result limit, e.g. Virtuoso's "
+            "ResultSetMaxRows); raise that limit or narrow the query"
+        )

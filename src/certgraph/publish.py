@@ -93,9 +93,13 @@ class _Client:
         self.http = httpx.Client(auth=auth, headers=headers, timeout=timeout)
         self.lock = threading.Lock()
 
+    def url(self, graph: str) -> httpx.URL:
+        """The Graph Store URL of one graph (``?graph=IRI``, added to the target's own parameters)."""
+        return httpx.URL(self.target).copy_merge_params({"graph": graph})
+
     def send(self, method: str, graph: str, **kwargs) -> httpx.Response:
         """One request about ``graph``; transient failures are retried with growing pauses."""
-        url = httpx.URL(self.target).copy_merge_params({"graph": graph})
+        url = self.url(graph)
         for attempt in range(self.retries + 1):
             with self.lock:
                 self.report.requests += 1
@@ -133,8 +137,7 @@ class _Client:
         Not HEAD: Virtuoso answers it 501, and Oxigraph's server sends a body after a 404 to HEAD,
         which spoils the kept-alive connection.
         """
-        url = httpx.URL(self.target).copy_merge_params({"graph": graph})
-        with self.http.stream("GET", url, headers={"Accept": N_TRIPLES, "Connection": "close"}) as response:
+        with self.http.stream("GET", self.url(graph), headers={"Accept": N_TRIPLES, "Connection": "close"}) as response:
             self._checked("GET", graph, response)
             return response.status_code != 404
 

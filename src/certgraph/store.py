@@ -320,8 +320,8 @@ class Credentials:
     """
 
     user: str | None = None
-    password: str | None = None
-    token: str | None = None
+    password: str | None = field(default=None, repr=False)  # never in a log or a traceback
+    token: str | None = field(default=None, repr=False)
     scheme: str = "basic"
 
     @classmethod

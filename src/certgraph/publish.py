@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from .store import Credentials, OxigraphStore, auth_hint
+from .store import RDF_PARSERS, Credentials, OxigraphStore, auth_hint
 
 DEFAULT_BATCH = 50_000
 TRANSIENT = {408, 425, 429, 502, 503, 504}
@@ -163,10 +163,9 @@ def count_triples(response: httpx.Response) -> int:
         return sum(1 for line in response.text.splitlines() if line.strip() and not line.lstrip().startswith("#"))
     from rdflib import Graph
 
-    formats = {"text/turtle": "turtle", "application/rdf+xml": "xml", "application/ld+json": "json-ld", "text/n3": "n3"}
-    if media_type not in formats:
+    if media_type not in RDF_PARSERS:
         raise PublishError(f"cannot count the triples of a graph sent back as {media_type or 'no type'}")
-    return len(Graph().parse(data=response.content, format=formats[media_type]))
+    return len(Graph().parse(data=response.content, format=RDF_PARSERS[media_type]))
 
 
 def _send_graphs(client: _Client, store: OxigraphStore, report: PublishReport, batch: int, parallel: int,

@@ -365,8 +365,9 @@ def auth_hint(status: int, challenge: str | None) -> str:
     return f"HTTP {status}: the credentials are not allowed to do this"
 
 
-# SPARQL result media types certgraph reads for a graph answer, with rdflib's parser names.
-_RDF_PARSERS = {
+# RDF media types certgraph reads from another store (graph answers, graphs read back), with
+# rdflib's parser names.
+RDF_PARSERS = {
     "text/turtle": "turtle", "application/x-turtle": "turtle", "application/turtle": "turtle",
     "application/n-triples": "nt", "text/plain": "nt", "text/rdf+n3": "n3", "text/n3": "n3",
     "application/rdf+xml": "xml", "application/ld+json": "json-ld",
@@ -453,7 +454,7 @@ class RemoteStore:
     def _triples(self, body: bytes, media_type: str) -> list[tuple]:
         from rdflib import Graph
 
-        parser = _RDF_PARSERS.get(media_type)
+        parser = RDF_PARSERS.get(media_type)
         if parser is None:
             raise StoreError(f"{self.url}: cannot read a graph answer sent as {media_type or 'no type'}")
         graph = Graph()

@@ -4,9 +4,10 @@
 code list does not have it) and to every concept above it: the reflexive and transitive closure of
 ``skos:broader``, kept to the codes fiches carry, the only ones a query for fiches can reach (a few
 thousand codes on the whole register, instead of every concept of the code lists). "The fiches
-with this code or any narrower one" is then one triple pattern, answered alike by every engine. Written as the property path ``?concept skos:broader* ?code``
-it is not: Virtuoso 7.2 loses rows of zero-or-more paths under ORDER BY with a FILTER (the paged
-``codes/*`` queries), and fails such a path with both ends unbound ("transitive start not given").
+with this code or any narrower one" is then one triple pattern, answered alike by every engine.
+Written as the property path ``?concept skos:broader* ?code`` it is not: Virtuoso 7.2 loses rows of
+zero-or-more paths under ORDER BY with a FILTER (the paged ``codes/*`` queries), and fails such a
+path with both ends unbound ("transitive start not given").
 """
 
 from __future__ import annotations

@@ -43,6 +43,7 @@ import networkx as nx
 from .compare import compare
 from .queries import load_queries
 from .records import normalise_fiche_number
+from .store import lexical_rows
 from .vocab import (
     ID,
     ONTOLOGY_GRAPH,
@@ -134,7 +135,7 @@ def _chunks(items: list[str], size: int = VALUES_CHUNK) -> Iterator[list[str]]:
 
 
 def _select(store, body: str) -> Iterator[tuple[str | None, ...]]:
-    return store.select_lexical(PREFIXES + body)
+    return lexical_rows(store, PREFIXES + body)
 
 
 def _pairs(store, pattern: str, subjects: Iterable[str] | None = None, var: str = "s") -> Iterator[tuple]:
@@ -157,6 +158,16 @@ def _pairs(store, pattern: str, subjects: Iterable[str] | None = None, var: str 
     for chunk in _chunks(sorted(wanted)):
         values = " ".join(_iri(i) for i in chunk)
         yield from _select(store, f"{head} WHERE {{ VALUES ?{var} {{ {values} }} {pattern} }}")
+
+
+def _least(store, pattern: str, subjects: list[str], clean=str) -> dict[str, str]:
+    """The least ``?o`` (after ``clean``) of each of ``subjects`` in ``pattern``: where sources state
+    several values, the alphabetically first, as the named queries pick them."""
+    least: dict[str, str] = {}
+    for iri, value, *_ in _pairs(store, pattern, subjects):
+        value = clean(value)
+        least[iri] = min(value, least.get(iri, value))
+    return least
 
 
 def _fiche_iri_of(store, fiche: str) -> str:
@@ -291,10 +302,8 @@ def lineage_view(store, fiche: str | None = None, depth: int = 2, threshold: flo
 def _rome_nodes(store, iris: Iterable[str]) -> dict[str, dict]:
     """Node attributes of ROME codes: ``code`` and ``title`` (the French preferred label)."""
     wanted = sorted(set(iris))
-    notation: dict[str, str] = {}
+    notation = _least(store, "?s skos:notation ?o", wanted)
     labels: dict[str, list[tuple[bool, str]]] = defaultdict(list)
-    for iri, code, *_ in _pairs(store, "?s skos:notation ?o", wanted):
-        notation[iri] = min(code, notation.get(iri, code))
     for iri, label, lang in _pairs(store, "?s skos:prefLabel ?o BIND(LANG(?o) AS ?x1)", wanted):
         labels[iri].append((lang not in ("fr", ""), _text(label)))
     nodes = {}
@@ -443,12 +452,8 @@ def equivalence_view(store, fiche: str | None = None, depth: int = 2, threshold:
 
 def _block_nodes(store, iris: Iterable[str]) -> dict[str, dict]:
     wanted = sorted(set(iris))
-    codes: dict[str, str] = {}
-    titles: dict[str, str] = {}
-    for iri, code, *_ in _pairs(store, "?s skos:notation ?o", wanted):
-        codes[iri] = min(code, codes.get(iri, code))
-    for iri, title, *_ in _pairs(store, "?s dcterms:title ?o", wanted):
-        titles[iri] = min(_text(title), titles.get(iri, _text(title)))
+    codes = _least(store, "?s skos:notation ?o", wanted)
+    titles = _least(store, "?s dcterms:title ?o", wanted, _text)
     nodes = {}
     for iri in wanted:
         code, title = codes.get(iri, iri.rsplit("/", 1)[-1]), titles.get(iri, "")
@@ -459,10 +464,8 @@ def _block_nodes(store, iris: Iterable[str]) -> dict[str, dict]:
 
 def _organisation_nodes(store, iris: Iterable[str]) -> dict[str, dict]:
     wanted = sorted(set(iris))
-    names: dict[str, str] = {}
+    names = _least(store, "?s schema:legalName ?o", wanted, _text)
     sirets: dict[str, str] = {}
-    for iri, name, *_ in _pairs(store, "?s schema:legalName ?o", wanted):
-        names[iri] = min(_text(name), names.get(iri, _text(name)))
     for iri, siret, *_ in _pairs(store, "?s cg:siret ?o", wanted):
         sirets[iri] = siret
     # The legal name is the ``title``, as for every other kind of node: an attribute called ``name``

@@ -30,6 +30,8 @@ from dataclasses import asdict, dataclass, field
 
 import networkx as nx
 
+from .store import lexical_rows
+
 KINDS = ("chain", "merge", "split", "mixed")
 
 # One row per named graph, link and asserter: within one graph every triple exists once, so the
@@ -159,16 +161,6 @@ class LineageStats:
 # ------------------------------------------------------------------ reading the store
 
 
-def _rows(store, sparql: str):
-    """Rows as lexical strings: streamed from the embedded store, through ``query`` from any other."""
-    if hasattr(store, "select_lexical"):
-        yield from store.select_lexical(sparql)
-        return
-    result = store.query(sparql)
-    for row in result.rows:
-        yield tuple(None if row.get(v) is None else str(row[v]) for v in result.variables)
-
-
 def read_links(store) -> tuple[dict[tuple[str, str], set[str]], int]:
     """Every link between numbered fiches with the numbers of the fiches asserting it.
 
@@ -177,7 +169,7 @@ def read_links(store) -> tuple[dict[tuple[str, str], set[str]], int]:
     """
     links: dict[tuple[str, str], set[str]] = defaultdict(set)
     historical: set[tuple[str, str]] = set()
-    for old_number, new_number, asserted_by, old in _rows(store, _LINKS):
+    for old_number, new_number, asserted_by, old in lexical_rows(store, _LINKS):
         if old_number is None or new_number is None:
             historical.add((old, new_number or ""))
             continue
@@ -190,7 +182,7 @@ def read_links(store) -> tuple[dict[tuple[str, str], set[str]], int]:
 def read_activity(store) -> dict[str, tuple[bool, str]]:
     """``{number: (active, date of the source)}`` from the latest source stating ``cg:active``."""
     best: dict[str, tuple[bool, str]] = {}
-    for number, active, issued in _rows(store, _ACTIVITY):
+    for number, active, issued in lexical_rows(store, _ACTIVITY):
         value, when = active in ("true", "1"), issued or ""
         known = best.get(number)
         if known is None or when > known[1] or (when == known[1] and value):

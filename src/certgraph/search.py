@@ -49,7 +49,7 @@ from itertools import groupby
 from pathlib import Path
 
 from .records import normalise_fiche_number
-from .store import OxigraphStore
+from .store import lexical_rows
 from .vocab import number_from_iri
 
 FORMAT_VERSION = 1
@@ -298,18 +298,6 @@ CREATE TABLE word (word TEXT PRIMARY KEY, rows INTEGER NOT NULL) WITHOUT ROWID;
 """
 
 
-def _select(store, sparql: str) -> Iterator[tuple[str | None, ...]]:
-    """The rows of a SELECT as tuples of lexical forms, streamed from the embedded store."""
-    if isinstance(store, OxigraphStore):
-        # OxigraphStore.query builds every row, as rdflib terms, in one list: at register size that
-        # is seconds and hundreds of MB. The lexical stream avoids both.
-        yield from store.select_lexical(sparql)
-    else:
-        result = store.query(sparql)
-        for row in result.rows:
-            yield tuple(None if row.get(n) is None else str(row[n]) for n in result.variables)
-
-
 def store_fingerprint(store) -> str:
     """What identifies a built store: its quad count and, on disk, the database's identity.
 
@@ -416,7 +404,7 @@ def _write_index(store, work: Path) -> tuple[dict[str, int], str, dict[str, floa
             rank = KINDS.index(kind)
             rows = (
                 (rank, iri, numbers[fiche], code, role, text)
-                for iri, fiche, code, text in _select(store, sparql)
+                for iri, fiche, code, text in lexical_rows(store, sparql)
                 if text and text.strip() and numbers[fiche]
             )
             conn.executemany("INSERT INTO staging VALUES (?, ?, ?, ?, ?, ?)", rows)

@@ -295,6 +295,21 @@ class RdflibStore:
         return QueryResult(triples=[tuple(_from_rdflib(t) for t in triple) for triple in result])
 
 
+def lexical_rows(store, sparql: str) -> Iterator[tuple[str | None, ...]]:
+    """The rows of a SELECT as tuples of lexical forms (None where unbound), from any store.
+
+    The embedded store streams them (``OxigraphStore.select_lexical``): its ``query`` builds every
+    row as rdflib terms in one list, which at register size is seconds and hundreds of MB. Any other
+    store (rdflib, a remote endpoint) answers through ``query``.
+    """
+    if hasattr(store, "select_lexical"):
+        yield from store.select_lexical(sparql)
+        return
+    result = store.query(sparql)
+    for row in result.rows:
+        yield tuple(None if row.get(v) is None else str(row[v]) for v in result.variables)
+
+
 def iter_quads_of(store: OxigraphStore, graphs: Iterable[str] | None = None) -> Iterator[Quad]:
     """Every quad of the store (or of some named graphs) as rdflib terms."""
     wanted = [ox.NamedNode(g) for g in graphs] if graphs is not None else [None]
@@ -461,11 +476,6 @@ class RemoteStore:
         graph.parse(data=body, format=parser)
         return [tuple(_from_rdflib(t) for t in triple) for triple in graph]
 
-    def select_lexical(self, sparql: str) -> Iterator[tuple[str | None, ...]]:
-        """The rows of a SELECT as tuples of lexical forms, like the embedded store's."""
-        result = self.query(sparql)
-        for row in result.rows:
-            yield tuple(None if row.get(v) is None else str(row[v]) for v in result.variables)
 
 
 def _version() -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,9 @@ import yaml
 from certgraph.build import build
 from certgraph.queries import load_queries
 from certgraph.store import OxigraphStore, RdflibStore
+
+from .browser import checked, open_browser
+from .engines import free_ports
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
@@ -115,19 +117,13 @@ def write_manifest(data_dir: Path, inputs: list[dict]) -> None:
 SERVER_TIMEOUT = 4
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def mini_server(mini_build, tmp_path_factory):
     """``certgraph serve`` on loopback over the mini store, as a child process; yields its base URL.
 
     A short time limit (SERVER_TIMEOUT) and a 1 MB result limit make the error paths quick to reach.
     """
-    port = free_port()
+    (port,) = free_ports(1)
     log = tmp_path_factory.mktemp("server") / "serve.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "certgraph.cli", "serve", "--store", str(mini_build.store), "--port", str(port),
@@ -147,3 +143,20 @@ def mini_server(mini_build, tmp_path_factory):
     yield base
     process.terminate()
     process.wait(10)
+
+
+# ------------------------------------------------------------------ the browser
+
+
+@pytest.fixture(scope="module")
+def browser_session():
+    """One headless Chromium for a module's browser tests (skips without Playwright or Chromium)."""
+    with open_browser() as session:
+        yield session
+
+
+@pytest.fixture
+def browser(browser_session):
+    """The module's Chromium, its logs emptied for this test; checks no console error and nothing left the machine."""
+    with checked(browser_session) as session:
+        yield session

@@ -39,9 +39,7 @@ from certgraph.draw import (
 )
 
 from .browser import (
-    checked,
     chromium_or_skip,
-    open_browser,
     screenshot,
     serve_on_loopback,
 )
@@ -306,20 +304,6 @@ def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("drawings")
     with serve_on_loopback(partial(_Quiet, directory=str(root))) as base:
         yield root, base
-
-
-@pytest.fixture(scope="module")
-def browser_session(site):
-    """One headless Chromium for the module's browser tests."""
-    with open_browser() as session:
-        yield session
-
-
-@pytest.fixture
-def browser(browser_session):
-    """The shared Chromium, its logs emptied; checks no console error and nothing left the machine."""
-    with checked(browser_session) as session:
-        yield session
 
 
 def _open_drawing(session, site, graph, name: str, title: str = ""):

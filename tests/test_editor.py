@@ -20,9 +20,7 @@ import pytest
 from certgraph.editor import editor_html, tab_query
 
 from .browser import (
-    checked,
     chromium_or_skip,
-    open_browser,
     screenshot,
     serve_on_loopback,
 )
@@ -201,20 +199,6 @@ def site(tmp_path_factory):
     received: list[dict] = []
     with serve_on_loopback(partial(_Site, directory=str(root), received=received)) as base:
         yield base, received
-
-
-@pytest.fixture(scope="module")
-def browser_session(site):
-    """One headless Chromium for the module's tests."""
-    with open_browser() as session:
-        yield session
-
-
-@pytest.fixture
-def browser(browser_session):
-    """The shared Chromium, its logs emptied for this test; checks nothing left the machine."""
-    with checked(browser_session) as session:
-        yield session
 
 
 def _open_editor(session, url: str):

@@ -26,7 +26,6 @@ from collections import OrderedDict
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from html import escape
-from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import parse_qsl, quote
 
@@ -50,7 +49,7 @@ from .editor import editor_html
 from .engine import EngineError, EnginePool, serialize_graph
 from .pages import resource_page
 from .queries import NamedQuery, QueryError, bound_text, load_queries
-from .resources import ontology_path
+from .resources import ontology_path, package_version
 from .search import index_path
 from .store import OxigraphStore, StoreError
 from .summaries import SUMMARY_GRAPH
@@ -607,7 +606,7 @@ def openapi_document(queries: dict[str, NamedQuery]) -> dict:
         paths[f"/queries/{query.name}"] = {"get": {
             "summary": query.summary, "description": query.description, "operationId": operation_id, "parameters": parameters,
             "responses": {"200": {"description": "Rows with plain values", "content": {"application/json": {"schema": rows}}}, **errors}}}
-    return {"openapi": "3.1.0", "info": {"title": "certgraph", "version": version("certgraph"),
+    return {"openapi": "3.1.0", "info": {"title": "certgraph", "version": package_version(),
             "description": "Named SPARQL queries over the French certification registers (RNCP, RS)."}, "paths": paths}
 
 

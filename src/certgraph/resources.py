@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -35,3 +36,14 @@ def default_data_dir() -> Path:
     """``data/`` beside the package in a checkout, else ``./data``."""
     checkout_data = _CHECKOUT / "data"
     return checkout_data if checkout_data.is_dir() else Path("data")
+
+
+@cache
+def package_version() -> str:
+    """The installed certgraph's version (``dev`` when run from a checkout that is not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("certgraph")
+    except PackageNotFoundError:
+        return "dev"

@@ -19,6 +19,7 @@ from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.namespace import XSD
 
 from .graph import Quad
+from .resources import package_version
 
 DEFAULT_STORE = Path("build/store")
 STORE_ENV = "CERTGRAPH_STORE"
@@ -422,7 +423,7 @@ class RemoteStore:
         from SPARQLWrapper import BASIC, DIGEST, JSON, POST, TURTLE, SPARQLWrapper
         from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException, Unauthorized
 
-        client = SPARQLWrapper(self.url, agent=f"certgraph/{_version()}")
+        client = SPARQLWrapper(self.url, agent=f"certgraph/{package_version()}")
         client.setQuery(sparql)
         if client.isSparqlUpdateRequest():
             raise StoreError(f"{self.url}: certgraph only reads from an endpoint; updates are not sent")
@@ -476,15 +477,6 @@ class RemoteStore:
         graph.parse(data=body, format=parser)
         return [tuple(_from_rdflib(t) for t in triple) for triple in graph]
 
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("certgraph")
-    except PackageNotFoundError:
-        return "dev"
 
 
 def _sparqlwrapper_message(exc) -> str:

@@ -92,11 +92,6 @@ def open_store(store_path: Path | None, endpoint: str | None = None) -> Oxigraph
     return OxigraphStore.open(store_path or default_store_path())
 
 
-def search_index(store_path: Path | None, endpoint: str | None) -> Path | None:
-    """The full-text index a search query reads: beside the local store, also when querying an endpoint."""
-    return index_path(store_path or default_store_path()) if endpoint else None
-
-
 def fiche_argument(value: str) -> str:
     """A fiche number from the command line, or a usage error."""
     number = normalise_fiche_number(value)
@@ -362,8 +357,9 @@ def query_command(name, params, store_path, endpoint, fmt):
     queries = load_queries()
     if name not in queries:
         raise click.UsageError(f"no named query {name!r}; see `certgraph queries`")
-    store = open_store(store_path, endpoint)
-    output_rows(run_named(store, queries[name], dict(params), search_index(store_path, endpoint)), fmt)
+    # A search parameter reads the full-text index beside the local store, also with --endpoint.
+    index = index_path(store_path or default_store_path())
+    output_rows(run_named(open_store(store_path, endpoint), queries[name], dict(params), index), fmt)
 
 
 @cli.command(name="sparql")

@@ -8,6 +8,9 @@ Two page layouts are understood:
   the number is read from the block codes (``RNCP35080BC01``).
 
 The text is cut into sections at known heading lines; each section has its own small reader.
+Tables come tab-separated (old page), flattened to spaces (new page), or as pipe ("markdown")
+tables, which other copies of the same pages use; a pipe table is read by its header. A cell that
+only holds a placeholder ("-", "- -", "—", "N/A") is an absent value, never a stored one.
 Every defect found is a :class:`~certgraph.records.Problem`; nothing here raises on bad text.
 """
 
@@ -19,6 +22,7 @@ import html
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,15 +74,23 @@ class _Headings:
 
     pairs: tuple[tuple[str, re.Pattern[str]], ...]
     any: re.Pattern[str]  # all of them in one pattern, to skip ordinary lines with one test
+    # A pipe-table header with one of these cells (folded) starts the section of the key even when
+    # its other cells are not the page's ("Raison sociale | SIRET | Enseigne"): the reader can then
+    # say that the header is not understood, instead of the rows vanishing into the section above.
+    table_cells: tuple[tuple[str, frozenset[str]], ...] = ()
 
 
-def _headings(*pairs: tuple[str, str]) -> _Headings:
+def _headings(
+    *pairs: tuple[str, str], table_cells: dict[str, set[str]] | None = None
+) -> _Headings:
     compiled = tuple((key, re.compile(pattern.replace("'", _APOS))) for key, pattern in pairs)
     unnamed = ("(?:" + re.sub(r"\(\?P<\w+>", "(?:", p.pattern) + ")" for _, p in compiled)
-    return _Headings(compiled, re.compile("|".join(unnamed)))
+    cells = tuple((key, frozenset(names)) for key, names in (table_cells or {}).items())
+    return _Headings(compiled, re.compile("|".join(unnamed)), cells)
 
 
-# Whole-line headings (matched against the stripped line). ``value`` captures text printed on the
+# Whole-line headings (matched against the stripped line, or against the cells of a pipe-table
+# row joined by spaces, which is how the page flattens them). ``value`` captures text printed on the
 # heading line itself ("Code RNCP : 28720", "Validité des composantes acquises : illimitée").
 _OLD_HEADINGS = _headings(
     ("code", r"Code RNCP\s*:\s*(?P<value>.*)"),
@@ -136,6 +148,7 @@ _NEW_HEADINGS = _headings(
     ("predecessors", r"Certification\(s\) antérieure\(s\)\s*:"),
     ("successors", r"(?:Nouvelle\(s\) certification\(s\)|Certification\(s\) postérieure\(s\))\s*:"),
     ("referential", r"Référentiel d'activité, de compétences et d'évaluation\s*:?"),
+    table_cells={"certifiers": {"siret", "n siret", "numero siret"}},
 )
 
 # The last section of each layout: without it the text stops before the end of the page. Pages
@@ -155,7 +168,7 @@ _OLD_MARKERS = re.compile(
     re.M,
 )
 _NEW_MARKERS = re.compile(
-    r"^\s*(?:L['’]essentiel\s*$|Nom légal\s+Siret|Liste de compétences\s+Modalités"
+    r"^\s*\|?\s*(?:L['’]essentiel\s*$|Nom légal[\s|]+Siret|Liste de compétences[\s|]+Modalités"
     r"|Nomenclature\s*\n\s*du niveau de qualification|(?:RNCP|RS)\d+BC\d+\s*-)",
     re.M,
 )
@@ -168,7 +181,7 @@ _ROME = re.compile(r"(?:[-–•*]\s*)?([A-Z]\d{4})\b\s*(?:[-–:]\s*(.*))?")
 _BLOCK_CODE = re.compile(r"^\s*((?:RNCP|RS)\d+)BC\d+\b", re.M)
 _SIRET_ROW = re.compile(r"(?P<name>.+?)\s+(?P<siret>\d{14})(?:\s+(?P<rest>.*))?")
 _URL = re.compile(r"https?://\S+")
-_ROUTE_ROW = re.compile(r"(?P<label>.+?)\s+X(?P<dashes>(?:\s+-)*)\s*")
+_ROUTE_ROW = re.compile(r"(?P<label>.+?)\s+X(?P<dashes>(?:\s+[-‐‑‒–—―−])*)\s*")
 _LINEAGE_ROW = re.compile(r"((?:RNCP|RS)\s?\d+)\s*(?:[-–:]\s*)?(.*)")
 
 # Old layout legal history: "Arrêté du 17 mars 2003 publié au Journal Officiel du 27 mars 2003 …".
@@ -215,19 +228,24 @@ _INFINITIVE = re.compile(r"[a-z]+(?:er|ir|re|oir)")
 
 @dataclass
 class _Section:
-    """The lines from one heading to the next; ``line`` is the 1-based heading line."""
+    """The lines from one heading to the next; ``line`` is the 1-based heading line.
+
+    ``heading`` is that line as printed (stripped): for a table whose header is the heading
+    ("Nom légal Siret Nom commercial Site internet"), the table reader reads its columns there.
+    """
 
     key: str
     line: int
     match: re.Match[str] | None
     body: list[tuple[int, str]] = field(default_factory=list)
+    heading: str = ""
 
     @property
     def value(self) -> str:
-        """Text printed on the heading line after the label, cleaned ('' when none)."""
+        """Text printed on the heading line after the label, cleaned ('' when none or "-")."""
         if self.match is None or "value" not in self.match.re.groupindex:
             return ""
-        return _clean(self.match.group("value") or "")
+        return _value(self.match.group("value")) or ""
 
     def rows(self) -> list[tuple[int, str]]:
         """Non-blank body lines, stripped of surrounding whitespace."""
@@ -249,6 +267,234 @@ class _Report:
             if problem.fiche is None:
                 problem.fiche = number
         return self.problems
+
+
+# --------------------------------------------------------------------------------------------
+# Tables
+#
+# A table comes in one of three shapes: tab-separated cells (the old page); cells run together
+# with spaces (the new page as the browser flattens it: only each table's reader knows where a
+# cell ends); or a pipe ("markdown") table, as other copies of the same pages are written:
+#
+#     Nom légal | Siret | Nom commercial | Site internet |
+#     ---|---|---|---|
+#     ASSOCIATION SAINTE ANNE | 32949147600019 | IRCOM | https://www.ircom.fr/ |
+#
+# Leading and trailing pipes are optional, the separator row too; a pipe table is read by the
+# names of its header cells (a :class:`_Column` list), so that a column the reader does not know
+# is reported, never silently read as another.
+
+_PIPE = re.compile(r"(?<!\\)\|")
+# The cells of a separator row ("---|:---:|"), or of a row of bare dashes.
+_RULE_CELL = re.compile(r"[-:\s]*")
+# A cell that only says "nothing here": the pages print "-", and "- -" where two empty cells were
+# flattened into one; other copies use other dashes or "N/A".
+_DASHES = "-‐‑‒–—―−"
+_PLACEHOLDER = re.compile(rf"[{_DASHES}](?:\s*[{_DASHES}])*|N\s*/\s*A", re.I)
+_BREAK = re.compile(r"<br\s*/?>", re.I)
+
+
+@dataclass(frozen=True)
+class _Column:
+    """A column a table reader knows: the field it fills, its header label, other names for it."""
+
+    key: str
+    label: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+
+    def names(self, cell: str) -> bool:
+        """True when a header cell names this column (compared without case, accents, marks)."""
+        return _fold_label(cell) in {_fold_label(name) for name in (self.label, *self.aliases)}
+
+
+def _fold_label(text: str) -> str:
+    """:func:`_fold` for header labels, whose apostrophes may be straight or typographic.
+
+    >>> _fold_label("Voie d’accès") == _fold_label("VOIE D'ACCES")
+    True
+    """
+    return _fold(re.sub(_APOS, "'", text))
+
+
+@dataclass
+class _Table:
+    """A pipe table found in a section body: its header (None without one) and its data rows."""
+
+    line: int  # the header's line, or the first row's when there is no header
+    header: list[str] | None
+    printed: str  # the header line as printed, for messages
+    rows: list[tuple[int, list[str]]]
+
+
+def _pipe_cells(line: str) -> list[str] | None:
+    """The stripped cells of a pipe-table row, or None when the line is not one.
+
+    >>> _pipe_cells("| A | | B |"), _pipe_cells("A|B"), _pipe_cells("A \\\\| B"), _pipe_cells("|")
+    (['A', '', 'B'], ['A', 'B'], None, None)
+    """
+    text = line.strip()
+    parts = _PIPE.split(text)
+    if len(parts) < 2:
+        return None
+    if text.startswith("|"):
+        parts = parts[1:]
+    if text.endswith("|") and not text.endswith("\\|"):
+        parts = parts[:-1]
+    return [part.strip().replace("\\|", "|") for part in parts] or None
+
+
+def _cells(line: str, strip: bool = True) -> list[str]:
+    """The cells of a table row: pipe-separated if it is a pipe row, else tab-separated."""
+    cells = _pipe_cells(line)
+    if cells is not None:
+        return cells
+    parts = line.split("\t")
+    return [part.strip() for part in parts] if strip else parts
+
+
+def _is_rule(cells: list[str]) -> bool:
+    """True for a separator row ("---|:---:|", or the old page's "-----\\t---"): no data in it."""
+    return any("-" in cell for cell in cells) and all(_RULE_CELL.fullmatch(c) for c in cells)
+
+
+def _value(text: str | None) -> str | None:
+    """A cell's text, cleaned; None when it is empty or a placeholder.
+
+    >>> [_value(v) for v in ("  Le  Cnam ", "-", "- -", " — ", "n/a", "", None, "Saint-Denis")]
+    ['Le Cnam', None, None, None, None, None, None, 'Saint-Denis']
+    """
+    value = _clean(text or "")
+    return None if not value or _PLACEHOLDER.fullmatch(value) else value
+
+
+def _cell_lines(cell: str | None) -> str | None:
+    """A cell holding several paragraphs split by ``<br>``: one a line, placeholders dropped."""
+    lines = [_value(part) for part in _BREAK.split(cell or "")]
+    return "\n".join(line for line in lines if line) or None
+
+
+def _column(columns: tuple[_Column, ...], cell: str) -> _Column | None:
+    return next((column for column in columns if column.names(cell)), None)
+
+
+def _split_header(text: str, columns: tuple[_Column, ...]) -> list[str] | None:
+    """Cut a flattened header ("Nom légal Siret Nom commercial …") into the labels it is made of.
+
+    :returns: the labels, in order; None when some words are no label of ``columns``.
+
+    >>> _split_header("Nom légal Siret Site internet", _CERTIFIER_COLUMNS)
+    ['Nom légal', 'Siret', 'Site internet']
+    """
+    labels = [
+        (_fold_label(name).split(), name)
+        for column in columns
+        for name in (column.label, *column.aliases)
+    ]
+    # Longest first, so that "Nombre de certifiés à la suite …" is not cut after "certifiés".
+    labels.sort(key=lambda label: -len(label[0]))
+    words = _fold_label(text).split()
+    cells: list[str] = []
+    while words:
+        found = next(((w, name) for w, name in labels if words[: len(w)] == w), None)
+        if found is None:
+            return None
+        cells.append(found[1])
+        words = words[len(found[0]) :]
+    return cells or None
+
+
+def _pipe_rows(body: list[tuple[int, str]]) -> list[tuple[int, list[str]]]:
+    """The pipe rows of a section body with their line numbers, separator rows left out."""
+    return [(n, cells) for n, line in body if (cells := _pipe_cells(line)) and not _is_rule(cells)]
+
+
+def _body_table(
+    body: list[tuple[int, str]],
+    columns: tuple[_Column, ...],
+    is_data: Callable[[list[str]], object] | None = None,
+) -> _Table | None:
+    """The pipe table of a section body, or None when the body has no pipe row.
+
+    The first pipe row is the header, unless ``is_data(cells)`` says it is a data row (by default:
+    a row naming none of ``columns``); the header is then the flattened line just above it, if
+    that line is made of column labels.
+    """
+    rows = _pipe_rows(body)
+    if not rows:
+        return None
+    first_line, first = rows[0]
+    data = is_data(first) if is_data else not any(_column(columns, cell) for cell in first)
+    if not data:
+        printed = next(line.strip() for n, line in body if n == first_line)
+        return _Table(first_line, first, printed, rows[1:])
+    above = [
+        (n, line.strip())
+        for n, line in body
+        if n < first_line and line.strip() and _pipe_cells(line) is None
+    ]
+    if above and (header := _split_header(above[-1][1], columns)):
+        return _Table(above[-1][0], header, above[-1][1], rows)
+    return _Table(first_line, None, "", rows)
+
+
+def _heading_table(section: _Section, columns: tuple[_Column, ...]) -> _Table | None:
+    """The pipe rows of a section whose heading is the table header, or None without any."""
+    rows = _pipe_rows(section.body)
+    if not rows:
+        return None
+    header = _pipe_cells(section.heading) or _split_header(section.heading, columns)
+    return _Table(section.line, header or [section.heading], section.heading, rows)
+
+
+def _table_keys(
+    table: _Table, columns: tuple[_Column, ...], what: str, report: _Report
+) -> list[str | None] | None:
+    """The field of each column of ``table`` (None for a column not understood).
+
+    A header cell naming no column of ``columns`` (or one named before) is reported and its cells
+    are ignored. A header lacking a required column, or no header at all, means the table is not
+    understood: one problem names the header and what it lacks, and the rows are not read.
+    """
+    count = f"{len(table.rows)} row{'s' if len(table.rows) != 1 else ''} not read"
+    if table.header is None:
+        report.add(f"{what} table not understood: no header row; {count}", table.line)
+        return None
+    keys: list[str | None] = []
+    ignored: list[str] = []  # "unknown column 'Statut'", "repeated column 'Siret'"
+    for cell in table.header:
+        column = _column(columns, cell)
+        if column is not None and column.key not in keys:
+            keys.append(column.key)
+            continue
+        keys.append(None)
+        if cell:
+            ignored.append(f"{'repeated' if column else 'unknown'} column {cell!r}")
+    missing = [f"no {c.label!r} column" for c in columns if c.required and c.key not in keys]
+    if missing:
+        reasons = "; ".join(ignored + missing)
+        report.add(
+            f"{what} table not understood: header {table.printed!r} ({reasons}); {count}",
+            table.line,
+        )
+        return None
+    for reason in ignored:
+        report.add(f"{what} table: {reason} not understood, its cells are ignored", table.line)
+    return keys
+
+
+def _table_row(
+    cells: list[str], keys: list[str | None], what: str, line: int, report: _Report
+) -> dict[str, str]:
+    """The cells of one pipe row by field; a row with more cells than its header is reported."""
+    extra = [cell for cell in cells[len(keys) :] if _value(cell)]
+    if extra:
+        report.add(
+            f"{what} row has {len(cells)} cells, its header {len(keys)}: "
+            f"{' | '.join(extra)[:60]!r} ignored",
+            line,
+        )
+    return {key: cell for key, cell in zip(keys, cells) if key}
 
 
 # --------------------------------------------------------------------------------------------
@@ -383,12 +629,27 @@ def _split_sections(lines: list[str], headings: _Headings) -> list[_Section]:
     sections = [_Section("", 0, None)]
     for index, line in enumerate(lines, start=1):
         stripped = line.strip()
-        if stripped and headings.any.fullmatch(stripped):
-            key, match = next((k, m) for k, p in headings.pairs if (m := p.fullmatch(stripped)))
-            sections.append(_Section(key, index, match))
+        key, match = _heading(stripped, headings) if stripped else (None, None)
+        if key is not None:
+            sections.append(_Section(key, index, match, heading=stripped))
         else:
             sections[-1].body.append((index, line))
     return sections
+
+
+def _heading(stripped: str, headings: _Headings) -> tuple[str | None, re.Match[str] | None]:
+    """The section key a line starts (and its match), or ``(None, None)`` for an ordinary line.
+
+    A pipe-table row is matched as the page prints it flattened: its cells joined by spaces.
+    """
+    cells = _pipe_cells(stripped)
+    text = stripped if cells is None else " ".join(cell for cell in cells if cell)
+    if text and headings.any.fullmatch(text):
+        return next((k, m) for k, p in headings.pairs if (m := p.fullmatch(text)))
+    for key, names in headings.table_cells if cells else ():
+        if any(_fold(cell) in names for cell in cells):
+            return key, None
+    return None, None
 
 
 def _first(sections: list[_Section], key: str) -> _Section | None:
@@ -434,7 +695,8 @@ def _fill_old(fiche: Fiche, sections: list[_Section], lines: list[str], report: 
     certifiers = _first(sections, "certifiers")
     if certifiers:
         for _, row in certifiers.rows():
-            name = _clean(_strip_html(row.split("\t")[0]))
+            cells = _cells(row)
+            name = None if _is_rule(cells) else _value(_strip_html(cells[0]))
             if name:
                 fiche.certifiers.append(Certifier(name=name))
     _read_old_levels(fiche, lines, report)
@@ -519,14 +781,15 @@ def _read_old_blocks(number: str, section: _Section, report: _Report) -> list[Bl
     """
     parts: list[tuple[int, int, str, list[str]]] = []  # (line, n, label, description fragments)
     for line_no, raw in section.body:
-        if not raw.strip() or _OLD_TABLE_HEADER.match(raw):
+        cells = _cells(raw, strip=False)
+        line = "\t".join(cells)  # the line itself, or a pipe row's cells tab-separated
+        if not raw.strip() or _OLD_TABLE_HEADER.match(line) or _is_rule(cells):
             continue
-        cells = raw.split("\t")
         head = _clean(_strip_html(cells[0])) if len(cells) > 1 else ""
-        rest = "\t".join(cells[1:]) if len(cells) > 1 else raw
+        rest = "\t".join(cells[1:]) if len(cells) > 1 else line
         start = _OLD_BLOCK.match(head) if head else None
         if start is None and len(cells) == 1:
-            start = _OLD_BLOCK.match(_clean(_strip_html(raw)))
+            start = _OLD_BLOCK.match(_clean(_strip_html(line)))
             rest = ""
         if start:
             if start.group("fiche") != re.sub(r"^\D+", "", number):
@@ -539,7 +802,7 @@ def _read_old_blocks(number: str, section: _Section, report: _Report) -> list[Bl
             parts.append((line_no, int(start.group("n")), label, [rest]))
         elif parts:
             if head:
-                rest = raw  # a first cell that is not a block label is more description
+                rest = line  # a first cell that is not a block label is more description
             parts[-1][3].append(rest)
         else:
             report.add("block table text before the first block", line_no)
@@ -572,17 +835,17 @@ def _read_old_routes(section: _Section, report: _Report) -> list[AccessRoute]:
     """
     routes = []
     for line_no, raw in section.body:
-        if not raw.strip() or re.fullmatch(r"[-\s]+", raw):
+        cells = _cells(raw)
+        if not raw.strip() or _is_rule(cells):
             continue
-        cells = [c.strip() for c in raw.split("\t")]
-        if len(cells) < 2 or not cells[0]:
+        if len(cells) < 2 or not _value(cells[0]):
             report.add(f"unreadable access route row {raw.strip()[:60]!r}", line_no)
             continue
         marks = cells[1:]
         yes = marks[0].upper() == "X"
         no = len(marks) > 1 and marks[1].upper() == "X"
         jury_cells = marks[2:] if len(marks) > 2 else []
-        if len(marks) > 1 and marks[1].upper() not in ("X", "", "-"):
+        if len(marks) > 1 and marks[1].upper() != "X" and _value(marks[1]) is not None:
             jury_cells = marks[1:]
         if yes == no:
             report.add(f"access route {cells[0]!r}: cannot tell Oui from Non", line_no)
@@ -593,7 +856,7 @@ def _read_old_routes(section: _Section, report: _Report) -> list[AccessRoute]:
 
 def _jury_text(cell: str) -> str | None:
     text = _clean(_strip_html(cell))
-    if not text or text == "-":
+    if _value(text) is None:
         return None
     items = [_clean(i).rstrip(" ,;") for i in _JURY_ITEM.split(text)]
     return "\n".join(i for i in items if i) or None
@@ -662,21 +925,26 @@ def _read_old_history(fiche: Fiche, lines: list[str]) -> None:
         if former:
             # The act that gave the former title follows it in brackets: keep the title only.
             title = re.sub(r"\s*\((?:Arrêté|Décret)\b.*\)\s*$", "", former.group(1), flags=re.I)
-            if title and title not in fiche.former_titles:
+            if _value(title) and title not in fiche.former_titles:
                 fiche.former_titles.append(title)
         elif lineage:
             ref = _lineage_ref(lineage.group(2))
             before = lineage.group(1).lower() == "précédente"
             target = fiche.predecessors if before else fiche.successors
-            if ref not in target:
+            if (ref.number or ref.title) and ref not in target:
                 target.append(ref)
+
+
+def _fiche_number(cell: str | None) -> str | None:
+    """The fiche number a table cell holds ("RNCP28720", "RNCP 28720"), or None."""
+    return normalise_fiche_number(cell or "")
 
 
 def _lineage_ref(text: str) -> LineageRef:
     row = _LINEAGE_ROW.fullmatch(text)
     if row:
-        return LineageRef(normalise_fiche_number(row.group(1)), _clean(row.group(2)) or None)
-    return LineageRef(None, _clean(text) or None)
+        return LineageRef(normalise_fiche_number(row.group(1)), _value(row.group(2)))
+    return LineageRef(None, _value(text))
 
 
 # --------------------------------------------------------------------------------------------
@@ -735,12 +1003,38 @@ def _fill_new(fiche: Fiche, sections: list[_Section], report: _Report) -> None:
         fiche.website = urls[0] if urls else None
     for key, target in (("predecessors", fiche.predecessors), ("successors", fiche.successors)):
         for section in _all(sections, key):
-            for _, row in section.rows():
-                match = _LINEAGE_ROW.fullmatch(row)
-                if match:
-                    ref = _lineage_ref(row)
-                    if ref not in target:
-                        target.append(ref)
+            for ref in _read_lineage(section, report):
+                if ref not in target:
+                    target.append(ref)
+
+
+_LINEAGE_COLUMNS = (
+    _Column("number", "Code de la fiche", required=True),
+    _Column(
+        "title",
+        "Intitulé de la certification remplacée",
+        ("Intitulé de la certification remplaçante", "Intitulé de la certification", "Intitulé"),
+    ),
+)
+
+
+def _read_lineage(section: _Section, report: _Report) -> list[LineageRef]:
+    """The "Code de la fiche / Intitulé de la certification …" table, flattened or piped."""
+    refs = [
+        _lineage_ref(row)
+        for _, row in section.rows()
+        if _pipe_cells(row) is None and _LINEAGE_ROW.fullmatch(row)
+    ]
+    table = _body_table(section.body, _LINEAGE_COLUMNS, lambda cells: _fiche_number(cells[0]))
+    keys = _table_keys(table, _LINEAGE_COLUMNS, "certification lineage", report) if table else None
+    for line_no, cells in table.rows if keys else ():
+        values = _table_row(cells, keys, "certification lineage", line_no, report)
+        number = _fiche_number(values.get("number"))
+        if number is None:
+            report.add(f"not a fiche number: {values.get('number') or ''!r}", line_no)
+            continue
+        refs.append(LineageRef(number, _value(values.get("title"))))
+    return refs
 
 
 def _read_essentiel(fiche: Fiche, sections: list[_Section], report: _Report) -> None:
@@ -772,30 +1066,79 @@ def _read_essentiel(fiche: Fiche, sections: list[_Section], report: _Report) -> 
     fiche.formacodes = list(formacodes.values())
 
 
-def _read_new_certifiers(section: _Section, report: _Report) -> list[Certifier]:
-    """Rows of "Nom légal Siret Nom commercial Site internet", separated by spaces only.
+_CERTIFIER_COLUMNS = (
+    _Column("name", "Nom légal", required=True),
+    _Column("siret", "Siret", ("N° Siret", "Numéro Siret"), required=True),
+    _Column("trade_name", "Nom commercial"),
+    _Column("website", "Site internet", ("Site web",)),
+)
 
-    The 14-digit SIRET splits the row: the legal name is before it, then the trade name, then the
-    website (anything starting with http).
+
+def _read_new_certifiers(section: _Section, report: _Report) -> list[Certifier]:
+    """Rows of the "Nom légal | Siret | Nom commercial | Site internet" table.
+
+    A pipe row is read by the columns of the header (the section's heading). A flattened row, its
+    cells separated by spaces only, is split at its 14-digit SIRET: the legal name is before it,
+    then the trade name, then the website (anything starting with http).
     """
+    table = _heading_table(section, _CERTIFIER_COLUMNS)
+    keys = _table_keys(table, _CERTIFIER_COLUMNS, "certifier", report) if table else None
     certifiers = []
     for line_no, row in section.rows():
-        match = _SIRET_ROW.fullmatch(row)
-        if match is None:
-            report.add(f"certifier without a SIRET: {row[:60]!r}", line_no)
-            certifiers.append(Certifier(name=_clean(row)))
+        cells = _pipe_cells(row)
+        if cells is None:
+            certifier = _flat_certifier(row, line_no, report)
+        elif keys is None or _is_rule(cells):
             continue
-        rest = (match.group("rest") or "").split()
-        website = rest.pop() if rest and _URL.fullmatch(rest[-1]) else None
-        certifiers.append(
-            Certifier(
-                name=_clean(match.group("name")),
-                siret=match.group("siret"),
-                trade_name=_clean(" ".join(rest)) or None,
-                website=website,
-            )
-        )
+        else:
+            values = _table_row(cells, keys, "certifier", line_no, report)
+            certifier = _table_certifier(values, row, line_no, report)
+        if certifier is not None:
+            certifiers.append(certifier)
     return certifiers
+
+
+def _flat_certifier(row: str, line_no: int, report: _Report) -> Certifier | None:
+    match = _SIRET_ROW.fullmatch(row)
+    if match is None:
+        if _value(row) is None:
+            report.add(f"certifier row without a legal name, not read: {row[:60]!r}", line_no)
+            return None
+        report.add(f"certifier without a SIRET: {row[:60]!r}", line_no)
+        return Certifier(name=_clean(row))
+    rest = (match.group("rest") or "").split()
+    website = None
+    # The last cell is the website: a URL, or the placeholder printed for none.
+    if rest and (_URL.fullmatch(rest[-1]) or _PLACEHOLDER.fullmatch(rest[-1])):
+        website = _value(rest.pop())
+    name = _value(match.group("name"))
+    if name is None:
+        report.add(f"certifier row without a legal name, not read: {row[:60]!r}", line_no)
+        return None
+    return Certifier(name, match.group("siret"), _value(" ".join(rest)), website)
+
+
+def _table_certifier(
+    values: dict[str, str], row: str, line_no: int, report: _Report
+) -> Certifier | None:
+    name = _value(values.get("name"))
+    printed = _value(values.get("siret"))
+    # The SIRET is sometimes printed in groups ("329 491 476 00019").
+    siret = re.sub(r"\s", "", printed) if printed else None
+    if name is None:
+        report.add(f"certifier row without a legal name, not read: {row[:60]!r}", line_no)
+        return None
+    if printed is None:
+        report.add(f"certifier without a SIRET: {name[:60]!r}", line_no)
+    elif not re.fullmatch(r"\d{14}", siret):
+        report.add(f"certifier {name[:60]!r}: SIRET {printed!r} is not 14 digits", line_no)
+        siret = None
+    return Certifier(
+        name=name,
+        siret=siret,
+        trade_name=_value(values.get("trade_name")),
+        website=_value(values.get("website")),
+    )
 
 
 def _read_new_blocks(fiche: Fiche, sections: list[_Section], report: _Report) -> list[Block]:
@@ -810,13 +1153,48 @@ def _read_new_blocks(fiche: Fiche, sections: list[_Section], report: _Report) ->
             report.add(f"block {code} appears twice", section.line)
         seen.add(code)
         label = re.sub(r"\s*:\s*$", "", section.value) or None
-        body = [(n, line) for n, line in section.body if not _BLOCK_TABLE_HEADER.match(line)]
-        competencies, assessment = _split_new_block(body, known)
+        table = _body_table(section.body, _BLOCK_COLUMNS)
+        if table is None:
+            body = [(n, line) for n, line in section.body if not _BLOCK_TABLE_HEADER.match(line)]
+            competencies, assessment = _split_new_block(body, known)
+        else:
+            competencies, assessment = _read_block_table(code, section, table, report)
         if not competencies:
             report.add(f"block {code} lists no competencies", section.line)
         raw = "\n".join(line.rstrip() for _, line in section.body).strip()
         blocks.append(Block(code, label, competencies, assessment, raw or None))
     return blocks
+
+
+_BLOCK_COLUMNS = (
+    _Column("competencies", "Liste de compétences", required=True),
+    _Column("assessment", "Modalités d'évaluation"),
+)
+# Items inside one cell: "<br>" line breaks, or bullets run together ("• A • B").
+_CELL_ITEM = re.compile(r"<br\s*/?>|(?:^|\s)[•▪◦](?=\s)", re.I)
+
+
+def _read_block_table(
+    code: str, section: _Section, table: _Table, report: _Report
+) -> tuple[list[str], list[str]]:
+    """The competencies and assessment methods of a block written as a pipe table.
+
+    Each column is read on its own, so no guess is needed about where the competencies end; text
+    outside the table (other than its header) is reported.
+    """
+    what = f"block {code}"
+    for line_no, row in section.rows():
+        if _pipe_cells(row) is None and not _BLOCK_TABLE_HEADER.match(row):
+            report.add(f"{what}: text outside its table: {row[:60]!r}", line_no)
+    keys = _table_keys(table, _BLOCK_COLUMNS, what, report)
+    competencies: list[str] = []
+    assessment: list[str] = []
+    for line_no, cells in table.rows if keys else ():
+        values = _table_row(cells, keys, what, line_no, report)
+        competencies += _split_competencies(_CELL_ITEM.split(values.get("competencies") or ""))
+        for part in _CELL_ITEM.split(values.get("assessment") or ""):
+            assessment += _split_dash_items(part)
+    return competencies, assessment
 
 
 def _split_new_block(body: list[tuple[int, str]], known: set[str]) -> tuple[list[str], list[str]]:
@@ -867,52 +1245,149 @@ def _split_new_block(body: list[tuple[int, str]], known: set[str]) -> tuple[list
     return competencies, assessment
 
 
-def _read_new_routes(section: _Section, report: _Report) -> list[AccessRoute]:
-    """Read the jury table, whose columns the text has flattened.
+_ROUTE_COLUMNS = (
+    _Column("label", "Voie d'accès à la certification", required=True),
+    _Column("yes", "Oui", required=True),
+    _Column("no", "Non", required=True),
+    _Column("jury", "Composition des jurys"),
+    _Column("modified", "Date de dernière modification"),
+)
 
-    A route row ends with "X"; the jury paragraphs and the modification date follow on their own
-    lines. Which column holds the X is lost, so a route is read as closed when the X is followed
-    by "-" placeholders for the jury (and date) — "Par candidature individuelle X -" — and as open
-    otherwise.
+
+def _read_new_routes(section: _Section, report: _Report) -> list[AccessRoute]:
+    """Read the jury table, flattened or piped.
+
+    Flattened, a route row ends with "X"; the jury paragraphs and the modification date follow on
+    their own lines. Which column holds the X is lost, so a route is read as closed when the X is
+    followed by "-" placeholders for the jury (and date) — "Par candidature individuelle X -" —
+    and as open otherwise. A pipe row keeps its columns ("… | | X | - | - |"), and its jury
+    paragraphs are split by ``<br>``.
     """
+    table = _heading_table(section, _ROUTE_COLUMNS)
+    keys = _table_keys(table, _ROUTE_COLUMNS, "access route", report) if table else None
     routes: list[AccessRoute] = []
     jury: list[str] = []
 
     def close_route() -> None:
         if routes and jury:
-            routes[-1].jury = "\n".join(jury)
+            routes[-1].jury = "\n".join(filter(None, [routes[-1].jury, *jury]))
         jury.clear()
 
     for line_no, row in section.rows():
-        route = _ROUTE_ROW.fullmatch(row)
+        cells = _pipe_cells(row)
+        route = _ROUTE_ROW.fullmatch(row) if cells is None else None
         date = _NUMERIC_DATE.fullmatch(row)
-        if route:
+        if cells is not None:
+            close_route()
+            if keys is not None and not _is_rule(cells):
+                values = _table_row(cells, keys, "access route", line_no, report)
+                routes += _table_route(values, row, line_no, report)
+        elif route:
             close_route()
             routes.append(AccessRoute(_clean(route.group("label")), not route.group("dashes")))
         elif date and routes:
             routes[-1].modified = _numeric_date(date, report, line_no)
         elif routes:
-            jury.append(_clean(row))
+            if _value(row):
+                jury.append(_clean(row))
         else:
             report.add(f"text before the first access route: {row[:60]!r}", line_no)
     close_route()
     return routes
 
 
+def _table_route(
+    values: dict[str, str], row: str, line_no: int, report: _Report
+) -> list[AccessRoute]:
+    """The route of one pipe row (a list: empty when the row has no label)."""
+    label = _value(values.get("label"))
+    if label is None:
+        report.add(f"access route row without a label: {row[:60]!r}", line_no)
+        return []
+    yes = (values.get("yes") or "").upper() == "X"
+    no = (values.get("no") or "").upper() == "X"
+    if yes == no:
+        report.add(f"access route {label!r}: cannot tell Oui from Non", line_no)
+    route = AccessRoute(label, yes and not no, _cell_lines(values.get("jury")))
+    printed = _value(values.get("modified"))
+    date = _NUMERIC_DATE.fullmatch(printed or "")
+    if date:
+        route.modified = _numeric_date(date, report, line_no)
+    elif printed:
+        report.add(f"access route {label!r}: unreadable date {printed!r}", line_no)
+    return [route]
+
+
+_STATISTICS_COLUMNS = (
+    _Column("year", "Année d'obtention de la certification", ("Année",), required=True),
+    _Column("certified", "Nombre de certifiés"),
+    _Column("certified_vae", "Nombre de certifiés à la suite d’un parcours vae"),
+    _Column(
+        "insertion_rate_6m",
+        "Taux d'insertion global à 6 mois (en %)",
+        ("Taux d'insertion global à 6 mois",),
+    ),
+    _Column(
+        "job_insertion_rate_6m",
+        "Taux d'insertion dans le métier visé à 6 mois (en %)",
+        ("Taux d'insertion dans le métier visé à 6 mois",),
+    ),
+    _Column(
+        "job_insertion_rate_2y",
+        "Taux d'insertion dans le métier visé à 2 ans (en %)",
+        ("Taux d'insertion dans le métier visé à 2 ans",),
+    ),
+)
+_YEAR = re.compile(r"(19|20)\d\d")
+
+
 def _read_statistics(section: _Section, report: _Report) -> list[CohortStatistic]:
+    """The "Statistiques" table: one row a year, flattened ("2018 26 0 83 17 63") or piped.
+
+    A flattened row is read in the page's column order; a pipe row by its header's columns.
+    """
     statistics = []
     for line_no, row in section.rows():
+        if _pipe_cells(row) is not None:
+            continue
         tokens = row.split()
-        if not re.fullmatch(r"(19|20)\d\d", tokens[0]):
+        if not _YEAR.fullmatch(tokens[0]):
             continue
         values = tokens[1:]
-        if len(values) != 5 or not all(re.fullmatch(r"\d+|-", v) for v in values):
+        numeric = all(re.fullmatch(r"\d+", v) or _PLACEHOLDER.fullmatch(v) for v in values)
+        if len(values) != 5 or not numeric:
             report.add(f"statistics row for {tokens[0]} does not have 5 numbers: {row!r}", line_no)
             continue
-        numbers = [None if v == "-" else int(v) for v in values]
+        numbers = [int(v) if v.isdigit() else None for v in values]
         statistics.append(CohortStatistic(int(tokens[0]), *numbers))
+    table = _body_table(section.body, _STATISTICS_COLUMNS, lambda cells: _YEAR.fullmatch(cells[0]))
+    keys = _table_keys(table, _STATISTICS_COLUMNS, "statistics", report) if table else None
+    for line_no, cells in table.rows if keys else ():
+        values = _table_row(cells, keys, "statistics", line_no, report)
+        statistic = _table_statistic(values, line_no, report)
+        if statistic is not None:
+            statistics.append(statistic)
     statistics.sort(key=lambda s: s.year)
     return statistics
+
+
+def _table_statistic(
+    values: dict[str, str], line_no: int, report: _Report
+) -> CohortStatistic | None:
+    year = _value(values.get("year"))
+    if year is None or not _YEAR.fullmatch(year):
+        report.add(f"statistics row without a year: {year or ''!r}", line_no)
+        return None
+    numbers = {}
+    for column in _STATISTICS_COLUMNS[1:]:
+        cell = _value(values.get(column.key))
+        number = re.fullmatch(r"(\d+)\s*%?", cell or "")
+        if cell is not None and number is None:
+            report.add(
+                f"statistics row for {year}: {column.label!r} is not a number: {cell!r}", line_no
+            )
+        numbers[column.key] = int(number.group(1)) if number else None
+    return CohortStatistic(int(year), **numbers)
 
 
 # --------------------------------------------------------------------------------------------
@@ -922,20 +1397,20 @@ def _read_statistics(section: _Section, report: _Report) -> list[CohortStatistic
 def _read_territories(fiche: Fiche, section: _Section | None, report: _Report) -> None:
     """Read "Nouvelle Calédonie" and "Polynésie française" rows of the Oui / Non table.
 
-    The old page keeps the cells (tab-separated), so the column of the X is known. The new page
-    flattens them to "Inscrite au cadre de la Nouvelle Calédonie X": the X is then read as "Non",
-    the column France Compétences fills for nearly every fiche; a fiche open there would be
-    mis-read, hence the limit noted here.
+    The old page keeps the cells (tab-separated), and so does a pipe table ("… | | X |"): the
+    column of the X is known (label, Oui, Non). The new page flattens them to "Inscrite au cadre
+    de la Nouvelle Calédonie X": the X is then read as "Non", the column France Compétences fills
+    for nearly every fiche; a fiche open there would be mis-read, hence the limit noted here.
     """
     if section is None:
         return
     for line_no, raw in section.body:
-        if not raw.strip():
+        cells = _cells(raw)
+        if not raw.strip() or _is_rule(cells):
             continue
-        cells = [c.strip() for c in raw.strip("\n").split("\t")]
         label = cells[0] if cells[0] else raw.strip()
-        if "\t" in raw:
-            yes = len(cells) > 1 and cells[1].upper() == "X"
+        if len(cells) > 1:
+            yes = cells[1].upper() == "X"
             no = len(cells) > 2 and cells[2].upper() == "X"
             value = yes and not no
         elif re.search(r"\sX$", raw.rstrip()):
@@ -962,6 +1437,8 @@ def _code_refs(
     rows = ([(section.line, section.value)] if section.value else []) + section.rows()
     refs: dict[str, CodeRef] = {}
     for line_no, row in rows:
+        if _value(row) is None:
+            continue  # "-": no code
         match = pattern.fullmatch(row)
         if match is None:
             report.add(f"unreadable {what} line {row[:60]!r}", line_no)
@@ -995,7 +1472,7 @@ def _list_items(
         if skip_functions and _FUNCTION_HEADING.match(row):
             continue
         item = _clean(_ITEM_MARK.sub("", row, count=1)).rstrip(" ,;")
-        if item:
+        if _value(item):
             items.append(item)
     return items
 
@@ -1006,14 +1483,14 @@ def _split_competencies(chunks: list[str]) -> list[str]:
     for chunk in chunks:
         for part in _STRAY_MARKER.split(_clean(chunk)):
             item = _clean(_ITEM_MARK.sub("", part.strip(), count=1)).rstrip(" ,;")
-            if item:
+            if _value(item):
                 out.append(item)
     return out
 
 
 def _split_dash_items(text: str) -> list[str]:
     items = [_clean(i).rstrip(" ,;") for i in _DASH_ITEM.split(_clean(text))]
-    return [i for i in items if i]
+    return [i for i in items if _value(i)]
 
 
 def _paragraphs(body: list[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -1036,11 +1513,12 @@ def _text(section: _Section | None) -> str | None:
     if section is None:
         return None
     lines = ([section.value] if section.value else []) + [_clean(row) for _, row in section.rows()]
-    return "\n".join(line for line in lines if line) or None
+    text = "\n".join(line for line in lines if line)
+    return None if _value(text) is None else text
 
 
 def _label(value: str | None) -> str | None:
-    return _clean(value or "") or None
+    return _value(value)
 
 
 # --------------------------------------------------------------------------------------------

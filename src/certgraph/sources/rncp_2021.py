@@ -11,6 +11,14 @@ renamed columns, re-encoded and passed through Excel; see its SOURCE.md. Its qui
 - A fiche with several predecessors or successors has one row per link (101 extra rows, that
   differ only in AncienneFiche/NouvelleFiche): the rows are merged into one fiche and the links
   gathered. Rows that disagree on anything else are reported as Problems; the first row wins.
+- Some titles are not whole: they continue the type label printed in TypeCertif (``de
+  masseur-kinésithérapeute`` under ``Diplôme d'Etat``, ``premier degré option Escalade`` under
+  ``Brevet d'état d'éducateur sportif``). Of the 880 titles that do not start with a capital, 711
+  are such fragments: 707 are completed as ``<type> <fragment>`` by :func:`compose_title`, 4 whose
+  completion would be a guess are kept as printed. The other 169 are whole titles that happen to
+  start in lowercase (``tailleur de pierre``, ``master Mention Lettres``) and are kept as printed.
+  The printed fragment is not lost: it is the title less its head, and the type stays in
+  ``abbreviation``.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from certgraph.sources.fc_csv import (
     parse_eqf_level,
     relative_path,
 )
+from certgraph.text import fold
 
 SOURCE_KEY = "rncp-info-2021"
 ISSUED = dt.date(2021, 1, 6)
@@ -68,6 +77,89 @@ ALIASES = {
 _MDY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")
 # Fields compared between duplicate rows; the lineage columns are expected to differ.
 _COMPARED = ("title", "end_date", "active", "status", "level_eqf", "abbreviation", "registration_type")
+
+
+# A title that continues its type label instead of standing alone starts with a lowercase
+# preposition or qualifier, or with a colon: "de masseur-kinésithérapeute", "d'ergothérapeute",
+# "option Agroéquipements", "premier degré option Escalade", "diplômé de l'INSA …", ": Droit, …".
+# Case matters: the capitalised "Mention …"/"Domaine …" titles of masters stand alone as printed.
+_FRAGMENT = re.compile(
+    r"(?:d['’]|:|(?:de|du|des|en|à|et|option|spécialité|mentions?|domaine|professionnel|profesionnel"
+    r"|diplômé|spécialisé|(?:premier|deuxième|troisième) degré)\b)"
+)
+# "et …" continues a word the table dropped ("[Master professionnel] et Recherche …"), not the type.
+_DOUBTFUL_FRAGMENT = re.compile(r"et\b")
+# Heads that differ from their type label: an engineering degree reads "Ingénieur diplômé de …"
+# (so Certif Info prints them), never "Titre ingénieur diplômé de …".
+_TITLE_HEADS = {"Titre ingénieur": "Ingénieur"}
+# Type labels that name a kind of certification, not the first words of its title.
+_NOT_TITLE_HEADS = frozenset(
+    {
+        "Autre certification professionnelle de droit",
+        "Diplôme conférant le grade de Master",
+        "Diplôme de grand établissement grade master",
+        "Diplôme visé grade de master",
+    }
+)
+
+
+def is_title_fragment(title: str | None) -> bool:
+    """Whether a 2021 title continues its type label rather than stands alone (see :func:`compose_title`).
+
+    >>> is_title_fragment("de masseur-kinésithérapeute"), is_title_fragment("masseur kinésithérapeute")
+    (True, False)
+    """
+    return bool(title) and _FRAGMENT.match(title) is not None
+
+
+def compose_title(title: str | None, type_label: str | None) -> str | None:
+    """Complete a 2021 title that is a fragment of its type label; return any other title unchanged.
+
+    The rule: a title is a fragment when it starts with a lowercase ``de``, ``d'``, ``du``, ``des``,
+    ``en``, ``à``, ``et``, ``option``, ``spécialité``, ``mention(s)``, ``domaine``,
+    ``professionnel``, ``diplômé``, ``spécialisé``, ``premier``/``deuxième``/``troisième degré``, or
+    with a colon. Its full title is the head, one space, then the fragment as printed. The head is
+    the type label (TypeCertif, never the code CodeTypeCertif: ``BEES`` is no title), except
+    ``Titre ingénieur`` whose head is ``Ingénieur``. Elision needs no work: the fragment carries
+    it (``d'ergothérapeute``). A fragment is kept as printed when its completion would be a guess:
+    it starts with ``et`` (a dropped word, not the type, comes before), its type is empty or names
+    a kind of certification rather than a title (``Diplôme de grand établissement grade master``),
+    or its first word already stands in the head (``Mention complémentaire`` + ``mention …``).
+    Lowercase titles that are whole — a job name, or a title that repeats its type (``master
+    Mention Lettres``, ``ingénieur diplômé de …``) — are not fragments and are kept.
+
+    Real rows:
+
+    >>> compose_title("de masseur-kinésithérapeute", "Diplôme d'Etat")  # RNCP4859
+    "Diplôme d'Etat de masseur-kinésithérapeute"
+    >>> compose_title("d'ergothérapeute", "Diplôme d'Etat")  # RNCP4857
+    "Diplôme d'Etat d'ergothérapeute"
+    >>> compose_title("premier degré option Escalade", "Brevet d'état d'éducateur sportif")  # RNCP1191
+    "Brevet d'état d'éducateur sportif premier degré option Escalade"
+    >>> compose_title("spécialisé en Procédés et polymères", "Titre ingénieur")  # RNCP9270
+    'Ingénieur spécialisé en Procédés et polymères'
+    >>> compose_title("mention Informatique", "Master")  # RNCP30596
+    'Master mention Informatique'
+    >>> compose_title("tailleur de pierre", "Certificat d'aptitude professionnelle")  # RNCP16129, whole
+    'tailleur de pierre'
+    >>> compose_title("master Mention Lettres", "Master")  # RNCP24337, repeats its type
+    'master Mention Lettres'
+    >>> compose_title("et Maritime, option productions aquacoles", "Brevet professionnel agricole")
+    'et Maritime, option productions aquacoles'
+    >>> compose_title("mention banque finance assurance", "Diplôme de grand établissement grade master")
+    'mention banque finance assurance'
+
+    (The last two, RNCP2409 and RNCP17772, are doubtful fragments.)
+    """
+    if not title or not is_title_fragment(title) or _DOUBTFUL_FRAGMENT.match(title):
+        return title
+    if not type_label or type_label in _NOT_TITLE_HEADS:
+        return title
+    head = _TITLE_HEADS.get(type_label, type_label)
+    first_word = fold(title.split()[0])
+    if len(first_word) > 3 and first_word in fold(head).split():
+        return title
+    return f"{head} {title}"
 
 
 def parse_date_mdy(value: str | None) -> dt.date | None:
@@ -110,10 +202,10 @@ def source_ref(path: str) -> SourceRef:
 
 def _fiche_from_row(number: str, row: dict[str, str], ref: SourceRef, report: RowReporter) -> Fiche:
     fiche = Fiche(number=number, source=ref)
-    fiche.title = clean_label(row.get("intituleDiplome"))
     fiche.status = clean_text(row.get("EtatFiche"))
     # TypeCertif is the FC column Abrege_Intitule; fc_csv reads the Standard table the same way.
     fiche.abbreviation = clean_label(row.get("TypeCertif"))
+    fiche.title = compose_title(clean_label(row.get("intituleDiplome")), fiche.abbreviation)
     fiche.registration_type = clean_text(row.get("TypeEnregistrement"))
     for attribute, column, parse in (
         ("end_date", "date_fin_validite_enregistrement", parse_date_mdy),
@@ -143,9 +235,10 @@ def _add_links(fiche: Fiche, row: dict[str, str], report: RowReporter) -> None:
 def read_rncp_info_2021(path: Path, root: Path | None = None) -> Loaded:
     """Read ``rncp_info.v1.4.csv`` into one :class:`Fiche` per fiche number.
 
-    Gives title, end_date, active, status (EtatFiche), level_eqf (``niveau7`` → 7), abbreviation
-    (TypeCertif), registration_type, predecessors and successors. Defects are Problems naming the
-    file, the line and the fiche; the row still loads without the bad field.
+    Gives title (a fragment completed with its type, see :func:`compose_title`), end_date, active,
+    status (EtatFiche), level_eqf (``niveau7`` → 7), abbreviation (TypeCertif), registration_type,
+    predecessors and successors. Defects are Problems naming the file, the line and the fiche; the
+    row still loads without the bad field.
 
     :param root: the data folder; the source path is given relative to it when under it.
     :raises FileNotFoundError: when ``path`` does not exist.

@@ -263,6 +263,9 @@ class Fiche:
     formacodes: list[CodeRef] = field(default_factory=list)
     rome: list[CodeRef] = field(default_factory=list)
     certifiers: list[Certifier] = field(default_factory=list)
+    # Certifier names a source gives without identifying the organisation (Certif Info's
+    # "certificateur", often the supervising ministry): kept as names, not as organisations.
+    certifier_names: list[str] = field(default_factory=list)
     partners: list[Partner] = field(default_factory=list)
     ccn: list[CodeRef] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)

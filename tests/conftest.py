@@ -36,14 +36,22 @@ DATA = REPO / "data"
 MINI_FICHES = {"RNCP1611", "RNCP5385", "RNCP28720", "RNCP35080", "RNCP41336", "RNCP41296"}
 
 
-def _filter_csv(source: Path, target: Path, encoding: str = "utf-8") -> None:
-    """Copy the header and the rows whose first column names a fiche of MINI_FICHES, byte-faithful."""
+CERTIFINFO = "certifinfo/certif_info.csv"
+
+
+def _filter_csv(source: Path, target: Path, encoding: str = "utf-8", column: str | None = None, prefix: str = "") -> None:
+    """Copy the header and the rows naming a fiche of MINI_FICHES, byte-faithful.
+
+    The fiche is the first column, or ``column`` (its value with ``prefix`` before it: Certif Info
+    writes ``35080`` for RNCP35080). Rows are lines: none of these files has a field over two lines.
+    """
     with open(source, encoding=encoding, newline="") as f:
         lines = f.read().splitlines(keepends=True)
     keep = [lines[0]]
+    index = next(csv.reader([lines[0]], delimiter=";")).index(column) if column else 0
     for line in lines[1:]:
-        first = next(csv.reader([line], delimiter=";"), [""])
-        if first and first[0] in MINI_FICHES:
+        cells = next(csv.reader([line], delimiter=";"), [""])
+        if len(cells) > index and prefix + cells[index] in MINI_FICHES:
             keep.append(line)
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "w", encoding=encoding, newline="") as f:
@@ -59,6 +67,7 @@ def make_mini_data(root: Path) -> Path:
             _filter_csv(csv_file, root / folder / csv_file.name)
     info = "rncp/tables-correspondances-2021/rncp_info.v1.4.csv"
     _filter_csv(DATA / info, root / info, encoding="cp1252")
+    _filter_csv(DATA / CERTIFINFO, root / CERTIFINFO, column="Code_RNCP", prefix="RNCP")
     shutil.copy(DATA / "manifest.yaml", root / "manifest.yaml")
     return root
 

@@ -63,7 +63,7 @@ def test_bad_input_is_reported_and_good_records_load(tmp_path):
     assert reported("export_fiches_CSV_Rome_2026_02_01.csv:4"), messages  # RNCPXYZ
     assert reported("pages/absent.txt", "missing"), messages
     store = OxigraphStore.open(report.store)
-    title = store.query('PREFIX dcterms: <http://purl.org/dc/terms/> SELECT ?t WHERE { <https://w3id.org/certgraph/id/rncp/41296> dcterms:title ?t }')
+    title = store.query('PREFIX dcterms: <http://purl.org/dc/terms/> SELECT DISTINCT ?t WHERE { <https://w3id.org/certgraph/id/rncp/41296> dcterms:title ?t }')
     assert title.values("t") == ["Manager en organisation de solidarité"]
     blocks = store.query('PREFIX dcterms: <http://purl.org/dc/terms/> SELECT ?b WHERE { ?b dcterms:isPartOf <https://w3id.org/certgraph/id/rncp/35080> }')
     assert len(blocks.rows) == 2  # the truncated page still gives the blocks before the cut

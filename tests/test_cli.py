@@ -13,27 +13,32 @@ from certgraph.cli import cli
 from .test_build import broken_folder
 
 LINEAGE_35080 = """\
-Lineage of RNCP35080: 5 certifications, 4 links
+Lineage of RNCP35080 on 2026-12-03: 5 certifications, 4 links
 
   RNCP1611   Gestionnaire d'organismes à vocation sociale et culturelle
-             level 6, ends 2006-12-31, inactive
+             level 6, ended on 2006-12-31
              registration: arrêté of 2003-03-17 (JO 2003-03-27), 1993-01-01 → 2005-01-18 « Gestionnaire d'organismes à vocation sociale et culturelle »
              registration: décret 2004-171 of 2004-02-19 (JO 2004-02-22), ? → 2006-12-31
              ↓ replaced by RNCP5385 (asserted by RNCP1611, RNCP5385)
   RNCP5385   Manager d'organismes à vocation sociale et culturelle
-             level 7, ends 2017-08-22, inactive
+             level 7, ended on 2017-08-22
              registration: arrêté of 2007-03-30 (JO 2007-04-21), 2007-04-21 → 2012-04-21
              registration: arrêté of 2012-08-10 (JO 2012-08-22), 2012-04-21 → 2017-08-22 « Manager d'organismes à vocation sociale et culturelle »
              ↓ replaced by RNCP28720 (asserted by RNCP28720, RNCP5385)
   RNCP28720  Manager d'organismes à vocation sociale et culturelle et en économie sociale et solidaire
-             level 7, ends 2020-07-19, inactive
+             level 7, ended on 2020-07-19
              registration: arrêté of 2017-07-07 (JO 2017-07-19), 2017-07-19 → 2020-07-19 « Manager d'organismes à vocation sociale et culturelle et en économie sociale et solidaire »
              ↓ replaced by RNCP35080 (asserted by RNCP28720, RNCP35080)
-* RNCP35080  Manager d’organismes à vocation sociale et culturelle en économie sociale et solidaire
-             level 7, ends 2025-11-18, active
+* RNCP35080  Manager d'organismes à vocation sociale et culturelle en économie sociale et solidaire
+             level 7, ended on 2025-11-18
              ↓ replaced by RNCP41336 (asserted by RNCP35080, RNCP41336)
-  RNCP41336  (not in the loaded sources)
-             level ?, end unknown
+  RNCP41336  (no source gives a title; certifier CONSERVATOIRE NATIONAL DES ARTS ET METIERS)
+             level ?, end date unknown; status unknown
+
+Current equivalent on 2026-12-03: RNCP41336 (no source gives a title; certifier CONSERVATOIRE NATIONAL DES ARTS ET METIERS) (end date unknown; status unknown)
+
+Superseded links (stated only by older sources, contradicted by a newer register table):
+  RNCP5385 → RNCP35080 (asserted by RNCP35080; superseded by fc-export-2026-02-01-ancienne-nouvelle-certification)
 """
 
 
@@ -48,9 +53,13 @@ def run(mini_build):
 
 
 def test_lineage(run):
-    result = run("lineage", "RNCP35080")
+    result = run("lineage", "RNCP35080", "--as-of", "2026-12-03")
     assert result.exit_code == 0, result.output
     assert result.output == LINEAGE_35080
+    # in 2024, RNCP35080 was in force and its own current equivalent
+    earlier = run("lineage", "RNCP35080", "--as-of", "2024-01-01").output
+    assert "             level 7, in force until 2025-11-18\n" in earlier
+    assert "Current equivalent on 2024-01-01: RNCP35080 " in earlier
 
 
 def test_lineage_json_and_unknown_fiche(run):
@@ -60,8 +69,10 @@ def test_lineage_json_and_unknown_fiche(run):
     assert [m["number"] for m in members] == ["RNCP1611", "RNCP5385", "RNCP28720", "RNCP35080", "RNCP41336"]
     missing = run("lineage", "RNCP99999999")
     assert missing.exit_code == 1 and "not in the graph" in missing.output
-    usage = run("lineage", "35080")
+    usage = run("lineage", "35O80")
     assert usage.exit_code == 2 and "not a fiche number" in usage.output
+    bare = run("lineage", "35080", "--as-of", "2026-12-03")
+    assert bare.exit_code == 0 and bare.output == "35080: read as RNCP35080\n" + LINEAGE_35080
 
 
 def test_lineage_stats(run):
@@ -138,8 +149,12 @@ def test_show_and_stats(run):
     assert show.exit_code == 0, show.output
     assert "ASSOCIATION SAINTE ANNE" in show.output and "K1800" in show.output
     assert "RNCP41296BC04  Manager des équipes pluridisciplinaires internes, externes et bénévoles" in show.output
-    stats = json.loads(run("stats", "--json").output)
-    assert stats["blocks"] == 12 and stats["lineage links"] == 4
+    stats = json.loads(run("stats", "--json", "--as-of", "2026-12-03").output)
+    # five links are stated; Certif Info's RNCP5385 -> RNCP35080 is superseded by the 2026 table
+    assert stats["blocks"] == 12 and stats["lineage links"] == 5 and stats["superseded lineage links"] == 1
+    assert (stats["RNCP certifications"], stats["RNCP certifications with a title"]) == (6, 4)
+    assert stats["certifications in force on 2026-12-03 (by their dates)"] == 1  # RNCP41296, until 2028-09-24
+    assert stats["certifications whose end date no source gives"] == 1  # RNCP41336
 
 
 def test_validate_exit_codes(run, tmp_path):

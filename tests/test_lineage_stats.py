@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
 import shutil
 from collections import defaultdict
@@ -16,9 +17,10 @@ from certgraph.build import build
 from certgraph.lineage_stats import (
     LineageStats,
     lineage_stats,
-    read_activity,
+    read_statuses,
     render_table,
 )
+from certgraph.reconcile import CURRENT_GRAPH
 from certgraph.store import OxigraphStore
 from certgraph.vocab import CG, ID, fiche_iri, graph_iri
 
@@ -86,7 +88,8 @@ def test_real_table_counts_match_an_independent_computation(table_store):
     assert stats.sides["neither"] == 0
     assert len(stats.cycles) == len(cycles)
     assert stats.historical_links == 0
-    assert stats.activity_known == 0  # the table says nothing of activity
+    assert stats.statuses == {"in-force": 0, "not-yet": 0, "ended": 0, "unknown": graph.number_of_nodes()}  # no dates
+    assert stats.superseded_links == 0  # one table contradicts nothing
     assert stats.kinds["chain"] > 0 and stats.kinds["mixed"] > 0
 
 
@@ -118,19 +121,26 @@ def _link(old: str, new: str, asserters: tuple[str, ...], g: URIRef):
         yield node, CG.number, Literal(number), g
 
 
-def _active(number: str, active: bool, source: str):
-    g, node = graph_iri(source), fiche_iri(number)
-    yield node, RDF.type, CG.Certification, g
+def _dates(number: str, end: str, effect: str | None = None):
+    """The reconciled dates of a fiche, as the build writes them in the current graph."""
+    g, node = CURRENT_GRAPH, fiche_iri(number)
     yield node, CG.number, Literal(number), g
-    yield node, CG.active, Literal(active), g
+    yield node, CG.endDate, Literal(end, datatype=XSD.date), g
+    if effect:
+        yield node, CG.effectDate, Literal(effect, datatype=XSD.date), g
+
+
+AS_OF = dt.date(2026, 12, 3)
 
 
 @pytest.fixture(scope="module")
 def hand_made_store() -> OxigraphStore:
-    """A merge, a split with two active branches, a mixed lineage, a cycle, a historical predecessor.
+    """A merge, a split with two branches in force, a mixed lineage, a cycle, a historical predecessor,
+    a superseded link.
 
-    RNCP34 is active in 2021 and inactive in 2026; RNCP35 the reverse, and inactive in an undated
-    source: the latest dated source wins, so RNCP33's split has only one active branch.
+    On AS_OF (2026-12-03) RNCP22, RNCP23 and RNCP13 are in force; RNCP34 has ended and RNCP35 is
+    not yet in force (from 2027): RNCP33's split has no branch in force, RNCP21's has two. RNCP21 →
+    RNCP24, stated by a 2021 graph and superseded, is left out.
     """
     g = graph_iri("g2026")
 
@@ -151,12 +161,10 @@ def hand_made_store() -> OxigraphStore:
         (link, CG.predecessor, historical, g), (link, CG.successor, fiche_iri("RNCP51"), g),
         (link, CG.assertedBy, fiche_iri("RNCP51"), g),
     ]
-    for number, active, source in [
-        ("RNCP22", True, "g2026"), ("RNCP23", True, "g2026"),
-        ("RNCP34", True, "g2021"), ("RNCP34", False, "g2026"),
-        ("RNCP35", False, "g2021"), ("RNCP35", True, "g2026"), ("RNCP35", False, "undated"), ("RNCP13", True, "undated"),
-    ]:
-        quads += _active(number, active, source)
+    quads += [*_dates("RNCP22", "2028-01-01"), *_dates("RNCP23", "2027-06-30"), *_dates("RNCP13", "2030-01-01"),
+              *_dates("RNCP34", "2025-01-01"), *_dates("RNCP35", "2029-01-01", effect="2027-01-01")]
+    quads += [*_link("RNCP21", "RNCP24", ("RNCP21",), graph_iri("g2021")),
+              (ID["lineage/RNCP21/RNCP24"], CG.supersededBy, g, CURRENT_GRAPH)]
     for source, issued in ISSUED.items():
         if issued:
             quads.append((graph_iri(source), DCTERMS.issued, Literal(issued, datatype=XSD.date), graph_iri("provenance")))
@@ -168,7 +176,7 @@ def hand_made_store() -> OxigraphStore:
 @pytest.fixture(scope="module")
 def hand_made(hand_made_store) -> LineageStats:
     """The stats of ``hand_made_store``."""
-    return lineage_stats(hand_made_store)
+    return lineage_stats(hand_made_store, as_of=AS_OF)
 
 
 def test_hand_made_lineages_are_typed(hand_made):
@@ -183,13 +191,14 @@ def test_hand_made_lineages_are_typed(hand_made):
     assert hand_made.kinds == {"chain": 2, "merge": 1, "split": 1, "mixed": 1}
     assert (hand_made.lineages, hand_made.fiches, hand_made.links) == (5, 16, 12)
     assert hand_made.historical_links == 1
+    assert hand_made.superseded_links == 1
     mixed = hand_made.longest[0]
     assert (mixed.kind, mixed.generations, mixed.roots, mixed.leaves) == (
         "mixed", 2, ["RNCP31", "RNCP32"], ["RNCP34", "RNCP35"]
     )
 
 
-def test_hand_made_cycle_one_sided_links_and_active_splits(hand_made):
+def test_hand_made_cycle_one_sided_links_and_splits_in_force(hand_made):
     assert hand_made.cycles == [["RNCP41", "RNCP42", "RNCP43"]]
     assert hand_made.cyclic_lineages == 1
     cyclic = next(s for s in hand_made.largest if s.cyclic)
@@ -198,18 +207,18 @@ def test_hand_made_cycle_one_sided_links_and_active_splits(hand_made):
         ("RNCP41", "RNCP42", "predecessor"), ("RNCP42", "RNCP43", "successor")
     ]
     assert hand_made.sides == {"both": 10, "predecessor": 1, "successor": 1, "neither": 0}
-    assert [(a.fiche, a.successors, a.all_active) for a in hand_made.active_splits] == [
+    assert [(a.fiche, a.successors, a.all_in_force) for a in hand_made.in_force_splits] == [
         ("RNCP21", {"RNCP22": True, "RNCP23": True}, True)
     ]
-    assert hand_made.activity_known == 5
-    assert hand_made.activity_dates == {"2026-02-01": 4, "undated": 1}
+    assert hand_made.statuses == {"in-force": 3, "not-yet": 1, "ended": 1, "unknown": 11}
 
 
-def test_activity_comes_from_the_latest_dated_source(hand_made_store):
-    assert read_activity(hand_made_store) == {
-        "RNCP13": (True, ""), "RNCP22": (True, "2026-02-01"), "RNCP23": (True, "2026-02-01"),
-        "RNCP34": (False, "2026-02-01"), "RNCP35": (True, "2026-02-01"),
+def test_statuses_come_from_the_reconciled_dates(hand_made_store):
+    assert read_statuses(hand_made_store, AS_OF) == {
+        "RNCP13": "in-force", "RNCP22": "in-force", "RNCP23": "in-force", "RNCP34": "ended", "RNCP35": "not-yet",
     }
+    # the same fiches a year earlier: RNCP34 was in force, RNCP35 still not
+    assert read_statuses(hand_made_store, dt.date(2024, 12, 3))["RNCP34"] == "in-force"
 
 
 def test_stats_render_as_json_and_text(hand_made):

@@ -8,6 +8,8 @@ are not in the mini graph: they are checked on the fiches of the XML export fixt
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import html
 import json
 import re
 from html.parser import HTMLParser
@@ -26,7 +28,9 @@ from certgraph.vocab import CG, fiche_iri, graph_iri
 
 ID = "https://w3id.org/certgraph/id/"
 DATA = Path(__file__).resolve().parents[1] / "data"
-TITLE_35080 = "Manager d’organismes à vocation sociale et culturelle en économie sociale et solidaire"
+# The reconciled title: Certif Info's (2024-06-28), the newest source giving one.
+TITLE_35080 = "Manager d'organismes à vocation sociale et culturelle en économie sociale et solidaire"
+TITLE_35080_HTML = html.escape(TITLE_35080)
 K1403_LABEL = "Directeur / Directrice de structure de santé, sociale ou pénitentiaire"
 
 
@@ -163,13 +167,15 @@ def test_escaping_helpers():
 
 def test_fiche_page_identity(page):
     p = page(ID + "rncp/35080")
-    assert f'<h1><span class="number">RNCP35080</span> <span lang="fr">{TITLE_35080}</span></h1>' in p.raw
-    assert "<title>RNCP35080 — " + TITLE_35080 + " · certgraph</title>" in p.raw
+    assert f'<h1><span class="number">RNCP35080</span> <span lang="fr">{TITLE_35080_HTML}</span></h1>' in p.raw
+    assert "<title>RNCP35080 — " + TITLE_35080_HTML + " · certgraph</title>" in p.raw
     overview = p.text("overview")
     assert "EQF level Niveau 7 · EQF level 7" in overview
     assert "http://data.europa.eu/snb/eqf/7" in p.hrefs("overview")
-    assert "Status Publiée" in overview
-    assert "Active yes" in overview
+    assert "Publication state Publiée" in overview
+    # the status is from the dates, with the day it is for; the 2021 flag keeps its own date
+    assert f"Status ended on 2025-11-18 (on {dt.date.today()}, from the newest sources)" in overview
+    assert "Active flag active (per the register of 2021-01-06)" in overview
     assert "End of registration 2025-11-18" in overview
     assert "https://www.francecompetences.fr/recherche/rncp/35080/" in p.hrefs("overview")
     assert '<p class="kind">RNCP certification</p>' in p.raw
@@ -225,8 +231,15 @@ def test_fiche_page_lineage(page):
     positions = [replaces.index(f'href="/id/rncp/{n}"') for n in (1611, 5385, 28720)]
     assert positions == sorted(positions)
     after = lineage.split("<h3>Replaced by</h3>")[1]
-    assert 'href="/id/rncp/41336"' in after.split("<h3>Current equivalent</h3>")[0]
-    assert 'href="/id/rncp/41336"' in after.split("<h3>Current equivalent</h3>")[1]
+    heading = f"<h3>Current equivalent on {dt.date.today()}</h3>"
+    assert 'href="/id/rncp/41336"' in after.split(heading)[0]
+    current = after.split(heading)[1].split("<h3>")[0]
+    assert 'href="/id/rncp/41336"' in current and "end date unknown; status unknown" in current
+    # the fiches it replaces: each with its status on the day, from its dates
+    assert "ended on 2020-07-19" in p.text("lineage")
+    # Certif Info's RNCP5385 -> RNCP35080, superseded by the 2026 table, is shown as history
+    assert ("superseded by graph:fc-export-2026-02-01-ancienne-nouvelle-certification (history, not current)"
+            in p.text("lineage"))
     # Who states each link, and where, in the lineage's order.
     links = p.text("lineage").split("Links and who states them")[1]
     pairs = [

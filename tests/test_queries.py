@@ -3,6 +3,7 @@ the embedded store and on a plain rdflib Dataset."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from rdflib.namespace import DCTERMS, SKOS
 
 from certgraph.queries import QueryError, inject_values, load_queries, parse_named_query, run_named
 from certgraph.hierarchy import hierarchy_quads
+from certgraph.reconcile import current_quads, reconcile
+from certgraph.records import Certifier, CodeRef, Fiche, SourceRef
 from certgraph.search import index_path
 from certgraph.store import OxigraphStore, RdflibStore, to_python
 from certgraph.summaries import SUMMARY_GRAPH, summary_quads
@@ -66,7 +69,11 @@ PINNED = {
     "lineage/descendants": lambda s, q: sorted(column(s, q, "lineage/descendants", "number", fiche="RNCP28720")) == ["RNCP35080", "RNCP41336"],
     "lineage/current": lambda s, q: column(s, q, "lineage/current", "number", fiche="RNCP28720") == ["RNCP41336"],
     "lineage/members": lambda s, q: sorted(column(s, q, "lineage/members", "number", fiche="RNCP35080")) == ["RNCP1611", "RNCP28720", "RNCP35080", "RNCP41336", "RNCP5385"],
-    "lineage/links": lambda s, q: len({(p, n) for p, n in zip(column(s, q, "lineage/links", "predecessorNumber", fiche="RNCP35080"), column(s, q, "lineage/links", "successorNumber", fiche="RNCP35080"))}) == 4,
+    # the four links of the lineage, and Certif Info's RNCP5385 -> RNCP35080, superseded by the 2026 table
+    "lineage/links": lambda s, q: (
+        {(p, n) for p, n in zip(column(s, q, "lineage/links", "predecessorNumber", fiche="RNCP35080"), column(s, q, "lineage/links", "successorNumber", fiche="RNCP35080"))}
+        == {("RNCP1611", "RNCP5385"), ("RNCP5385", "RNCP28720"), ("RNCP28720", "RNCP35080"), ("RNCP35080", "RNCP41336"), ("RNCP5385", "RNCP35080")}
+        and set(column(s, q, "lineage/links", "supersededBy", fiche="RNCP35080")) == {None, "https://w3id.org/certgraph/graph/fc-export-2026-02-01-ancienne-nouvelle-certification"}),
     "lineage/registrations": lambda s, q: column(s, q, "lineage/registrations", "actDate", fiche="RNCP35080") == ["2003-03-17", "2004-02-19", "2007-03-30", "2012-08-10", "2017-07-07"],
     "fiche/summary": lambda s, q: {r for r in column(s, q, "fiche/summary", "label", fiche="RNCP35080") if r} >= {"CONSERVATOIRE NATIONAL DES ARTS ET METIERS", "Niveau 7"},
     "fiche/blocks": lambda s, q: len(column(s, q, "fiche/blocks", "competency", fiche="RNCP41296")) == 27,
@@ -135,7 +142,8 @@ def _register_sample(size: int = 230):
     numbers = sorted({f"{rng.choice(['RNCP', 'RNCP', 'RS'])}{rng.randint(1, 10 ** rng.randint(1, 5))}" for _ in range(size)})
     org, group = org_iri("12345678900011", ""), concept_iri("nsf", "332")
     quads = [(concept_iri("nsf", code), SKOS.broader, group, graph_iri("nsf")) for code in ("332n", "332p")]
-    codes = {}
+    codes, records = {}, []
+    sources = {"a": SourceRef("a", "a", "a", issued=dt.date(2024, 1, 1)), "b": SourceRef("b", "b", "b", issued=dt.date(2026, 1, 1))}
     for i, number in enumerate(numbers):
         node = fiche_iri(number)
         codes[number] = [["332n"], ["332p"], ["332n", "332p"]][i % 3]
@@ -144,8 +152,11 @@ def _register_sample(size: int = 230):
             quads += [(node, CG.number, Literal(number), g), (node, CG.eqfLevel, eqf_iri(6), g), (node, CG.certifier, org, g)]
             quads += [(node, CG.nsf, concept_iri("nsf", code), g) for code in codes[number]]
             quads.append((node, DCTERMS.title, Literal(f"Titre {number} ({source})"), g))
+            records.append(Fiche(number, sources[source], title=f"Titre {number} ({source})", level_eqf=6,
+                                 certifiers=[Certifier("", "12345678900011")], nsf=[CodeRef(c) for c in codes[number]]))
         state, g = ID[f"snapshot/2026-02-01/{str(node).removeprefix(str(ID))}"], graph_iri("snapshot/2026-02-01")
         quads += [(state, CG.stateOf, node, g), (state, CG.eqfLevel, eqf_iri(6), g), (state, CG.certifier, org, g)]
+    quads += current_quads(reconcile(records))  # the reconciled view: source b's, the newer
     sample = OxigraphStore.in_memory()
     sample.add_quads(quads)
     return quads + hierarchy_quads(sample), codes  # as the build derives it
@@ -172,7 +183,7 @@ def test_paged_queries_give_the_first_100_rows_in_number_order(name, params, col
     for engine in (store, reference):
         rows = run_named(engine, queries[name], params).rows
         assert [tuple(str(row[c]) for c in columns) for row in rows] == expected[:100]
-        assert all(str(row["title"]) == f"Titre {row['number']} (a)" for row in rows)
+        assert all(str(row["title"]) == f"Titre {row['number']} (b)" for row in rows)  # the newer source's
 
 
 def test_every_query_documents_itself(queries):

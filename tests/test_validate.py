@@ -39,7 +39,7 @@ def test_every_constraint_is_loaded():
         "FicheNumber", "OneLevel", "LevelKnown", "TitleKnown", "RomeCodeMalformed", "RomeCodeDomainOnly", "RomeCodeUnknown",
         "NsfCodeMalformed", "NsfCodeDomainOnly", "NsfCodeUnknown", "FormacodeMalformed", "FormacodeUnknown",
         "DateTyped", "EndNotBeforeEffect", "LineageAcyclic", "LineageAsserted", "BlockOfItsFiche", "Siret",
-        "CertifierSiret", "LineageEndDescribed", "BlockOneTitle"}
+        "CertifierSiret", "LineageEndDescribed", "BlockOneTitle", "FlagAgreesWithDates"}
 
 
 def test_report_is_rdf(mini_store):
@@ -61,6 +61,13 @@ def test_demo_graph_findings_are_summarised_and_real_defects_reported(demo_store
     assert cycles and all(f.severity == "Violation" for f in cycles)
     assert not report.conforms
     assert report.about("RNCP35080").findings == []
+    # The 2021 extract's own flag contradicts its own dates for 107 fiches (70 "active" after their end)
+    flags = [f for f in report.findings if f.shape == "FlagAgreesWithDates"]
+    assert (len(flags), {f.severity for f in flags}) == (107, {"Warning"})
+    assert sum(f.message.startswith("active True on 2021-01-06") for f in flags) == 70
+    assert {f.fiche for f in flags} >= {"RNCP1143"}  # a finding about a claim is about its fiche
+    assert "active True on 2021-01-06 contradicts the same source's dates (end 2020-12-31)" in {
+        f.message for f in report.about("RNCP1143").findings}
 
 
 def test_validating_one_fiche_finds_what_the_whole_run_finds_about_it(mini_store):

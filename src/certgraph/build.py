@@ -32,10 +32,12 @@ from .queries import NamedQuery, load_queries
 from .resources import ontology_path
 from .search import build_index, index_path
 from .hierarchy import hierarchy_quads
+from .reconcile import conflict_quads, coverage, current_quads, reconcile, status_claim_quads
 from .summaries import summary_quads
 from .similarity import METHOD, align
 from .snapshots import Snapshot, is_xml_export, next_states, snapshot_from_loaded, snapshot_quads
 from .sources.brochure import read_programme_brochure, read_programme_web_page
+from .sources.certifinfo import read_certifinfo
 from .sources.codelists import nsf_code_is_valid, read_formacode, read_nsf, read_rome, split_nsf
 from .sources.curated import read_curated_facts
 from .sources.fc_csv import read_fc_export
@@ -68,6 +70,11 @@ class BuildReport:
     missing: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     snapshots: list[str] = field(default_factory=list)
+    # The reconciled view (reconcile.py): per register, fiches known / with a title / with a level;
+    # how many fields the sources disagree on; lineage links superseded by a newer table.
+    coverage: dict[str, dict[str, int]] = field(default_factory=dict)
+    conflicts: int = 0
+    superseded_links: int = 0
 
 
 def _source(entry: dict, data_dir: Path) -> SourceRef:
@@ -116,6 +123,7 @@ READERS: dict[str, Callable[[Path, dict, Path], Loaded]] = {
     "fc_export": _read_fc_export,
     "fc_xml": _read_fc_xml,
     "rncp_info_2021": lambda path, entry, data_dir: read_rncp_info_2021(path, root=data_dir),
+    "certifinfo": lambda path, entry, data_dir: read_certifinfo(path, root=data_dir),
     "rome": lambda path, entry, data_dir: read_rome(path, root=data_dir),
     "nsf": lambda path, entry, data_dir: read_nsf(path, root=data_dir),
     "formacode": lambda path, entry, data_dir: read_formacode(path, root=data_dir),
@@ -456,6 +464,10 @@ def build(
     loaded.concepts += _nsf_extension(loaded)
     resolution, resolve_problems = resolve(loaded)
     loaded.problems += resolve_problems
+    reconciled = reconcile(loaded.fiches, resolution)
+    loaded.problems += reconciled.problems()
+    report.coverage, report.conflicts = coverage(reconciled), len(reconciled.conflicts)
+    report.superseded_links = len(reconciled.superseded_links)
     report.problems, report.missing = loaded.problems, loaded.missing
     report.snapshots = sorted(s.issued.isoformat() if s.issued else s.label for s in snapshots)
     report.fiches = len({f.number for f in loaded.fiches})
@@ -470,6 +482,9 @@ def build(
         shutil.rmtree(work)
     work.mkdir(parents=True)
     files, count = map_to_files(loaded, resolution, snapshots, work)
+    files.append(work / "current.nq")
+    derived_facts = (current_quads(reconciled), conflict_quads(reconciled), status_claim_quads(reconciled))
+    count += write_nquads(itertools.chain(*derived_facts), files[-1])
     progress(f"mapped {count} quads, duplicates included, in {len(files)} part(s) ({time.perf_counter() - clock:.1f} s)")
     report.timings["map"] = time.perf_counter() - clock
 

@@ -5,23 +5,27 @@ from __future__ import annotations
 import asyncio
 import csv
 import dataclasses
+import datetime as dt
 import io
 import json
 import re
 import sys
+from collections import Counter
 from functools import wraps
 from pathlib import Path
 
 import click
 
 from .build import BuildError, build, problems_by_source
-from .compare import compare
+from .compare import CompareError, compare
 from .draw import DrawError, draw
 from .endpoint import create_app, request_once
 from .export import FORMATS as EXPORT_FORMATS
 from .export import VIEWS, ExportError, comparison_view
-from .lineage import lineage
-from .lineage_stats import lineage_stats, render_table
+from .lineage import Member, lineage
+from .reconcile import CURRENT_GRAPH
+from .status import Status
+from .lineage_stats import lineage_stats, read_statuses, render_table
 from .queries import QueryError, load_queries, run_named
 from .records import normalise_fiche_number
 from .resources import default_data_dir
@@ -61,7 +65,15 @@ def endpoint_option(command):
 
 
 json_flag = click.option("--json", "as_json", is_flag=True, help="As JSON.")
-UNKNOWN = "(not in the loaded sources)"
+UNKNOWN = "(no source gives one)"
+NO_TITLE = "(no source gives a title)"
+
+
+def fiche_exists(store, number: str) -> bool:
+    """Whether the store knows fiche ``number`` (from any source: a code row or a link is enough)."""
+    from .vocab import fiche_iri
+
+    return bool(store.query(f"ASK {{ GRAPH <{CURRENT_GRAPH}> {{ <{fiche_iri(number)}> ?p ?o }} }}").boolean)
 
 
 def output_options(command):
@@ -79,7 +91,7 @@ def library_errors(command):
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except (StoreError, QueryError, BuildError, ValidationError, ExportError, DrawError, PublishError) as exc:
+        except (StoreError, QueryError, BuildError, ValidationError, ExportError, DrawError, PublishError, CompareError) as exc:
             raise click.ClickException(str(exc)) from exc
 
     return wrapper
@@ -92,12 +104,36 @@ def open_store(store_path: Path | None, endpoint: str | None = None) -> Oxigraph
     return OxigraphStore.open(store_path or default_store_path())
 
 
-def fiche_argument(value: str) -> str:
-    """A fiche number from the command line, or a usage error."""
+def fiche_argument(value: str, store=None) -> str:
+    """A fiche number from the command line, or a usage error.
+
+    A bare number (``35080``) is read as RNCP35080, said on stderr; when the store holds both
+    RNCP35080 and RS35080, the user is asked to say which.
+    """
     number = normalise_fiche_number(value)
-    if number is None:
-        raise click.UsageError(f"{value!r} is not a fiche number like RNCP35080 or RS5000")
+    if number is not None:
+        return number
+    digits = value.strip()
+    if not re.fullmatch(r"[0-9]+", digits):
+        raise click.UsageError(f"{value!r} is not a fiche number like RNCP35080, RS5000 or 35080")
+    found = [n for n in (f"RNCP{digits}", f"RS{digits}") if store is not None and fiche_exists(store, n)]
+    if len(found) == 2:
+        raise click.UsageError(f"{digits} is both RNCP{digits} and RS{digits}: say which")
+    number = found[0] if found else f"RNCP{digits}"
+    click.echo(f"{digits}: read as {number}", err=True)
     return number
+
+
+def as_of_option(command):
+    """--as-of DATE: the date statuses and current equivalents are for (default today)."""
+    return click.option(
+        "--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+        help="The date the status (in force or not) and the current equivalents are for (default: today).",
+    )(command)
+
+
+def as_of_date(value) -> dt.date:
+    return value.date() if value is not None else dt.date.today()
 
 
 def plain(value) -> str:
@@ -380,36 +416,45 @@ def sparql_command(source, store_path, endpoint, fmt):
 
 @cli.command(name="lineage")
 @click.argument("fiche")
+@as_of_option
 @store_option
 @endpoint_option
 @json_flag
 @library_errors
-def lineage_command(fiche, store_path, endpoint, as_json):
-    """Show the lineage of a fiche as a DAG, oldest first, with registrations and who asserted each link.
+def lineage_command(fiche, as_of, store_path, endpoint, as_json):
+    """Show the lineage of a fiche as a DAG, oldest first: when each fiche is in force, who states each link, the current equivalent.
+
+    Statuses are for --as-of (default today), from the newest sources' dates. Links a newer register
+    table contradicts are listed at the end as superseded.
 
     Example:
 
         certgraph lineage RNCP35080
+        certgraph lineage 35080 --as-of 2024-01-01
     """
-    number = fiche_argument(fiche)
-    result = lineage(open_store(store_path, endpoint), load_queries(), number)
+    store = open_store(store_path, endpoint)
+    number = fiche_argument(fiche, store)
+    result = lineage(store, load_queries(), number, as_of_date(as_of))
     if not result.members:
         raise click.ClickException(f"{number} is not in the graph")
     members = result.ordered()
+    name = lambda iri: result.members[iri].name if iri in result.members else (number_from_iri(iri) or iri)
     if as_json:
         click.echo(json.dumps({
             "fiche": number,
-            "members": [{**vars(m), "replaced_by": [{"number": s.name, "asserted_by": a} for s, a in result.successors(m)]} for m in members],
-        }, ensure_ascii=False, indent=2))
+            "asOf": result.as_of.isoformat(),
+            "members": [{**member_json(m), "replaced_by": [{"number": s.name, "asserted_by": a} for s, a in result.successors(m)]} for m in members],
+            "current": [m.name for m in result.current],
+            "superseded": [{"predecessor": name(old), "successor": name(new), "asserted_by": asserted, "superseded_by": by.rsplit("/graph/", 1)[-1]}
+                           for old, new, asserted, by in result.superseded],
+        }, ensure_ascii=False, indent=2, default=str))
         return
-    click.echo(f"Lineage of {number}: {len(members)} certifications, {result.graph.number_of_edges()} links\n")
+    click.echo(f"Lineage of {number} on {result.as_of}: {len(members)} certifications, {result.graph.number_of_edges()} links\n")
     for member in members:
         marker = "*" if member.number == number else " "
-        ends = f"ends {member.end_date}" if member.end_date else "end unknown"
         level = f"level {member.level}" if member.level else "level ?"
-        active = {"true": ", active", "false": ", inactive"}.get(member.active or "", "")
-        click.echo(f"{marker} {member.name:10s} {member.title or UNKNOWN}")
-        click.echo(f"  {'':10s} {level}, {ends}{active}")
+        click.echo(f"{marker} {member.name:10s} {describe_member(member)}")
+        click.echo(f"  {'':10s} {level}, {member.status.describe(result.as_of)}")
         for reg in member.registrations:
             act = f"{reg.get('actKind', '')} {reg.get('actNumber', '')}".replace("  ", " ").strip()
             span = f"{reg.get('effectDate', '?')} → {reg.get('endDate', '?')}"
@@ -417,6 +462,27 @@ def lineage_command(fiche, store_path, endpoint, as_json):
             click.echo(f"  {'':10s} registration: {act} of {reg.get('actDate', '?')} (JO {reg.get('joDate', '?')}), {span}{title}")
         for successor, asserted in result.successors(member):
             click.echo(f"  {'':10s} ↓ replaced by {successor.name} (asserted by {', '.join(asserted) or '?'})")
+    click.echo("")
+    for member in result.current:
+        click.echo(f"Current equivalent on {result.as_of}: {member.name} {describe_member(member)} ({member.status.describe(result.as_of)})")
+    if result.superseded:
+        click.echo("\nSuperseded links (stated only by older sources, contradicted by a newer register table):")
+        for old, new, asserted, by in result.superseded:
+            click.echo(f"  {name(old)} → {name(new)} (asserted by {', '.join(asserted) or '?'}; superseded by {by.rsplit('/graph/', 1)[-1]})")
+
+
+def describe_member(member: Member) -> str:
+    """A member's title, or what identifies it when no source gives a title (its certifier)."""
+    if member.title:
+        return member.title
+    return f"{NO_TITLE[:-1]}; certifier {member.certifier})" if member.certifier else NO_TITLE
+
+
+def member_json(member: Member) -> dict:
+    """A member as JSON: typed values, its status on the lineage's date spelt out."""
+    fields = {k: v for k, v in vars(member).items() if k not in ("registrations", "as_of")}
+    return {**fields, "in_force": member.status.in_force, "status": member.status.describe(member.as_of),
+            "registrations": member.registrations}
 
 
 @cli.command(name="lineage-stats")
@@ -424,8 +490,9 @@ def lineage_command(fiche, store_path, endpoint, as_json):
 @endpoint_option
 @json_flag
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="How many of the longest and largest lineages to list.")
+@as_of_option
 @library_errors
-def lineage_stats_command(store_path, endpoint, as_json, top):
+def lineage_stats_command(store_path, endpoint, as_json, top, as_of):
     """Lineage analytics over the whole register: chains, merges, splits, lengths, one-sided links, cycles.
 
     Example:
@@ -433,25 +500,27 @@ def lineage_stats_command(store_path, endpoint, as_json, top):
         certgraph lineage-stats
         certgraph lineage-stats --json
     """
-    stats = lineage_stats(open_store(store_path, endpoint), top=top)
+    stats = lineage_stats(open_store(store_path, endpoint), top=top, as_of=as_of_date(as_of))
     click.echo(stats.to_json() if as_json else render_table(stats, rows=top))
 
 
 @cli.command(name="compare")
 @click.argument("left")
 @click.argument("right")
+@as_of_option
 @store_option
 @endpoint_option
 @json_flag
 @library_errors
-def compare_command(left, right, store_path, endpoint, as_json):
-    """Compare two fiches: level, certifiers, ROME/NSF/Formacode, blocks side by side.
+def compare_command(left, right, as_of, store_path, endpoint, as_json):
+    """Compare two fiches: status on a date, level, certifiers, ROME/NSF/Formacode, blocks side by side.
 
     Example:
 
         certgraph compare RNCP35080 RNCP41296
     """
-    result = compare(open_store(store_path, endpoint), load_queries(), fiche_argument(left), fiche_argument(right))
+    store = open_store(store_path, endpoint)
+    result = compare(store, load_queries(), fiche_argument(left, store), fiche_argument(right, store), as_of_date(as_of))
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return
@@ -461,7 +530,9 @@ def compare_command(left, right, store_path, endpoint, as_json):
 def render_comparison(result) -> str:
     """The comparison as text (kept apart so the README transcript and the command agree)."""
     a, b = result.left, result.right
-    out = [f"{a} vs {b}", ""]
+    out = [f"{a} vs {b} on {result.as_of}", ""]
+    out.append(f"{'status':10s} {a}: {result.status[a].describe(result.as_of)}")
+    out.append(f"{'':10s} {b}: {result.status[b].describe(result.as_of)}")
     for field_name in ("title", "level", "endDate", "certifier"):
         out.append(f"{field_name:10s} {a}: {'; '.join(result.summary[a].get(field_name, [UNKNOWN]))}")
         out.append(f"{'':10s} {b}: {'; '.join(result.summary[b].get(field_name, [UNKNOWN]))}")
@@ -482,39 +553,64 @@ def render_comparison(result) -> str:
 
 
 def describe_value(row: dict) -> str:
-    """A summary value as text: a fiche by its number, a code list concept as ``code label``."""
-    value, label = plain(row["value"]), plain(row.get("label"))
+    """A summary value as text: a fiche by its number, a code as ``code label``.
+
+    A code's label is the one its source prints (``citedLabel``), with the code list's label beside
+    it when they differ: ``K1206 Intervention socioculturelle [list: Animation socioculturelle]``.
+    """
+    if isinstance(to_python(row["value"]), bool):  # the active flag, dated by its source
+        return "active" if to_python(row["value"]) else "inactive"
+    value, label, cited = plain(row["value"]), plain(row.get("label")), plain(row.get("citedLabel"))
     number = number_from_iri(value)
     if number:
         return number
     if value.startswith(str(ID)) and "/org/" not in value:
-        return f"{value.rsplit('/', 1)[-1]} {label}".strip()
+        code = value.rsplit("/", 1)[-1]
+        if cited and label and cited != label:
+            return f"{code} {cited} [list: {label}]"
+        return f"{code} {cited or label}".strip()
     return label or value
 
 
 @cli.command(name="show")
 @click.argument("fiche")
+@as_of_option
 @store_option
 @endpoint_option
 @json_flag
 @library_errors
-def show_command(fiche, store_path, endpoint, as_json):
-    """Show what the graph knows about a fiche, each value with the source that states it.
+def show_command(fiche, as_of, store_path, endpoint, as_json):
+    """Show what the graph knows about a fiche: its status on a date, then every source's value of every field.
+
+    The value marked * is the reconciled one: what the newest source stating that field says.
+    Older sources' values stay listed, with their dates, as history.
 
     Example:
 
         certgraph show RNCP41296
+        certgraph show 35080 --as-of 2024-01-01
     """
-    number = fiche_argument(fiche)
     store, queries = open_store(store_path, endpoint), load_queries()
-    rows = run_named(store, queries["fiche/summary"], {"fiche": number}).rows
+    number, day = fiche_argument(fiche, store), as_of_date(as_of)
+    rows = run_named(store, queries["fiche/summary"], {"fiche": number, "asOf": day.isoformat()}).rows
     if not rows:
         raise click.ClickException(f"{number} is not in the graph")
+    status = Status.of(day, {str(r["field"]): (to_python(r["value"]), to_python(r.get("issued")))
+                             for r in rows if to_python(r.get("reconciled")) is True})
     if as_json:
-        click.echo(json.dumps([{k: to_python(v) for k, v in row.items()} for row in rows], ensure_ascii=False, indent=2))
+        click.echo(json.dumps({
+            "fiche": number, "asOf": day.isoformat(), "inForce": status.in_force, "status": status.describe(day),
+            "values": [{k: to_python(v) for k, v in row.items()} for row in rows],
+        }, ensure_ascii=False, indent=2, default=str))
         return
-    table = [[plain(r["field"]), describe_value(r), plain(r["source"]).rsplit("/graph/", 1)[-1]] for r in rows]
-    click.echo(format_table(["field", "value", "source"], table))
+    click.echo(f"{number} on {day}: {status.describe(day)}")
+    click.echo("")
+    table = [
+        ["*" if to_python(r.get("reconciled")) is True else "", plain(r["field"]), describe_value(r),
+         plain(r["source"]).rsplit("/graph/", 1)[-1], plain(r.get("issued")) or "undated"]
+        for r in rows
+    ]
+    click.echo(format_table(["", "field", "value", "source", "of"], table))
     blocks = run_named(store, queries["fiche/blocks"], {"fiche": number}).rows
     if blocks:
         click.echo("")
@@ -528,24 +624,33 @@ def show_command(fiche, store_path, endpoint, as_json):
 
 
 @cli.command(name="stats")
+@as_of_option
 @store_option
 @json_flag
 @library_errors
-def stats_command(store_path, as_json):
-    """Count what the graph holds: quads, named graphs, certifications, blocks, links.
+def stats_command(as_of, store_path, as_json):
+    """Count what the graph holds: quads, graphs, certifications, links, titles and levels, conflicts, statuses.
+
+    Titles, levels and statuses are the reconciled ones (the newest source stating each field);
+    statuses are from the fiches' dates on --as-of (default today).
 
     Example:
 
         certgraph stats
     """
-    store = open_store(store_path)
+    store, day = open_store(store_path), as_of_date(as_of)
     counts = {"quads": len(store), "named graphs": len(store.named_graphs())}
     for row in run_named(store, load_queries()["stats/overview"]).rows:
         counts[str(row["what"])] = int(to_python(row["count"]))
+    states = Counter(read_statuses(store, day).values())
+    for state, words in (("in-force", "in force"), ("not-yet", "not yet in force"), ("ended", "ended")):
+        counts[f"certifications {words} on {day} (by their dates)"] = states[state]
+    total = counts.get("RNCP certifications", 0) + counts.get("RS certifications", 0)
+    counts["certifications whose end date no source gives"] = total - sum(states.values())
     if as_json:
         click.echo(json.dumps(counts, indent=2))
     else:
-        click.echo(format_table(["what", "count"], [[k, str(v)] for k, v in counts.items()]))
+        click.echo(format_table(["what", "count"], [[k, f"{v:,}"] for k, v in counts.items()]))
 
 
 def view_options(command):

@@ -6,13 +6,19 @@ Facts come from named queries; the block similarity is computed here with the do
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from .queries import NamedQuery, run_named
 from .similarity import Alignment, BlockText, align
+from .status import Status
 from .store import to_python
 
 SCHEMES = ("rome", "nsf", "formacode")
+
+
+class CompareError(Exception):
+    """A fiche to compare is not in the graph."""
 
 
 @dataclass
@@ -34,6 +40,9 @@ class Comparison:
     codes: dict[str, CodeComparison]
     nsf_groups: CodeComparison
     alignment: Alignment
+    as_of: dt.date = field(default_factory=dt.date.today)
+    # Each fiche's status on ``as_of`` (from its reconciled dates), by number.
+    status: dict[str, Status] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         """A JSON-ready view."""
@@ -41,6 +50,8 @@ class Comparison:
         return {
             "left": self.left,
             "right": self.right,
+            "asOf": self.as_of.isoformat(),
+            "status": {number: {"in_force": st.in_force, "status": st.describe(self.as_of)} for number, st in self.status.items()},
             "summary": self.summary,
             "codes": {k: vars(v) for k, v in self.codes.items()},
             "nsf_groups": vars(self.nsf_groups),
@@ -56,14 +67,21 @@ class Comparison:
         }
 
 
-def _summary(store, queries: dict[str, NamedQuery], fiche: str) -> dict[str, list[str]]:
+def _summary(store, queries: dict[str, NamedQuery], fiche: str, as_of: dt.date) -> tuple[dict[str, list[str]], Status]:
+    """The reconciled values of a fiche's fields (older sources' values are history) and its status."""
     fields: dict[str, list[str]] = {}
-    for row in run_named(store, queries["fiche/summary"], {"fiche": fiche}).rows:
+    reconciled: dict[str, tuple[object, object]] = {}
+    for row in run_named(store, queries["fiche/summary"], {"fiche": fiche, "asOf": as_of.isoformat()}).rows:
+        if to_python(row.get("reconciled")) is False:
+            continue
+        reconciled.setdefault(str(row["field"]), (to_python(row["value"]), to_python(row.get("issued"))))
         value = to_python(row.get("label")) or to_python(row["value"])
         values = fields.setdefault(str(row["field"]), [])
         if str(value) not in values:
             values.append(str(value))
-    return fields
+    if not fields:
+        raise CompareError(f"{fiche} is not in the graph")
+    return fields, Status.of(as_of, reconciled)
 
 
 def _split(rows: list[dict], scheme: str) -> CodeComparison:
@@ -92,18 +110,26 @@ def fiche_blocks(store, queries: dict[str, NamedQuery], fiche: str) -> list[Bloc
     return [BlockText(b.code, b.label, sorted(b.competencies)) for _, b in sorted(blocks.items())]
 
 
-def compare(store, queries: dict[str, NamedQuery], left: str, right: str) -> Comparison:
-    """Compare fiches ``left`` and ``right`` (numbers like RNCP35080)."""
+def compare(store, queries: dict[str, NamedQuery], left: str, right: str, as_of: dt.date | None = None) -> Comparison:
+    """Compare fiches ``left`` and ``right`` (numbers like RNCP35080), their statuses on ``as_of`` (default today).
+
+    :raises CompareError: when the graph does not know one of them.
+    """
+    as_of = as_of or dt.date.today()
+    (left_summary, left_status), (right_summary, right_status) = (
+        _summary(store, queries, left, as_of), _summary(store, queries, right, as_of))
     rows = run_named(store, queries["compare/codes"], {"left": left, "right": right}).rows
     codes = {scheme: _split(rows, scheme) for scheme in SCHEMES}
     return Comparison(
         left=left,
         right=right,
-        summary={left: _summary(store, queries, left), right: _summary(store, queries, right)},
+        summary={left: left_summary, right: right_summary},
         codes=codes,
         nsf_groups=_nsf_groups(codes["nsf"]),
         alignment=align(fiche_blocks(store, queries, left), fiche_blocks(store, queries, right)),
+        as_of=as_of,
+        status={left: left_status, right: right_status},
     )
 
 
-__all__ = ["Comparison", "CodeComparison", "compare", "fiche_blocks"]
+__all__ = ["Comparison", "CodeComparison", "CompareError", "compare", "fiche_blocks"]

@@ -34,17 +34,20 @@ from pathlib import Path
 import networkx as nx
 
 from .export import dot_escape
+from .status import Status, as_date
 from .vocab import ID, number_from_iri, official_page
 
 __all__ = ["DRAWERS", "DrawError", "draw", "draw_dot", "draw_html", "draw_png", "draw_svg", "to_dot"]
 
 CYTOSCAPE_DIR = Path(__file__).resolve().parent / "static" / "cytoscape"
 
-# Status of a fiche -> (legend text, fill, border). Shared by the SVG and the HTML drawings.
+# Status of a fiche today, from its reconciled dates (status.py) -> (legend text, fill, border).
+# Shared by the SVG and the HTML drawings; the legend adds the date.
 STATUS_STYLE = {
-    "active": ("active", "#c8e6c9", "#2e7d32"),
+    "in-force": ("in force", "#c8e6c9", "#2e7d32"),
+    "not-yet": ("not yet in force", "#d1c4e9", "#4527a0"),
     "ended": ("ended", "#e0e0e0", "#616161"),
-    "unknown": ("status unknown", "#fff3cd", "#b8860b"),
+    "unknown": ("end date unknown", "#fff3cd", "#b8860b"),
 }
 # Certifications: numbered fiches, and historical ones known by their title only (export.py).
 CERTIFICATION_KINDS = ("fiche", "historical")
@@ -90,23 +93,23 @@ def node_number(graph, node) -> str:
 
 
 def node_status(attrs: dict, today: date | None = None) -> str:
-    """``active``, ``ended`` or ``unknown`` for a certification; ``other`` for any other node.
+    """``in-force``, ``not-yet``, ``ended`` or ``unknown`` today for a certification, from its dates
+    (a source's flag says what was true on that source's date, not today); ``other`` for any other node.
 
-    >>> node_status({"kind": "fiche", "active": True}), node_status({"kind": "fiche", "active": ""})
-    ('active', 'unknown')
-    >>> node_status({"kind": "fiche", "active": "", "end": "2006-12-31"}), node_status({"kind": "rome"})
-    ('ended', 'other')
+    >>> day = date(2026, 12, 3)
+    >>> node_status({"kind": "fiche", "active": True, "end": "2025-11-18"}, day)
+    'ended'
+    >>> node_status({"kind": "fiche", "end": "2028-09-24"}, day), node_status({"kind": "fiche", "active": True}, day)
+    ('in-force', 'unknown')
+    >>> node_status({"kind": "fiche", "start": "2027-01-01", "end": "2030-01-01"}, day), node_status({"kind": "rome"})
+    ('not-yet', 'other')
     """
     if attrs.get("kind") not in CERTIFICATION_KINDS:
         return "other"
-    if attrs.get("active") is True:
-        return "active"
-    if attrs.get("active") is False:
-        return "ended"
-    end = _text(attrs.get("end"))
-    if end and end < (today or date.today()).isoformat():
-        return "ended"
-    return "unknown"
+    end, start = _text(attrs.get("end"))[:10], _text(attrs.get("start"))[:10]
+    if not end:
+        return "unknown"
+    return Status(today or date.today(), as_date(start or None), as_date(end)).state
 
 
 def short_certifier(certifier: str, limit: int = 32) -> str:
@@ -153,6 +156,7 @@ def node_info(graph, node) -> dict:
         "uri": uri,
         "kind": kind,
         "status": node_status(attrs),
+        "statusText": _text(attrs.get("status")),
         "number": number,
         "title": _text(attrs.get("title")),
         "label": _text(attrs.get("label")) or number or uri,
@@ -315,7 +319,7 @@ def _node_tooltip(info: dict) -> str:
     lines = [info["number"] or info["label"]]
     lines += [info["title"]] if info["title"] else []
     if info["kind"] in CERTIFICATION_KINDS:
-        lines.append(STATUS_STYLE[info["status"]][0])
+        lines.append(info["statusText"] or STATUS_STYLE[info["status"]][0])
     lines += [info["dates"]] if info["dates"] else []
     lines += [info["certifier"]] if info["certifier"] else []
     lines.append(info["uri"])
@@ -327,6 +331,7 @@ def _legend(graph, title: str, lineage: bool) -> str:
     cells = []
     infos = [node_info(graph, n) for n in graph.nodes]
     if any(i["kind"] in CERTIFICATION_KINDS for i in infos):
+        cells.append(f'<td border="0">on {date.today()}:</td>')
         for text, fill, border in STATUS_STYLE.values():
             cells.append(f'<td bgcolor="{fill}" color="{border}" border="1">{_html(text)}</td>')
     if lineage:
@@ -593,7 +598,7 @@ def graph_elements(graph) -> dict:
             "border": border,
             "height": 26 + 14 * len(lines),
             "shape": "round-rectangle" if SHAPES.get(info["kind"], "ellipse") == "box" else "ellipse",
-            "statusText": STATUS_STYLE[info["status"]][0] if info["status"] in STATUS_STYLE else "",
+            "statusText": info["statusText"] or (STATUS_STYLE[info["status"]][0] if info["status"] in STATUS_STYLE else ""),
         }
         element = {"group": "nodes", "data": data}
         if lineage:
@@ -632,7 +637,7 @@ def graph_elements(graph) -> dict:
                 },
             }
         )
-    statuses = [{"text": text, "fill": fill, "border": border} for text, fill, border in STATUS_STYLE.values()]
+    statuses = [{"text": f"{text} on {date.today()}", "fill": fill, "border": border} for text, fill, border in STATUS_STYLE.values()]
     kinds = sorted({e["data"]["kind"] for e in edges} - {""})
     edge_legend = [
         dict(zip(("text", "colour", "dashed"), (kind, *EDGE_STYLE.get(kind, DEFAULT_EDGE_STYLE)))) for kind in kinds

@@ -444,7 +444,8 @@ def describe_query(query: NamedQuery) -> dict:
         "path": f"/queries/{query.name}",
         "summary": query.summary,
         "description": query.description,
-        "params": [{"name": p.name, "type": p.type, "example": p.example, "description": p.description} for p in query.params],
+        "params": [{"name": p.name, "type": p.type, "example": p.example, "description": p.description,
+                    **({"default": p.default} if p.default is not None else {})} for p in query.params],
         "example": f"/queries/{query.name}" + ("?" + "&".join(f"{p.name}={quote(p.example)}" for p in query.params) if query.params else ""),
     }
 
@@ -599,8 +600,9 @@ def openapi_document(queries: dict[str, NamedQuery]) -> dict:
                             "responses": {"200": {"description": "Results, negotiated by Accept"}, **errors}}},
     }
     for query in queries.values():
-        parameters = [{"name": p.name, "in": "query", "required": True, "description": p.description or p.type,
-                       "schema": text, "example": p.example} for p in query.params]
+        parameters = [{"name": p.name, "in": "query", "required": p.default is None, "description": p.description or p.type,
+                       "schema": text if p.default is None else {**text, "default": p.default}, "example": p.example}
+                      for p in query.params]
         parameters.append({"name": "timeout", "in": "query", "required": False, "description": "seconds (at most the server's limit)", "schema": {"type": "number"}})
         operation_id = re.sub(r"[^A-Za-z0-9]+(.)", lambda m: m.group(1).upper(), query.name)
         paths[f"/queries/{query.name}"] = {"get": {

@@ -43,6 +43,7 @@ import networkx as nx
 from .compare import compare
 from .queries import load_queries
 from .records import normalise_fiche_number
+from .status import Status, as_date
 from .store import lexical_rows
 from .vocab import (
     ID,
@@ -191,7 +192,8 @@ def _graph(kind: type[nx.Graph], view: str, fiche: str | None, **extra) -> nx.Gr
 # ------------------------------------------------------------------ fiche attributes
 
 
-FICHE_ATTRIBUTES = ("uri", "label", "kind", "number", "title", "level", "certifier", "start", "end", "active")
+FICHE_ATTRIBUTES = ("uri", "label", "kind", "number", "title", "level", "certifier", "start", "end", "active",
+                    "active_as_of", "in_force", "status")
 
 
 def fiche_attributes(store, iris: Iterable[str]) -> dict[str, dict]:
@@ -199,13 +201,18 @@ def fiche_attributes(store, iris: Iterable[str]) -> dict[str, dict]:
 
     ``kind`` is ``fiche`` (numbered) or ``historical`` (a predecessor known by its title only);
     ``level`` the EQF level as an int (the 1969 level mapped through cg:correspondsToEqf when no
-    EQF level is stated); ``certifier`` the certifiers' names; ``start`` the earliest effect date of
-    the fiche or its registrations (else its decision date); ``end`` the latest end of registration;
-    ``active`` a bool when a source states it. Where sources disagree: the alphabetically first
-    title, the lowest level and *active* if any source says so, as the ``lineage/*`` queries do.
+    EQF level is stated); ``certifier`` the certifiers' names; ``start`` the effect date (else the
+    earliest effect date of its registrations, else its decision date); ``end`` the end of
+    registration (else the latest end of its registrations); ``active`` the newest source's own flag,
+    true as of ``active_as_of`` (that source's date); ``in_force`` whether it is in force today from
+    its dates ("" when its end date is unknown) and ``status`` that in words ("ended on 2025-11-18").
+    Title, level, certifiers, dates and flag are the reconciled values (graph derived/current: the
+    newest source stating each field); where a tie of dates leaves several, the alphabetically first
+    title, the lowest level, the earliest start and the latest end.
     """
     wanted = sorted(set(iris))
     values: dict[str, dict[str, set]] = {iri: defaultdict(set) for iri in wanted}
+    today = dt.date.today()
 
     def collect(field: str, pattern: str) -> None:
         for subject, value, *_ in _pairs(store, pattern, wanted):
@@ -213,15 +220,16 @@ def fiche_attributes(store, iris: Iterable[str]) -> dict[str, dict]:
                 values[subject][field].add(value)
 
     collect("number", "?s cg:number ?o")
-    collect("title", "?s dcterms:title|rdfs:label ?o")
-    collect("eqf", "?s cg:eqfLevel ?o")
+    collect("title", "GRAPH <https://w3id.org/certgraph/graph/derived/current> { ?s dcterms:title|rdfs:label ?o }")
+    collect("eqf", "GRAPH <https://w3id.org/certgraph/graph/derived/current> { ?s cg:eqfLevel ?o }")
     collect("eqf1969", "?s cg:level1969/cg:correspondsToEqf ?o")
-    collect("certifier", "?s cg:certifier/schema:legalName ?o")
-    collect("active", "?s cg:active ?o")
-    collect("effect", "?s cg:effectDate ?o")
-    collect("effect", "?r cg:registrationOf ?s ; cg:effectDate ?o")
+    collect("certifier", "GRAPH <https://w3id.org/certgraph/graph/derived/current> { ?s cg:certifier ?c } ?c schema:legalName ?o")
+    collect("active", "GRAPH <https://w3id.org/certgraph/graph/derived/current> { ?s cg:active ?o }")
+    collect("activeAsOf", "GRAPH <https://w3id.org/certgraph/graph/derived/current> { ?s cg:activeAsOf ?o }")
+    collect("effect", "GRAPH <https://w3id.org/certgraph/graph/derived/current> { ?s cg:effectDate ?o }")
+    collect("registrationEffect", "?r cg:registrationOf ?s ; cg:effectDate ?o")
     collect("decision", "?s cg:decisionDate ?o")
-    collect("end", "?s cg:endDate ?o")
+    collect("end", "GRAPH <https://w3id.org/certgraph/graph/derived/current> { ?s cg:endDate ?o }")
     collect("registrationEnd", "?r cg:registrationOf ?s ; cg:endDate ?o")
     nodes = {}
     for iri in wanted:
@@ -231,6 +239,11 @@ def fiche_attributes(store, iris: Iterable[str]) -> dict[str, dict]:
         levels = [int(level.rsplit("/", 1)[-1]) for level in found["eqf"] or found["eqf1969"]
                   if level.rsplit("/", 1)[-1].isdigit()]
         active = found["active"]
+        start = min(found["effect"] or found["registrationEffect"] or found["decision"], default="")
+        end = max(found["end"] or found["registrationEnd"], default="")
+        status = Status(today, as_date(min(found["effect"], default=None)), as_date(end or None),
+                        any(v in ("true", "1") for v in active) if active else None,
+                        as_date(max(found["activeAsOf"], default=None)))
         label = f"{number} {short_title(title)}".strip() if title else number or compact(iri)
         nodes[iri] = {
             "uri": iri,
@@ -240,15 +253,18 @@ def fiche_attributes(store, iris: Iterable[str]) -> dict[str, dict]:
             "title": title,
             "level": min(levels) if levels else "",
             "certifier": NAME_SEPARATOR.join(sorted({_text(n) for n in found["certifier"]})),
-            "start": min(found["effect"] or found["decision"], default=""),
-            "end": max(found["end"] or found["registrationEnd"], default=""),
+            "start": start,
+            "end": end,
             "active": any(v in ("true", "1") for v in active) if active else "",
+            "active_as_of": max(found["activeAsOf"], default=""),
+            "in_force": "" if status.in_force is None else status.in_force,
+            "status": status.describe(today),
         }
     return nodes
 
 
 def _lineage_members(store, iri: str) -> list[str]:
-    rows = _select(store, f"SELECT DISTINCT ?m WHERE {{ {_iri(iri)} (dcterms:replaces|dcterms:isReplacedBy)* ?m }}")
+    rows = _select(store, f"SELECT DISTINCT ?m WHERE {{ GRAPH <https://w3id.org/certgraph/graph/derived/current> {{ {_iri(iri)} (dcterms:replaces|dcterms:isReplacedBy)* ?m }} }}")
     return sorted({m for (m,) in rows if is_fiche(m)} | {iri})
 
 
@@ -285,9 +301,9 @@ def lineage_view(store, fiche: str | None = None, depth: int = 2, threshold: flo
     graph = _graph(nx.DiGraph, "lineage", fiche)
     if fiche:
         members = _lineage_members(store, _fiche_iri_of(store, fiche))
-        pairs = {(new, old) for new, old, *_ in _pairs(store, "?s dcterms:replaces ?o", members) if is_fiche(old)}
+        pairs = {(new, old) for new, old, *_ in _pairs(store, "GRAPH <https://w3id.org/certgraph/graph/derived/current> { ?s dcterms:replaces ?o }", members) if is_fiche(old)}
     else:
-        pairs = {(new, old) for new, old in _select(store, "SELECT DISTINCT ?s ?o WHERE { ?s dcterms:replaces ?o }")
+        pairs = {(new, old) for new, old in _select(store, "SELECT DISTINCT ?s ?o WHERE { GRAPH <https://w3id.org/certgraph/graph/derived/current> { ?s dcterms:replaces ?o } }")
                  if is_fiche(new) and is_fiche(old)}
         members = sorted({iri for pair in pairs for iri in pair})
     for iri, attributes in fiche_attributes(store, members).items():
@@ -476,7 +492,7 @@ def _organisation_nodes(store, iris: Iterable[str]) -> dict[str, dict]:
 
 # (edge kind, pattern from ?s to ?o, the kind of node each end is): the relations the neighbourhood walks.
 _RELATIONS = (
-    ("replaces", "?s dcterms:replaces ?o", "fiche", "fiche"),
+    ("replaces", "GRAPH <https://w3id.org/certgraph/graph/derived/current> { ?s dcterms:replaces ?o }", "fiche", "fiche"),
     ("rome", "?s cg:rome ?o", "fiche", "rome"),
     ("block", "?s dcterms:hasPart ?o", "fiche", "block"),
     ("certifier", "?s cg:certifier ?o", "fiche", "organisation"),

@@ -331,13 +331,19 @@ def _code_quads(fiche: Fiche, node: URIRef, g: URIRef) -> Iterator[Quad]:
     ):
         for ref in codes:
             # A malformed code still links (percent-encoded): the validator reports it by name.
-            yield node, prop, concept_iri(scheme, ref.code), g
+            concept = concept_iri(scheme, ref.code)
+            yield node, prop, concept, g
+            if ref.label:
+                # The label as this source prints it: the code list's own label may differ.
+                yield concept, CG.citedLabel, fr(ref.label), g
     for ref in fiche.ccn:
         label = f"{ref.code} : {ref.label}" if ref.label else ref.code
         yield node, CG.ccn, fr(label), g
 
 
 def _organisation_quads(fiche: Fiche, node: URIRef, g: URIRef) -> Iterator[Quad]:
+    for name in fiche.certifier_names:
+        yield node, CG.certifierName, Literal(name), g
     for certifier in fiche.certifiers:
         org = org_iri(certifier.siret, certifier.name)
         yield node, CG.certifier, org, g

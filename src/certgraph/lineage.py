@@ -5,25 +5,40 @@ The data comes from named queries only, so the same code works on any store that
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import networkx as nx
 
 from .queries import NamedQuery, run_named
+from .status import Status, as_bool, as_date
 from .store import to_python
 
 
 @dataclass
 class Member:
-    """One certification of the lineage."""
+    """One certification of the lineage, with its reconciled fields and its status on ``as_of``.
+
+    ``active`` is the newest source's own flag, true as of ``active_as_of`` (that source's date);
+    ``status`` says whether the fiche is in force on the lineage's date, from its dates.
+    """
 
     iri: str
     number: str | None
     title: str | None
     level: str | None
-    end_date: str | None
-    active: str | None
+    end_date: dt.date | None
+    active: bool | None
+    effect_date: dt.date | None = None
+    active_as_of: dt.date | None = None
+    certifier: str | None = None
+    as_of: dt.date | None = None
     registrations: list[dict] = field(default_factory=list)
+
+    @property
+    def status(self) -> Status:
+        """The fiche's status on the lineage's date."""
+        return Status(self.as_of or dt.date.today(), self.effect_date, self.end_date, self.active, self.active_as_of)
 
     @property
     def name(self) -> str:
@@ -38,12 +53,18 @@ class Lineage:
     fiche: str
     graph: nx.DiGraph
     members: dict[str, Member]
+    as_of: dt.date = field(default_factory=dt.date.today)
+    # Links a newer register table contradicts: (predecessor, successor) IRIs, who asserted them,
+    # and the graph of the table that supersedes them. History, not part of ``graph``.
+    superseded: list[tuple[str, str, list[str], str]] = field(default_factory=list)
+    # The current equivalents on ``as_of`` (lineage/current), as members.
+    current: list[Member] = field(default_factory=list)
 
     def ordered(self) -> list[Member]:
         """Members from oldest to newest: topological order, ties broken by end date then number."""
         def key(iri: str):
             m = self.members[iri]
-            return (m.end_date or "9999", m.number or "")
+            return (str(m.end_date or "9999"), m.number or "")
 
         try:
             order = list(nx.lexicographical_topological_sort(self.graph, key=key))
@@ -59,17 +80,33 @@ class Lineage:
         ]
 
 
-def lineage(store, queries: dict[str, NamedQuery], fiche: str) -> Lineage:
-    """Fetch the connected lineage of ``fiche`` with the ``lineage/*`` named queries."""
+def lineage(store, queries: dict[str, NamedQuery], fiche: str, as_of: dt.date | None = None) -> Lineage:
+    """Fetch the connected lineage of ``fiche`` with the ``lineage/*`` named queries.
+
+    Statuses and the current equivalents are for ``as_of`` (default: today). Only the current
+    links make the graph; superseded links are listed apart.
+    """
+    as_of = as_of or dt.date.today()
     params = {"fiche": fiche}
     graph = nx.DiGraph()
     members: dict[str, Member] = {}
     for row in run_named(store, queries["lineage/members"], params).rows:
         iri = str(row["member"])
-        members[iri] = Member(iri, *(to_python(row.get(k)) for k in ("number", "title", "level", "endDate", "active")))
+        value = lambda key: to_python(row.get(key))
+        members[iri] = Member(
+            iri, value("number"), value("title"), value("level"), as_date(value("endDate")), as_bool(value("active")),
+            effect_date=as_date(value("effectDate")), active_as_of=as_date(value("activeAsOf")),
+            certifier=value("certifier"), as_of=as_of,
+        )
         graph.add_node(iri)
+    superseded: dict[tuple[str, str], tuple[set[str], str]] = {}
     for row in run_named(store, queries["lineage/links"], params).rows:
         old, new = str(row["predecessor"]), str(row["successor"])
+        if "supersededBy" in row:
+            asserted, _ = superseded.setdefault((old, new), (set(), str(row["supersededBy"])))
+            if "assertedBy" in row:
+                asserted.add(str(row["assertedBy"]))
+            continue
         if old not in members or new not in members:
             continue
         if not graph.has_edge(old, new):
@@ -82,4 +119,11 @@ def lineage(store, queries: dict[str, NamedQuery], fiche: str) -> Lineage:
         member = by_number.get(str(row.get("number")))
         if member is not None:
             member.registrations.append({k: str(to_python(v)) for k, v in row.items()})
-    return Lineage(fiche, graph, members)
+    dated = {"fiche": fiche, "asOf": as_of.isoformat()}
+    current = [members[str(row["current"])] for row in run_named(store, queries["lineage/current"], dated).rows
+               if str(row["current"]) in members]
+    return Lineage(
+        fiche, graph, members, as_of,
+        superseded=[(old, new, sorted(asserted), by) for (old, new), (asserted, by) in sorted(superseded.items())],
+        current=current,
+    )

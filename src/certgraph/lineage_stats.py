@@ -13,15 +13,19 @@ predecessor to the successor (old → new), as in :mod:`certgraph.lineage`, so a
   with a cycle, the longest path of its condensation (each cycle counted as one fiche).
 - A link is **one-sided** when only one of its two fiches asserts it (``cg:assertedBy``): the old
   fiche's record names the new one but the new one's does not name the old, or the reverse.
-- A fiche is **active** as the most recently issued source stating ``cg:active`` for it says
-  (``cg:status`` holds publication states such as « Publiée », not activity). Undated sources count
-  as older than any dated one; dated sources of the same day that disagree count as active.
+- A fiche's **status** on a date (default today) comes from its reconciled effect and end dates
+  (graph derived/current, :mod:`certgraph.status`): in force, ended, not yet in force, or unknown
+  when no source gives its end date. A source's ``cg:active`` flag is not used: it says what was
+  true on that source's date, not today.
+- A link a newer register table contradicts is **superseded** (:mod:`certgraph.reconcile`): left
+  out of the graph and counted in ``superseded_links``.
 - Predecessors known only by title (``cg:HistoricalCertification``, no number) are left out of the
   graph; their links are counted in ``historical_links``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import statistics
@@ -30,6 +34,7 @@ from dataclasses import asdict, dataclass, field
 
 import networkx as nx
 
+from .status import Status, as_date
 from .store import lexical_rows
 
 KINDS = ("chain", "merge", "split", "mixed")
@@ -39,22 +44,24 @@ KINDS = ("chain", "merge", "split", "mixed")
 # combination of graphs stating its type, ends and asserter before DISTINCT could fold them.
 _LINKS = """
 PREFIX cg: <https://w3id.org/certgraph/ontology#>
-SELECT ?oldNumber ?newNumber ?assertedBy ?old WHERE {
+SELECT ?oldNumber ?newNumber ?assertedBy ?old ?superseded WHERE {
   GRAPH ?g {
     ?link a cg:LineageLink ; cg:predecessor ?old ; cg:successor ?new .
     OPTIONAL { ?link cg:assertedBy ?asserter . OPTIONAL { ?asserter cg:number ?assertedBy } }
     OPTIONAL { ?old cg:number ?oldNumber }
     OPTIONAL { ?new cg:number ?newNumber }
   }
+  OPTIONAL { GRAPH <https://w3id.org/certgraph/graph/derived/current> { ?link cg:supersededBy ?superseded } }
 }
 """
 
-_ACTIVITY = """
+_DATES = """
 PREFIX cg: <https://w3id.org/certgraph/ontology#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-SELECT ?number ?active ?issued WHERE {
-  GRAPH ?g { ?fiche a cg:Certification ; cg:number ?number ; cg:active ?active }
-  OPTIONAL { ?g dcterms:issued ?issued }
+SELECT ?number ?effect ?end WHERE {
+  GRAPH <https://w3id.org/certgraph/graph/derived/current> {
+    ?fiche cg:number ?number ; cg:endDate ?end .
+    OPTIONAL { ?fiche cg:effectDate ?effect }
+  }
 }
 """
 
@@ -88,11 +95,11 @@ class LineageSummary:
 
 @dataclass
 class ActiveSplit:
-    """A fiche with two or more active successors."""
+    """A fiche with two or more successors in force (``successors``: each one's in force, None if unknown)."""
 
     fiche: str
     successors: dict[str, bool | None]
-    all_active: bool
+    all_in_force: bool
 
 
 @dataclass
@@ -138,9 +145,10 @@ class LineageStats:
     generations: Distribution = field(default_factory=Distribution)
     longest: list[LineageSummary] = field(default_factory=list)
     largest: list[LineageSummary] = field(default_factory=list)
-    activity_known: int = 0
-    activity_dates: dict[str, int] = field(default_factory=dict)
-    active_splits: list[ActiveSplit] = field(default_factory=list)
+    as_of: str = ""
+    statuses: dict[str, int] = field(default_factory=dict)
+    in_force_splits: list[ActiveSplit] = field(default_factory=list)
+    superseded_links: int = 0
     sides: dict[str, int] = field(default_factory=dict)
     one_sided: int = 0
     one_sided_links: list[OneSidedLink] = field(default_factory=list)
@@ -161,33 +169,37 @@ class LineageStats:
 # ------------------------------------------------------------------ reading the store
 
 
-def read_links(store) -> tuple[dict[tuple[str, str], set[str]], int]:
-    """Every link between numbered fiches with the numbers of the fiches asserting it.
+def read_links(store) -> tuple[dict[tuple[str, str], set[str]], int, int]:
+    """Every current link between numbered fiches with the numbers of the fiches asserting it.
 
-    :returns: ``{(predecessor, successor): asserters}`` and the number of links whose predecessor
-        has no number (historical certifications named only by title).
+    :returns: ``{(predecessor, successor): asserters}``, the number of links whose predecessor
+        has no number (historical certifications named only by title) and the number of superseded
+        links (left out).
     """
     links: dict[tuple[str, str], set[str]] = defaultdict(set)
     historical: set[tuple[str, str]] = set()
-    for old_number, new_number, asserted_by, old in lexical_rows(store, _LINKS):
+    superseded: set[tuple[str, str]] = set()
+    for old_number, new_number, asserted_by, old, superseded_by in lexical_rows(store, _LINKS):
+        if superseded_by is not None:
+            superseded.add((old, new_number or ""))
+            continue
         if old_number is None or new_number is None:
             historical.add((old, new_number or ""))
             continue
         asserters = links[old_number, new_number]
         if asserted_by is not None:
             asserters.add(asserted_by)
-    return dict(links), len(historical)
+    return dict(links), len(historical), len(superseded)
 
 
-def read_activity(store) -> dict[str, tuple[bool, str]]:
-    """``{number: (active, date of the source)}`` from the latest source stating ``cg:active``."""
-    best: dict[str, tuple[bool, str]] = {}
-    for number, active, issued in lexical_rows(store, _ACTIVITY):
-        value, when = active in ("true", "1"), issued or ""
-        known = best.get(number)
-        if known is None or when > known[1] or (when == known[1] and value):
-            best[number] = (value, when)
-    return best
+def read_statuses(store, as_of: dt.date | None = None) -> dict[str, str]:
+    """``{number: state}`` on ``as_of`` (default today) for every fiche whose reconciled end date is
+    known: ``in-force``, ``ended`` or ``not-yet`` (:attr:`certgraph.status.Status.state`)."""
+    as_of = as_of or dt.date.today()
+    states = {}
+    for number, effect, end in lexical_rows(store, _DATES):
+        states[number] = Status(as_of, as_date(effect), as_date(end)).state
+    return states
 
 
 # ------------------------------------------------------------------ analysis
@@ -253,10 +265,12 @@ def _cycles(graph: nx.DiGraph, limit: int) -> tuple[list[list[str]], bool]:
 
 def analyse(
     links: dict[tuple[str, str], set[str]],
-    activity: dict[str, tuple[bool, str]] | None = None,
+    statuses: dict[str, str] | None = None,
     top: int = 10,
     limit: int = 50,
     historical_links: int = 0,
+    superseded_links: int = 0,
+    as_of: dt.date | None = None,
 ) -> LineageStats:
     """Lineage stats of a set of links (see :func:`lineage_stats`); the store is not needed here.
 
@@ -264,10 +278,11 @@ def analyse(
     >>> stats.kinds["chain"], stats.generations.max, stats.one_sided
     (1, 2, 1)
     """
-    activity = activity or {}
+    statuses = statuses or {}
     graph = nx.DiGraph()
     graph.add_edges_from(links)
-    stats = LineageStats(links=graph.number_of_edges(), historical_links=historical_links)
+    stats = LineageStats(links=graph.number_of_edges(), historical_links=historical_links,
+                         superseded_links=superseded_links, as_of=(as_of or dt.date.today()).isoformat())
 
     summaries = [_summary(graph, set(nodes)) for nodes in nx.weakly_connected_components(graph)]
     stats.lineages = len(summaries)
@@ -282,14 +297,13 @@ def analyse(
     stats.cyclic_lineages = sum(s.cyclic for s in summaries)
     stats.cycles, stats.cycles_truncated = _cycles(graph, limit)
 
-    known = {n: activity[n] for n in graph if n in activity}
-    stats.activity_known = len(known)
-    stats.activity_dates = dict(sorted(Counter(when or "undated" for _, when in known.values()).items()))
+    counted = Counter(statuses.get(n, "unknown") for n in graph)
+    stats.statuses = {k: counted[k] for k in ("in-force", "not-yet", "ended", "unknown")}
     for fiche in sorted(graph, key=fiche_key):
         successors = sorted(graph.successors(fiche), key=fiche_key)
-        states = {s: known[s][0] if s in known else None for s in successors}
+        states = {s: (statuses[s] == "in-force") if s in statuses else None for s in successors}
         if sum(1 for v in states.values() if v) >= 2:
-            stats.active_splits.append(ActiveSplit(fiche, states, all(v is True for v in states.values())))
+            stats.in_force_splits.append(ActiveSplit(fiche, states, all(v is True for v in states.values())))
 
     sides: Counter[str] = Counter()
     one_sided = []
@@ -305,15 +319,17 @@ def analyse(
     return stats
 
 
-def lineage_stats(store, top: int = 10, limit: int = 50) -> LineageStats:
+def lineage_stats(store, top: int = 10, limit: int = 50, as_of: dt.date | None = None) -> LineageStats:
     """Lineage analytics of the whole register held in ``store`` (two bulk SPARQL reads).
 
     :param store: an :class:`~certgraph.store.OxigraphStore` (or any store with ``query``).
     :param top: how many of the longest and of the largest lineages to list.
     :param limit: how many one-sided links and cycles to list (all are counted).
+    :param as_of: the date of the statuses (default today).
     """
-    links, historical = read_links(store)
-    return analyse(links, read_activity(store), top=top, limit=limit, historical_links=historical)
+    links, historical, superseded = read_links(store)
+    return analyse(links, read_statuses(store, as_of), top=top, limit=limit, historical_links=historical,
+                   superseded_links=superseded, as_of=as_of)
 
 
 # ------------------------------------------------------------------ text rendering
@@ -338,6 +354,7 @@ def render_table(stats: LineageStats, rows: int = 10) -> str:
         f"  fiches in lineages  {stats.fiches:>8,}",
         f"  links               {stats.links:>8,}",
         f"  historical links    {stats.historical_links:>8,}  (predecessor named by title only; left out)",
+        f"  superseded links    {stats.superseded_links:>8,}  (contradicted by a newer register table; left out)",
         "",
         f"  {'kind':<8}{'lineages':>10}{'fiches':>10}",
     ]
@@ -366,18 +383,18 @@ def render_table(stats: LineageStats, rows: int = 10) -> str:
     out += [f"  {x.predecessor} -> {x.successor}  stated by the {x.side} only" for x in stats.one_sided_links[:rows]]
     if stats.one_sided > rows:
         out.append(f"  … {stats.one_sided - rows:,} more")
-    dates = ", ".join(f"{d} ({n:,})" for d, n in stats.activity_dates.items()) or "none"
+    states = ", ".join(f"{state} {n:,}" for state, n in stats.statuses.items())
     active = (
-        f"Fiches with several active successors: {len(stats.active_splits):,} "
-        f"(all branches active: {sum(a.all_active for a in stats.active_splits):,}; "
-        f"activity known for {stats.activity_known:,} fiches, from sources dated {dates})"
+        f"Fiches with several successors in force on {stats.as_of}: {len(stats.in_force_splits):,} "
+        f"(all branches in force: {sum(a.all_in_force for a in stats.in_force_splits):,}; "
+        f"fiches of lineages by status on {stats.as_of}, from their reconciled dates: {states})"
     )
     out += ["", active]
-    for split in stats.active_splits[:rows]:
-        branches = ", ".join(f"{s}{'' if a else ' (inactive)' if a is False else ' (?)'}" for s, a in split.successors.items())
+    for split in stats.in_force_splits[:rows]:
+        branches = ", ".join(f"{s}{'' if a else ' (not in force)' if a is False else ' (end date unknown)'}" for s, a in split.successors.items())
         out.append(f"  {split.fiche} -> {branches}")
-    if len(stats.active_splits) > rows:
-        out.append(f"  … {len(stats.active_splits) - rows:,} more")
+    if len(stats.in_force_splits) > rows:
+        out.append(f"  … {len(stats.in_force_splits) - rows:,} more")
     out += ["", f"Cycles: {len(stats.cycles):,}{'+' if stats.cycles_truncated else ''} in {stats.cyclic_lineages:,} lineages"]
     out += [f"  {' -> '.join([*c, c[0]])}" for c in stats.cycles[:rows]]
     return "\n".join(out) + "\n"
@@ -393,7 +410,7 @@ __all__ = [
     "analyse",
     "lineage_kind",
     "lineage_stats",
-    "read_activity",
+    "read_statuses",
     "read_links",
     "render_table",
 ]

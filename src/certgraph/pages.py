@@ -17,11 +17,13 @@ import html
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from urllib.parse import quote
 
 from rdflib import URIRef
 
 from .queries import NamedQuery
+from .status import Status, as_bool, as_date
 from .store import term_nt
 from .vocab import (
     CG,
@@ -358,7 +360,9 @@ FICHE_CERTIFIERS = """
 SELECT ?org (MIN(STR(?anyName)) AS ?name) (MIN(STR(?anySiret)) AS ?siret)
        (GROUP_CONCAT(DISTINCT STR(?anyActive); separator=" ") AS ?active) (MAX(?anyModified) AS ?modified)
 WHERE {
-  { <THIS> cg:certifier ?org }
+  # The reconciled certifiers (graph derived/current), not every source's: an older table's certifier
+  # stays in its own graph as history (fiche/summary lists it).
+  { GRAPH <https://w3id.org/certgraph/graph/derived/current> { <THIS> cg:certifier ?org } }
   UNION {
     <THIS> cg:certifierRole ?role .
     ?role cg:organisation ?org .
@@ -844,8 +848,7 @@ FICHE_FIELDS = [
     # (label, property, French text?)
     ("Type", "cg:abbreviation", True),
     ("Type code", "cg:abbreviationCode", False),
-    ("Status", "cg:status", True),
-    ("Active", "cg:active", False),
+    ("Publication state", "cg:status", True),
     ("Registration type", "cg:registrationType", True),
     ("Decision date", "cg:decisionDate", False),
     ("Registered from (effect date)", "cg:effectDate", False),
@@ -885,6 +888,47 @@ def _values_html(facts: Facts, curie: str, french: bool) -> str:
     return _joined(_lit(t, "fr" if french else None) for t in terms)
 
 
+# Overview fields the reconciled view holds (reconcile.py), by property: the page shows the newest
+# source's value first, the other sources' values after it as history.
+RECONCILED_FIELDS = {
+    "cg:abbreviation": "abbreviation", "cg:status": "status", "cg:registrationType": "registrationType",
+    "cg:effectDate": "effectDate", "cg:endDate": "endDate",
+}
+
+
+def _reconciled(rows: list[Row]) -> dict[str, list[tuple[str, str | None]]]:
+    """The reconciled values of a fiche (``fiche/summary`` rows marked reconciled), with each source's date."""
+    values: dict[str, list[tuple[str, str | None]]] = {}
+    for row in rows:
+        if _v(row, "reconciled") == "true":
+            values.setdefault(_v(row, "field"), []).append((_v(row, "value"), _v(row, "issued")))
+    return values
+
+
+def _flag_html(reconciled: dict[str, list[tuple[str, str | None]]]) -> str:
+    """The newest source's own active flag, with that source's date: what was true then, not today."""
+    if "active" not in reconciled:
+        return ""
+    value, issued = reconciled["active"][0]
+    words = {"true": "active", "false": "inactive"}.get(value, value)
+    when = f"per the register of {issued}" if issued else "per an undated source"
+    return f'{esc(words)} <span class="muted">({esc(when)})</span>'
+
+
+def _field_html(facts: Facts, curie: str, french: bool, reconciled: dict) -> str:
+    """A field's value: the reconciled one first, the other sources' values after it, muted."""
+    name = RECONCILED_FIELDS.get(curie)
+    if name is None or name not in reconciled:
+        return _values_html(facts, curie, french)
+    lang = "fr" if french else None
+    current = [value for value, _ in reconciled[name]]
+    html_value = _joined((_lit({"type": "literal", "value": v}, lang) for v in current), "; ")
+    older = sorted({t["value"] for t in facts.get(curie)} - set(current))
+    if older:
+        html_value += f' <span class="muted">(older sources: {esc("; ".join(older))})</span>'
+    return html_value
+
+
 def _level_html(facts: Facts, curie: str) -> str:
     cells = []
     for iri in facts.iris(curie):
@@ -910,6 +954,7 @@ async def _fiche_page(resource: Resource, run: RunQuery, queries: dict[str, Name
             "ancestors": queries["lineage/ancestors"].bind(bound),
             "descendants": queries["lineage/descendants"].bind(bound),
             "current": queries["lineage/current"].bind(bound),
+            "summary": queries["fiche/summary"].bind(bound),
             "links": queries["lineage/links"].bind(bound),
             "registrations": queries["lineage/registrations"].bind(bound),
             "similar": queries["fiche/similar"].bind(bound),
@@ -923,18 +968,28 @@ async def _fiche_page(resource: Resource, run: RunQuery, queries: dict[str, Name
     shown |= {_expand(c) for _, c, _ in FICHE_FIELDS + DESCRIPTION_FIELDS}
     shown |= {_expand(c) for _, c in CODE_FIELDS}
 
+    reconciled = _reconciled(found["summary"])
     titles = facts.texts("dcterms:title") or facts.texts("rdfs:label")
-    title = titles[0] if titles else None
+    current_titles = [value for value, _ in reconciled.get("title", [])]
+    title = current_titles[0] if current_titles else (titles[0] if titles else None)
     heading = f'<span class="number">{esc(number)}</span> ' + (
         _fr(title) if title else '<span class="muted">(no title in the loaded sources)</span>'
     )
-    overview = [("Number", f'<span class="code">{esc(number)}</span>'), ("Title", _fr(title))]
-    if len(titles) > 1:
-        overview.append(("Other titles in the sources", _joined(_fr(t) for t in titles[1:])))
+    status = Status.of(date.today(), {name: values[0] for name, values in reconciled.items()})
+    overview = [
+        ("Number", f'<span class="code">{esc(number)}</span>'),
+        ("Title", _fr(title)),
+        ("Status", f'<span class="status {esc(status.state)}">{esc(status.describe())}</span> '
+                   f'<span class="muted">(on {esc(status.as_of.isoformat())}, from the newest sources)</span>'),
+    ]
+    others = [t for t in titles if t != title]
+    if others:
+        overview.append(("Other titles in the sources", _joined(_fr(t) for t in others)))
     overview.append(("Former titles", _joined(_fr(t) for t in facts.texts("cg:formerTitle"))))
     overview.append(("EQF level", _level_html(facts, "cg:eqfLevel")))
     overview.append(("Level (1969 nomenclature)", _level_html(facts, "cg:level1969")))
-    overview += [(label, _values_html(facts, curie, french)) for label, curie, french in FICHE_FIELDS]
+    overview += [(label, _field_html(facts, curie, french, reconciled)) for label, curie, french in FICHE_FIELDS]
+    overview.insert(3, ("Active flag", _flag_html(reconciled)))
     overview.append(
         (
             "France Compétences",
@@ -946,7 +1001,7 @@ async def _fiche_page(resource: Resource, run: RunQuery, queries: dict[str, Name
     sections = [
         Section("overview", "Overview", _facts_table(overview)),
         _certifiers_section(found["certifiers"]),
-        _codes_section(facts),
+        _codes_section(facts, reconciled),
         _blocks_section(found["blocks"]),
         _lineage_section(iri, found),
         _similar_section(found["similar"]),
@@ -1002,21 +1057,26 @@ def _partners_section(rows: list[Row]) -> Section:
     return Section("partners", "Partner organisations", body + _cut_note(rows, PAGE_SIZE, "partners"))
 
 
-def _codes_section(facts: Facts) -> Section:
+def _codes_section(facts: Facts, reconciled: dict[str, list[tuple[str, str | None]]]) -> Section:
+    """The codes of the fiche: the reconciled ones (the newest source's set per scheme), then the
+    codes only older sources give, marked as such."""
     cells = []
     for scheme, curie in CODE_FIELDS:
-        for iri in sorted(facts.iris(curie), key=lambda i: facts.notations.get(i, i)):
+        current = {value for value, _ in reconciled.get(curie.split(":")[1], [])}
+        ordered = sorted(facts.iris(curie), key=lambda i: (i not in current, facts.notations.get(i, i)))
+        for iri in ordered:
             code = facts.notations.get(iri) or iri.rsplit("/", 1)[-1]
             cells.append(
                 [
                     esc(scheme),
                     link(iri, code),
                     _lit(facts.label(iri), "fr") or '<span class="muted">(not in the loaded code list)</span>',
+                    "" if iri in current or not current else '<span class="muted">older sources only</span>',
                 ]
             )
     for agreement in facts.texts("cg:ccn"):
-        cells.append(["Collective agreement", "", _fr(agreement)])
-    return Section("codes", "Codes", _table(["Scheme", "Code", "Label"], cells) if cells else "")
+        cells.append(["Collective agreement", "", _fr(agreement), ""])
+    return Section("codes", "Codes", _table(["Scheme", "Code", "Label", ""], cells) if cells else "")
 
 
 def _blocks_section(rows: list[Row]) -> Section:
@@ -1043,12 +1103,16 @@ def _blocks_section(rows: list[Row]) -> Section:
 
 
 def _lineage_section(iri: str, found: dict[str, list[Row]]) -> Section:
+    today = date.today()
+
     def fiche_cells(rows: list[Row], variable: str) -> list[list[str]]:
         return [
             [
                 link(_v(r, variable), _v(r, "number") or compact(_v(r, variable))),
                 _fr(_v(r, "title")),
                 _date(_v(r, "endDate")),
+                esc(Status(today, as_date(_v(r, "effectDate")), as_date(_v(r, "endDate")), as_bool(_v(r, "active")),
+                           as_date(_v(r, "activeAsOf"))).describe(today)),
             ]
             for r in rows
         ]
@@ -1057,20 +1121,20 @@ def _lineage_section(iri: str, found: dict[str, list[Row]]) -> Section:
     body = ""
     if ancestors:
         body += "<h3>Replaces (oldest first)</h3>" + _table(
-            ["Fiche", "Title", "End of registration"], fiche_cells(ancestors, "ancestor")
+            ["Fiche", "Title", "End of registration", f"Status on {today}"], fiche_cells(ancestors, "ancestor")
         )
     if descendants:
         body += "<h3>Replaced by</h3>" + _table(
-            ["Fiche", "Title", "End of registration"], fiche_cells(descendants, "descendant")
+            ["Fiche", "Title", "End of registration", f"Status on {today}"], fiche_cells(descendants, "descendant")
         )
     others = [r for r in current if _v(r, "current") != iri]
     if others:
         cells = fiche_cells(others, "current")
-        for cell, row in zip(cells, others):
-            cell.append(esc({"true": "yes", "false": "no"}.get(_v(row, "active") or "", _v(row, "active") or "")))
-        body += "<h3>Current equivalent</h3>" + _table(["Fiche", "Title", "End of registration", "Active"], cells)
-    elif ancestors:
-        body += _note("This fiche is the current equivalent of its lineage: nothing in the loaded sources replaces it.")
+        body += f"<h3>Current equivalent on {today}</h3>" + _table(
+            ["Fiche", "Title", "End of registration", "Status"], cells)
+    elif ancestors or descendants:
+        body += _note(f"This fiche is the current equivalent of its lineage on {today}: "
+                      "no later fiche of the loaded sources is in force.")
     # Links in the lineage's order (oldest first), as the ancestors and descendants are listed.
     order = [_v(r, "ancestor") for r in ancestors] + [iri] + [_v(r, "descendant") for r in descendants]
     links = _lineage_links(found["links"], order)
@@ -1116,6 +1180,8 @@ def _lineage_links(rows: list[Row], order: list[str]) -> str:
         if _v(r, "assertedBy"):
             entry["by"].add(_v(r, "assertedBy"))
         entry["sources"].add(_v(r, "source"))
+        if _v(r, "supersededBy"):
+            entry["superseded"] = _v(r, "supersededBy")
     cells = []
 
     def rank(pair: tuple[str, str]) -> tuple:
@@ -1129,9 +1195,11 @@ def _lineage_links(rows: list[Row], order: list[str]) -> str:
                 link(new, new_number or compact(new)),
                 esc(", ".join(sorted(entry["by"]))),
                 _joined((f'<span class="code">{esc(compact(s))}</span>' for s in sorted(entry["sources"])), "<br>"),
+                (f'superseded by <span class="code">{esc(compact(entry["superseded"]))}</span> (history, not current)'
+                 if entry.get("superseded") else "current"),
             ]
         )
-    return _table(["Replaced", "Replacing", "Stated by", "Sources"], cells) if cells else ""
+    return _table(["Replaced", "Replacing", "Stated by", "Sources", "Link"], cells) if cells else ""
 
 
 def _similar_section(rows: list[Row]) -> Section:

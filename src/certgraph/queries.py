@@ -115,6 +115,14 @@ class Param:
     # ``?<binds>Rank``) and the kinds of text searched (fiche, block, competency).
     binds: str | None = None
     kinds: list[str] = field(default_factory=list)
+    # The value used when the caller gives none; ``today`` is the date of the call (a ``date``).
+    default: str | None = None
+
+    def default_value(self) -> str | None:
+        """The default, with ``today`` resolved to today's date."""
+        if self.default == "today":
+            return dt.date.today().isoformat()
+        return self.default
 
     def term(self, value: str):
         """The RDF term for a user value; raises QueryError naming the parameter."""
@@ -150,6 +158,9 @@ class NamedQuery:
         unknown = sorted(set(values) - {p.name for p in self.params})
         if unknown:
             raise QueryError(f"{self.name}: unknown parameter(s) {', '.join(unknown)}")
+        for p in self.params:
+            if p.name not in values and p.default is not None:
+                values[p.name] = p.default_value()
         missing = [p.name for p in self.params if p.name not in values]
         if missing:
             raise QueryError(f"{self.name}: missing parameter(s) {', '.join(missing)}")
@@ -199,7 +210,12 @@ def inject_values(text: str, values_block: str) -> str:
     return f"{text[:first_brace]} {values_block}{text[first_brace:]}"
 
 
-def _strip_comments(text: str) -> str:
+def strip_comments(text: str) -> str:
+    """The query without its comments (strings and IRIs holding a ``#`` are kept).
+
+    >>> strip_comments('SELECT ?x WHERE { ?x ?p "#1" } # describe')
+    'SELECT ?x WHERE { ?x ?p "#1" } '
+    """
     return "".join(m.group(0) for m in _TOKEN.finditer(text) if not m.group(0).startswith("#"))
 
 
@@ -224,14 +240,16 @@ def parse_named_query(path: Path, name: str) -> NamedQuery:
             raise QueryError(f"{path}:1: each parameter needs name, type and example: {spec!r}")
         if spec["type"] not in PARAM_TYPES:
             raise QueryError(f"{path}:1: parameter {spec['name']} has unknown type {spec['type']!r}")
-        param = Param(str(spec["name"]), spec["type"], str(spec["example"]), spec.get("description", ""))
+        default = spec.get("default")
+        param = Param(str(spec["name"]), spec["type"], str(spec["example"]), spec.get("description", ""),
+                      default=None if default is None else str(default))
         if param.type == "search":
             if not spec.get("binds") or not spec.get("kinds"):
                 raise QueryError(f"{path}:1: search parameter {param.name} needs binds and kinds")
             param.binds, param.kinds = str(spec["binds"]), [str(k) for k in spec["kinds"]]
         params.append(param)
     query = NamedQuery(name, path, str(header["summary"]).strip(), text, str(header.get("description", "")).strip(), params)
-    body = _strip_comments(text)
+    body = strip_comments(text)
     for param in params:
         variable = param.binds if param.type == "search" else param.name
         if not re.search(rf"[?$]{re.escape(variable)}\b", body):

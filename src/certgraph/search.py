@@ -256,10 +256,16 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 """
 
 # (kind, role, query): each query selects ?iri ?fiche ?code ?text, ?fiche being the fiche's IRI;
-# role 0 is a current wording, 1 a former title. The patterns start from the texts and join no
+# role 0 is a current wording, 1 a former title or another source's wording. The patterns start from the texts and join no
 # more than needed: over the union of the named graphs, every join and every decoded string counts.
 _TEXT_QUERIES = (
+    # the title shown is the reconciled one (the newest source's); every source's titles are searched
     ("fiche", 0, _PREFIXES + """
+SELECT DISTINCT ?iri ?fiche ?code ?text WHERE {
+  GRAPH <https://w3id.org/certgraph/graph/derived/current> { ?iri dcterms:title ?text ; cg:number [] }
+  BIND(?iri AS ?fiche)
+}"""),
+    ("fiche", 1, _PREFIXES + """
 SELECT DISTINCT ?iri ?fiche ?code ?text WHERE {
   ?iri dcterms:title ?text ; cg:number [] .
   BIND(?iri AS ?fiche)

@@ -423,8 +423,12 @@ class RemoteStore:
         from SPARQLWrapper import BASIC, DIGEST, JSON, POST, TURTLE, SPARQLWrapper
         from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException, Unauthorized
 
+        from .queries import strip_comments  # queries imports this module
+
         client = SPARQLWrapper(self.url, agent=f"certgraph/{package_version()}")
-        client.setQuery(sparql)
+        # Without comments: SPARQLWrapper finds the query form with a regular expression that
+        # misses every other comment line, so a comment saying "describe" made a SELECT a DESCRIBE.
+        client.setQuery(strip_comments(sparql))
         if client.isSparqlUpdateRequest():
             raise StoreError(f"{self.url}: certgraph only reads from an endpoint; updates are not sent")
         graph_form = client.queryType in ("CONSTRUCT", "DESCRIBE")

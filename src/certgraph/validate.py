@@ -44,7 +44,11 @@ class Finding:
     def fiche(self) -> str | None:
         """The fiche the finding is about, when the focus is a fiche or something under it."""
         match = re.match(r"(https://w3id\.org/certgraph/id/(?:rncp|rs)/[0-9]+)(/|$)", self.focus)
-        return number_from_iri(match.group(1)) if match else None
+        if match:
+            return number_from_iri(match.group(1))
+        # a source's status claim about a fiche: id/status/<source>/<number>
+        claim = re.match(r"https://w3id\.org/certgraph/id/status/[^/]+/((?:RNCP|RS)[0-9]+)$", self.focus)
+        return claim.group(1) if claim else None
 
 
 @dataclass
@@ -156,9 +160,10 @@ def constraint_query(constraint: Constraint, target: str, fiche_iri: str | None 
     elif target in FICHE_CLASSES:
         target_pattern = f"{{ SELECT DISTINCT ?this WHERE {{ BIND(<{fiche_iri}> AS ?this) ?this a <{target}> }} }}"
     else:
+        # nodes minted under the fiche (blocks...), or about it (a source's status claim: cg:fiche)
         target_pattern = (
             f"{{ SELECT DISTINCT ?this WHERE {{ ?this a <{target}> "
-            f'FILTER(STRSTARTS(STR(?this), "{fiche_iri}/")) }} }}'
+            f'FILTER(STRSTARTS(STR(?this), "{fiche_iri}/") || EXISTS {{ ?this <{CG.fiche}> <{fiche_iri}> }}) }} }}'
         )
     return constraint.prefixes + inject_values(body, target_pattern)
 

@@ -122,7 +122,8 @@ TERMS = (
     "cohortYear legalText generalAct creationAct otherAct assessmentText "
     "Snapshot FicheState stateOf inSnapshot contentHash statedPredecessor statedSuccessor coveredField "
     "ficheCount ChangeSet FicheChange LineageChange CertifierChange fromSnapshot toSnapshot comparedField "
-    "change changeKind changedField replaced replacedBy fiche validFrom validUntil"
+    "change changeKind changedField replaced replacedBy fiche validFrom validUntil "
+    "CurrentValues currentValues field activeAsOf supersededBy SourceConflict claim claimedBy winner citedLabel StatusClaim certifierName successorOrSelf"
 ).split()
 
 

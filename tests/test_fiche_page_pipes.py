@@ -8,7 +8,6 @@ separator, optional leading pipes). A rewritten page must give the same records 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -374,16 +373,9 @@ def test_access_routes_and_territories_in_pipes(tmp_path):
     text = replace_once(text, territories, "\n".join(pipe_territories) + "\n")
     fiche, problems = read_page(tmp_path, NEW_41296, text)
     assert problems == []
+    # the same routes as the flat seed page (whose exact values test_fiche_page pins)
     assert fiche.access_routes == seed_fiche(tmp_path, NEW_41296).access_routes
-    sept_25 = dt.date(2025, 9, 25)
-    assert [(r.label, r.open, r.modified) for r in fiche.access_routes] == [
-        ("Après un parcours de formation sous statut d’élève ou d’étudiant", True, sept_25),
-        ("En contrat d’apprentissage", True, sept_25),
-        ("Après un parcours de formation continue", True, sept_25),
-        ("En contrat de professionnalisation", True, sept_25),
-        ("Par candidature individuelle", False, None),
-        ("Par expérience", True, sept_25),
-    ]
+    assert len(fiche.access_routes) == 6 and fiche.access_routes[4].open is False
     assert fiche.access_routes[0].jury == "\n".join(IRCOM_JURY)
     assert fiche.access_routes[4].jury is None
     # A pipe table keeps the column of the X, which the flattened page loses.

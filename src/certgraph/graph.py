@@ -119,6 +119,11 @@ def lineage_iri(old: str, new: str) -> URIRef:
     return ID[f"lineage/{old}/{new}"]
 
 
+def historical_link_iri(title: str, new: str) -> URIRef:
+    """The link from a predecessor known only by its title to the fiche that names it."""
+    return ID[f"lineage/historical/{slug(title)}/{new}"]
+
+
 def historical_iri(title: str) -> URIRef:
     """An unnumbered predecessor known only by its title."""
     return ID[f"historical/{slug(title)}"]
@@ -465,7 +470,7 @@ def _link_quads(old: str, new: str, asserted_by: str, g: URIRef, printed_title: 
 
 def _historical_link_quads(title: str, new: str, g: URIRef) -> Iterator[Quad]:
     old_node, new_node = historical_iri(title), fiche_iri(new)
-    link = ID[f"lineage/historical/{slug(title)}/{new}"]
+    link = historical_link_iri(title, new)
     yield old_node, RDF.type, CG.HistoricalCertification, g
     yield old_node, RDFS.label, fr(title), g
     yield new_node, DCTERMS.replaces, old_node, g

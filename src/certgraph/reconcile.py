@@ -35,10 +35,10 @@ import networkx as nx
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS
 
-from .graph import Quad, Resolution, boolean, date, fr, historical_iri, lineage_iri, text_hash
+from .graph import Quad, Resolution, boolean, date, fr, historical_iri, historical_link_iri, lineage_iri, text_hash
 from .records import Fiche, Problem, SourceRef
 from .text import fold
-from .vocab import CG, ID, concept_iri, eqf_iri, fiche_iri, graph_iri, org_iri, slug
+from .vocab import CG, ID, concept_iri, eqf_iri, fiche_iri, graph_iri, org_iri
 
 CURRENT_GRAPH = graph_iri("derived/current")
 CONFLICTS_GRAPH = graph_iri("derived/conflicts")
@@ -138,7 +138,7 @@ class Link:
     def node(self) -> URIRef:
         """The link's node, the same as the sources' graphs use."""
         if self.historical:
-            return ID[f"lineage/historical/{slug(self.old)}/{self.new}"]
+            return historical_link_iri(self.old, self.new)
         return lineage_iri(self.old, self.new)
 
 

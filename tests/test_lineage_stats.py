@@ -104,8 +104,6 @@ def test_seed_lineage_is_a_chain_of_five_fiches(mini_store):
 
 # ------------------------------------------------------------------ a hand-made graph
 
-ISSUED = {"g2026": "2026-02-01", "g2021": "2021-06-01", "undated": None}
-
 
 def _link(old: str, new: str, asserters: tuple[str, ...], g: URIRef):
     old_node, new_node, link = fiche_iri(old), fiche_iri(new), ID[f"lineage/{old}/{new}"]
@@ -165,9 +163,6 @@ def hand_made_store() -> OxigraphStore:
               *_dates("RNCP34", "2025-01-01"), *_dates("RNCP35", "2029-01-01", effect="2027-01-01")]
     quads += [*_link("RNCP21", "RNCP24", ("RNCP21",), graph_iri("g2021")),
               (ID["lineage/RNCP21/RNCP24"], CG.supersededBy, g, CURRENT_GRAPH)]
-    for source, issued in ISSUED.items():
-        if issued:
-            quads.append((graph_iri(source), DCTERMS.issued, Literal(issued, datatype=XSD.date), graph_iri("provenance")))
     store = OxigraphStore.in_memory()
     store.add_quads(quads)
     return store

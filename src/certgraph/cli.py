@@ -751,10 +751,16 @@ def publish_command(target, graphs, replace, batch, parallel, no_verify, store_p
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True, help="The longest a query may run, in seconds; a request may ask for less with ?timeout=.")
 @click.option("--max-result-mb", type=click.IntRange(min=1), default=64, show_default=True, help="The largest answer sent, in MB; a larger one is an error asking for a LIMIT.")
 @click.option("--cache-mb", type=click.IntRange(min=0), default=256, show_default=True, help="Memory for answers to repeated GET queries (0: no cache).")
+@click.option("--worker-memory-mb", type=click.IntRange(min=0), default=2048, show_default=True, help="Address-space limit of each query worker, in MB; a query that needs more is refused (503) and its worker replaced (0: no limit).")
+@click.option("--client-concurrency", type=click.IntRange(min=1), default=None, help="Queries one client (IP address) may run at once (default: all workers but one, at least 1).")
+@click.option("--client-queue", type=click.IntRange(min=0), default=8, show_default=True, help="Queries one client may have waiting; more are refused with 503.")
+@click.option("--allow-service", "allow_service", multiple=True, metavar="URL-PREFIX", help="Allow SPARQL SERVICE calls to endpoints whose IRI starts with this prefix (repeatable). By default SERVICE is refused: the server makes no outbound request.")
+@click.option("--public-url", default=None, help="The endpoint's public base URL, as clients reach it (e.g. https://certgraph.example.org); default: the bound address. Never taken from the Host header.")
 @click.option("--get", "get_path", default=None, help="Answer one GET request for this path in-process, print the body and exit (1 on a non-200).")
 @click.option("--accept", default=None, help="With --get: the Accept header to send.")
 @library_errors
-def serve_command(host, port, store_path, workers, timeout, max_result_mb, cache_mb, get_path, accept):
+def serve_command(host, port, store_path, workers, timeout, max_result_mb, cache_mb, worker_memory_mb, client_concurrency,
+                  client_queue, allow_service, public_url, get_path, accept):
     """Serve the SPARQL endpoint, the named queries, the linked-data pages and the query editor.
 
     Queries run in worker processes that open the store read-only; a query that passes its time
@@ -766,7 +772,9 @@ def serve_command(host, port, store_path, workers, timeout, max_result_mb, cache
         certgraph serve --get '/queries/lineage/ancestors?fiche=RNCP35080'
     """
     app = create_app(store_path or default_store_path(), load_queries(), workers=workers, timeout=timeout,
-                     max_bytes=max_result_mb << 20, cache_bytes=cache_mb << 20)
+                     max_bytes=max_result_mb << 20, cache_bytes=cache_mb << 20, worker_memory_mb=worker_memory_mb or None,
+                     client_concurrency=client_concurrency, client_queue=client_queue, allow_service=tuple(allow_service),
+                     public_url=public_url or f"http://{host}:{port}")
     if get_path is not None:
         status, media_type, body = asyncio.run(request_once(app, get_path, accept))
         sys.stdout.buffer.write(body)

@@ -112,6 +112,11 @@ class Settings:
     timeout: float = 30.0
     max_bytes: int = 64 << 20
     cache_bytes: int = 256 << 20
+    worker_memory_mb: int | None = 2048
+    client_concurrency: int | None = None
+    client_queue: int = 8
+    allow_service: tuple[str, ...] = ()
+    public_url: str | None = None
 
 
 def _error(status: int, message: str) -> PlainTextResponse:

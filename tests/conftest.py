@@ -16,6 +16,8 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -126,17 +128,17 @@ def write_manifest(data_dir: Path, inputs: list[dict]) -> None:
 SERVER_TIMEOUT = 4
 
 
-@pytest.fixture(scope="session")
-def mini_server(mini_build, tmp_path_factory):
-    """``certgraph serve`` on loopback over the mini store, as a child process; yields its base URL.
+@contextmanager
+def serving(store: Path, log_dir: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``certgraph serve --store STORE OPTIONS…`` on a free loopback port, as a child process.
 
-    A short time limit (SERVER_TIMEOUT) and a 1 MB result limit make the error paths quick to reach.
+    Yields its base URL and the process once it answers; stops it afterwards. Fails the test with
+    the server's log when it does not start.
     """
     (port,) = free_ports(1)
-    log = tmp_path_factory.mktemp("server") / "serve.log"
+    log = log_dir / "serve.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "certgraph.cli", "serve", "--store", str(mini_build.store), "--port", str(port),
-         "--timeout", str(SERVER_TIMEOUT), "--max-result-mb", "1", "--workers", "2"],
+        [sys.executable, "-m", "certgraph.cli", "serve", "--store", str(store), "--port", str(port), *options],
         stdout=log.open("wb"), stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
@@ -149,9 +151,22 @@ def mini_server(mini_build, tmp_path_factory):
     else:
         process.kill()
         pytest.fail("the server did not start: " + log.read_text(errors="replace"))
-    yield base
-    process.terminate()
-    process.wait(10)
+    try:
+        yield base, process
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def mini_server(mini_build, tmp_path_factory):
+    """``certgraph serve`` on loopback over the mini store, as a child process; yields its base URL.
+
+    A short time limit (SERVER_TIMEOUT) and a 1 MB result limit make the error paths quick to reach.
+    """
+    options = ("--timeout", str(SERVER_TIMEOUT), "--max-result-mb", "1", "--workers", "2")
+    with serving(mini_build.store, tmp_path_factory.mktemp("server"), *options) as (base, _process):
+        yield base
 
 
 # ------------------------------------------------------------------ the browser

@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -31,7 +28,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS
 from rdflib.query import Result
 
-from .engines import free_ports
+from .conftest import serving
 
 DATA = Path(__file__).resolve().parent / "data" / "w3c-protocol"
 MANIFEST = DATA / "manifest.ttl"
@@ -169,28 +166,11 @@ def endpoint(protocol_store, tmp_path_factory) -> Iterator[httpx.Client]:
     The client sends no Accept of its own: a manifest request that names no type leaves the choice
     to the server, and that choice is what the test checks.
     """
-    (port,) = free_ports(1)
-    log = tmp_path_factory.mktemp("w3c-protocol-server") / "serve.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "certgraph.cli", "serve", "--store", str(protocol_store), "--port", str(port),
-         "--timeout", str(TIMEOUT), "--workers", "2"],
-        stdout=log.open("wb"), stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            if httpx.get(base + "/queries", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("the server did not start: " + log.read_text(errors="replace"))
-    with httpx.Client(base_url=base, timeout=TIMEOUT) as client:
-        del client.headers["accept"]
-        yield client
-    process.terminate()
-    process.wait(10)
+    options = ("--timeout", str(TIMEOUT), "--workers", "2")
+    with serving(protocol_store, tmp_path_factory.mktemp("w3c-protocol-server"), *options) as (base, _process):
+        with httpx.Client(base_url=base, timeout=TIMEOUT) as client:
+            del client.headers["accept"]
+            yield client
 
 
 def send(client: httpx.Client, exchange: Exchange) -> httpx.Response:

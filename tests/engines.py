@@ -3,8 +3,9 @@
 Each context manager starts a private instance as a child process (its own database folder under
 ``folder``, free loopback ports, no systemd, no shared state), waits until its query endpoint
 answers, yields an ``Engine`` and always stops the process on exit. The engine's output goes to
-``engine.log``. A missing binary, or an engine that does not come up within START_TIMEOUT seconds,
-skips the calling test (with the log's tail in the message).
+``engine.log``. A missing binary skips the calling test: the engine is not installed. An installed
+engine that exits before it is ready, or does not answer within START_TIMEOUT seconds, fails it with
+the log's tail in the message: a broken configuration must not pass for a missing engine.
 
     with virtuoso_server(tmp_path) as engine, engine.client() as client:
         client.put(engine.gsp_url, params={"graph": iri}, content=ntriples,
@@ -121,7 +122,10 @@ def find_binary(env: str, *candidates: str) -> str | None:
 
 @contextmanager
 def _running(name: str, command: list[str], log: Path, cwd: Path, probe_url: str) -> Iterator[subprocess.Popen]:
-    """Run ``command`` with its output in ``log`` until ``probe_url`` answers 200; stop it on exit."""
+    """Run ``command`` with its output in ``log`` until ``probe_url`` answers 200; stop it on exit.
+
+    The binary is installed by now, so an early exit or a silent engine fails the test (with the log).
+    """
     with open(log, "wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    cwd=cwd)
@@ -129,7 +133,7 @@ def _running(name: str, command: list[str], log: Path, cwd: Path, probe_url: str
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             if process.poll() is not None:
-                pytest.skip(f"{name} exited with status {process.returncode} before it was ready; "
+                pytest.fail(f"{name} exited with status {process.returncode} before it was ready; "
                             f"log {log}:\n{log_tail(log)}")
             try:
                 if httpx.get(probe_url, headers={"Accept": SPARQL_JSON}, timeout=2).status_code == 200:
@@ -137,7 +141,7 @@ def _running(name: str, command: list[str], log: Path, cwd: Path, probe_url: str
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                pytest.skip(f"{name} did not answer {probe_url} within {START_TIMEOUT} s; log {log}:\n{log_tail(log)}")
+                pytest.fail(f"{name} did not answer {probe_url} within {START_TIMEOUT} s; log {log}:\n{log_tail(log)}")
             time.sleep(0.1)
         yield process
     finally:

@@ -262,3 +262,6 @@ def test_every_fixture_block_splits_cleanly():
             assert "  " not in statement, (code, statement)
         assert len({s.casefold() for s in statements}) == len(statements), code
         assert split_assessment(assessment), code
+    # Counted once from the fixture; the per-style counts above were read from the published text.
+    assert sum(counts.values()) == 347
+    assert sum(len(split_assessment(assessment)) for _, assessment in blocks.values()) == 239

@@ -375,8 +375,8 @@ def test_neighbourhood(mini_store):
     assert (centre, rome("K1403"), "rome") in kinds
     assert (centre, f"{ID}org/siret/19753471200017", "certifier") in kinds
     assert (centre, iri("RNCP41296"), "similarity") in kinds
-    blocks = [n for n, kind in graph.nodes(data="kind") if kind == "block"]
-    assert blocks and all(n.startswith(centre + "/bloc/") for n in blocks)
+    blocks = sorted(n for n, kind in graph.nodes(data="kind") if kind == "block")
+    assert blocks == [f"{centre}/bloc/RNCP35080BC0{n}" for n in range(1, 5)]
     assert {graph.nodes[n]["kind"] for n in graph} == {"fiche", "rome", "block", "organisation"}
     assert max(d for _, d in graph.nodes(data="distance")) == 1
     wider = VIEWS["neighbourhood"](mini_store, fiche="RNCP35080", depth=2)

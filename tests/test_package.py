@@ -11,8 +11,10 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def test_wheel_ships_resources_and_entry_point(tmp_path):
+    # Offline: no index, and the build backend (hatchling) is the one installed in this environment.
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(REPO)],
+        [sys.executable, "-m", "pip", "wheel", "--no-index", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp_path), str(REPO)],
         check=True,
     )
     (wheel,) = tmp_path.glob("certgraph-*.whl")

@@ -80,7 +80,9 @@ def test_lineage_stats(run):
     assert table.exit_code == 0, table.output
     assert "RNCP1611 -> RNCP5385 -> RNCP28720 -> RNCP35080 -> RNCP41336" in table.output
     stats = json.loads(run("lineage-stats", "--json").output)
-    assert stats["kinds"]["chain"] >= 1 and stats["cycles"] == []
+    # one lineage, the CNAM chain of five fiches
+    assert (stats["lineages"], stats["kinds"]["chain"], stats["kind_fiches"]["chain"]) == (1, 1, 5)
+    assert stats["cycles"] == []
 
 
 def test_export_lineage_as_graphml(run, tmp_path):
@@ -172,12 +174,46 @@ def test_validate_exit_codes(run, tmp_path):
     count = runner.invoke(cli, ["sparql", "-", "--csv", "--store", str(tmp_path / "s")], input=(
         "SELECT (COUNT(?r) AS ?n) WHERE { GRAPH <https://w3id.org/certgraph/graph/derived/validation> "
         "{ ?r a <http://www.w3.org/ns/shacl#ValidationResult> } }"))
-    assert int(count.output.splitlines()[1]) >= 3
+    assert int(count.output.splitlines()[1]) == 13  # every finding, none lost on the way to the graph
     assert runner.invoke(cli, ["validate", "--store", str(tmp_path / "nowhere")]).exit_code == 2
     violations = runner.invoke(cli, ["validate", "--store", str(tmp_path / "s")])
     assert violations.exit_code == 1 and "Z9999" in violations.output
     strict = runner.invoke(cli, ["build", "--strict", "--data", str(data), "--store", str(tmp_path / "s2")])
     assert strict.exit_code == 1 and "strict" in strict.output
+
+
+BAD_INPUT = {
+    "sparql-file-not-utf8": (
+        ["sparql", "{tmp}/query.rq"], 2, "Error: Invalid value for SOURCE: {tmp}/query.rq is not UTF-8: byte 0xE9 on line 2"),
+    "export-into-a-file": (
+        ["export", "lineage", "--fiche", "RNCP35080", "-o", "{tmp}/file/out/lineage.graphml"], 1,
+        "Error: cannot create the folder {tmp}/file/out for lineage.graphml: Not a directory"),
+    "validate-unknown-fiche": (
+        ["validate", "--fiche", "RNCP99999999"], 2, "Error: RNCP99999999 is not in the graph: unknown fiche, nothing to validate"),
+    "compare-unknown-fiche": (
+        ["compare", "RNCP35080", "RNCP99999999"], 2, "Error: Invalid value for RIGHT: RNCP99999999 is not in the graph"),
+    "repeated-parameter": (
+        ["query", "lineage/ancestors", "-p", "fiche", "RNCP35080", "-p", "fiche", "RNCP1611"], 2,
+        "Error: Invalid value for -p: parameter 'fiche' given twice ('RNCP35080', 'RNCP1611'): it takes one value"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_INPUT)
+def test_bad_input_is_a_one_line_error(case, run, tmp_path):
+    args, code, error = BAD_INPUT[case]
+    (tmp_path / "query.rq").write_bytes('SELECT * WHERE {\n ?s ?p "café" }'.encode("latin-1"))
+    (tmp_path / "file").write_text("not a folder")
+    result = run(*(arg.format(tmp=tmp_path) for arg in args))
+    assert (result.exit_code, result.output.splitlines()[-1]) == (code, error.format(tmp=tmp_path)), result.output
+    assert isinstance(result.exception, SystemExit)  # handled by click: no traceback
+
+
+def test_a_failing_service_call_is_a_one_line_error(run):
+    # pyoxigraph refuses to call port 9 (discard): the SERVICE call fails without any connection.
+    result = run("sparql", "-", input="SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    [line] = result.output.splitlines()
+    assert line.startswith("Error: ")
 
 
 def test_queries_lists_every_named_query(queries):

@@ -127,9 +127,9 @@ def test_2026_lineage_of_the_cnam_line(loaded_2026):
 
 
 def test_2026_several_rows_per_fiche_are_aggregated(loaded_2026):
-    # RNCP35518 has one row per successor (14 in 2024-01-17).
+    # RNCP35518 has one row per successor: 14 rows, 14 distinct successors.
     successors = by_table(loaded_2026, "Ancienne_Nouvelle_Certification")["RNCP35518"].successors
-    assert len(successors) > 5
+    assert len(successors) == 14
     assert LineageRef(number="RNCP36951") in successors
 
 
@@ -429,6 +429,25 @@ def test_invalid_siret_keeps_the_name(tmp_path):
     [problem] = loaded.problems
     assert (problem.line, problem.fiche) == (2, "RNCP1")
     assert "not 14 digits" in problem.message
+
+
+def test_windows_1252_row_in_the_real_blocs_table_costs_no_other_row(tmp_path):
+    # The real 2024-01-17 Blocs table with its line 17,180 written in Windows-1252: the strict UTF-8
+    # reading stopped the table there (17,155 of 34,351 blocks, 3,406 of 6,844 fiches, reported at
+    # line 17,161); read row by row, that row alone is read as Windows-1252, and said so.
+    table = EXPORT_2024_01 / "export_fiches_CSV_Blocs_De_Compétences_2024_01_17.csv"
+    lines = table.read_bytes().split(b"\n")
+    lines[17_179] = lines[17_179].decode("utf-8").encode("cp1252")
+    (tmp_path / table.name).write_bytes(b"\n".join(lines))
+    loaded = read_fc_export(tmp_path, root=tmp_path)
+    blocks = by_table(loaded, "Blocs_De_Compétences")
+    assert (len(blocks), sum(len(fiche.blocks) for fiche in blocks.values())) == (6_844, 34_351)
+    assert [str(problem) for problem in loaded.problems] == [
+        f"{table.name}:17180 [RNCP34992]: not UTF-8 (byte 0xE9): this row read as Windows-1252"
+    ]
+    assert Block("RNCP34992BC04", "Encadrer la prévention des risques d'une structure spectacle/évènement") in (
+        blocks["RNCP34992"].blocks
+    )
 
 
 def test_unreadable_zip_is_a_problem(tmp_path):

@@ -11,7 +11,7 @@ from rdflib import Graph, Literal
 from certgraph.cli import cli
 from certgraph.queries import run_named
 from certgraph.records import Certifier, CodeRef, Fiche, LineageRef
-from certgraph.snapshots import content_hash, diff, fiche_state, read_snapshot
+from certgraph.snapshots import SnapshotError, content_hash, diff, fiche_state, read_snapshot
 from certgraph.vocab import CG, fiche_iri
 
 from .conftest import DATA
@@ -82,11 +82,21 @@ def test_diff_command_json_and_turtle():
     runner = CliRunner()
     result = runner.invoke(cli, ["diff", str(OLD), str(NEW), "--field", "certifiers", "--json"])
     assert result.exit_code == 0, result.output
+    assert result.stderr == ""  # no input problem to list
     data = json.loads(result.output)
     assert data["compared_fields"] == ["certifiers"]
     assert data["old"]["issued"] == "2024-01-17" and data["new"]["issued"] == "2026-02-01"
     assert data["summary"]["certifiers removed from a fiche"] == 629
     assert data["lineage_added"] == []
+
+
+def test_an_export_not_read_in_full_is_no_snapshot(tmp_path):
+    # A 0-byte zip once diffed as "nothing changed": its fiches were simply not there.
+    empty = tmp_path / "export-fiches-csv-2026-02-01.zip"
+    empty.write_bytes(b"")
+    with pytest.raises(SnapshotError) as refused:
+        read_snapshot(empty)
+    assert str(refused.value) == f"export not read in full: {empty}: unreadable zip: File is not a zip file"
 
 
 @pytest.fixture

@@ -2,7 +2,9 @@
 
 The flow is one way: sources → records → (resolution) → quads → N-Quads file → store, then the
 derived similarity graph computed from the store itself. A bad input is a reported problem, never a
-lost build; ``strict=True`` turns any problem into a failure.
+lost build; ``strict=True`` turns any problem of this build's inputs into a failure. A build never
+replaces a good store with a worse one: one that read no fiche, or fewer than half the fiches of
+the store it would replace, fails and leaves that store as it was, unless ``force=True``.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from .resources import ontology_path
 from .search import build_index, index_path
 from .hierarchy import hierarchy_quads
 from .reconcile import conflict_quads, coverage, current_quads, reconcile, status_claim_quads
-from .summaries import summary_quads
+from .summaries import SUMMARY_GRAPH, summary_quads
 from .similarity import METHOD, align
 from .snapshots import Snapshot, is_xml_export, next_states, snapshot_from_loaded, snapshot_quads
 from .sources.brochure import read_programme_brochure, read_programme_web_page
@@ -44,7 +46,7 @@ from .sources.fc_csv import read_fc_export
 from .sources.fc_xml import read_fc_xml
 from .sources.fiche_page import read_fiche_page
 from .sources.rncp_2021 import read_rncp_info_2021
-from .store import OxigraphStore, write_nquads
+from .store import OxigraphStore, StoreError, write_nquads
 from .text import fold
 from .vocab import CG, ID, ONTOLOGY_GRAPH, block_iri, fiche_iri, graph_iri
 
@@ -53,7 +55,7 @@ SIMILARITY_GRAPH = graph_iri("derived/similarity")
 
 
 class BuildError(Exception):
-    """The build could not run, or found problems while ``strict``."""
+    """The build could not run, found problems while ``strict``, or would replace a store with a worse one."""
 
 
 @dataclass
@@ -436,6 +438,50 @@ def _method_description() -> str:
 
 # ------------------------------------------------------------------ the build
 
+_FICHE_COUNT = f"""
+PREFIX cg: <https://w3id.org/certgraph/ontology#>
+PREFIX void: <http://rdfs.org/ns/void#>
+SELECT (SUM(?entities) AS ?fiches) WHERE {{
+  VALUES ?class {{ cg:RNCPCertification cg:RSCertification }}
+  GRAPH <{SUMMARY_GRAPH}> {{ ?partition void:class ?class ; void:entities ?entities }}
+}}
+"""
+
+
+def stored_fiches(store: OxigraphStore) -> int:
+    """How many fiches (RNCP and RS) a built store holds, as its summary counts them (``stats``)."""
+    rows = store.query(_FICHE_COUNT).rows
+    return int(rows[0]["fiches"].toPython()) if rows and "fiches" in rows[0] else 0
+
+
+def _bundled_problems(results: list[tuple[dict, Loaded]], problems: list[Problem]) -> set[int]:
+    """The ids of the problems of the code lists a build from exports takes from the data folder."""
+    paths = {entry["path"] for entry, _ in results if entry["reader"] in REFERENCE_READERS}
+    found = {id(p) for entry, result in results if entry["reader"] in REFERENCE_READERS for p in result.problems}
+    return found | {id(p) for p in problems if p.source in paths}
+
+
+def _first_error(problems: list[Problem]) -> str:
+    """`` (first error: <problem>)`` for a refusal message, or nothing when no problem is an error."""
+    error = next((p for p in problems if p.severity == "error"), None)
+    return f" (first error: {error})" if error else ""
+
+
+def _replacement_refusal(new_fiches: int, store_path: Path, problems: list[Problem]) -> str | None:
+    """Why a build of ``new_fiches`` fiches may not replace the store at ``store_path``, or None when it may."""
+    if not (store_path / "CURRENT").exists():
+        return None
+    try:
+        old_fiches = stored_fiches(OxigraphStore.open(store_path))
+    except StoreError:
+        return None  # not a readable store: _swap_in decides whether it may be replaced
+    if new_fiches * 2 >= old_fiches:
+        return None
+    return (
+        f"the build has {new_fiches:,} fiches, fewer than half the {old_fiches:,} of the store it would replace"
+        f"{_first_error(problems)}; {store_path} is kept as it was (--force replaces it anyway)"
+    )
+
 
 def build(
     data_dir: Path,
@@ -444,6 +490,7 @@ def build(
     strict: bool = False,
     progress: Progress = lambda _: None,
     exports: Iterable[Path] = (),
+    force: bool = False,
 ) -> BuildReport:
     """Rebuild the store at ``store_path`` from ``data_dir``, idempotently; write an N-Quads dump.
 
@@ -451,14 +498,20 @@ def build(
     lists of ``data_dir``'s manifest, instead of every manifest input.
 
     The new store is built beside the old one and swapped in at the end, so a failed build leaves
-    the previous store untouched.
+    the previous store (and dump) untouched.
 
-    :raises BuildError: when the manifest is unusable, or when ``strict`` and a problem was found.
+    :param strict: fail on any problem of this build's inputs: every input of the manifest, or with
+        ``exports`` the exports (the code lists then come from the data folder and do not count).
+    :param force: build even when no fiche was read, and replace a store with more than twice as
+        many fiches as the build.
+    :raises BuildError: when the manifest is unusable, when ``strict`` and a problem was found, and
+        (unless ``force``) when no fiche was read or the store would lose more than half its fiches.
     """
     report = BuildReport(store=store_path, dump=dump_path)
     clock = time.perf_counter()
     entries = export_entries(data_dir, exports) if exports else None
     results, problems = load_inputs(data_dir, progress, entries)
+    bundled = _bundled_problems(results, problems) if exports else set()
     snapshots, loaded = snapshots_and_facts(results)
     loaded.problems = problems + loaded.problems
     loaded.concepts += _nsf_extension(loaded)
@@ -473,8 +526,14 @@ def build(
     report.fiches = len({f.number for f in loaded.fiches})
     report.sources = len(loaded.sources)
     report.timings["read"] = time.perf_counter() - clock
-    if strict and report.problems:
-        raise BuildError(f"{len(report.problems)} problem(s) in the input (strict build); first: {report.problems[0]}")
+    named = [p for p in report.problems if id(p) not in bundled]
+    if strict and named:
+        raise BuildError(f"{len(named)} problem(s) in the inputs of this build (strict build); first: {named[0]}")
+    if not report.fiches and not force:
+        raise BuildError(
+            f"the build read no fiche{_first_error(report.problems)}; "
+            f"{store_path} is left as it was (--force builds it anyway)"
+        )
 
     clock = time.perf_counter()
     work = store_path.with_name(store_path.name + ".building")
@@ -507,6 +566,11 @@ def build(
     derived += summary  # the dump appends the derived quads, so the rdflib reference has them too
     store.flush()
     report.quads = len(store)
+    refusal = None if force else _replacement_refusal(stored_fiches(store), store_path, report.problems)
+    if refusal:
+        del store
+        shutil.rmtree(work, ignore_errors=True)
+        raise BuildError(refusal)
     report.timings["store"] = time.perf_counter() - clock
     progress(f"loaded {report.quads} quads, {report.similarity_pairs} fiche pairs compared ({report.timings['store']:.1f} s)")
 
@@ -560,4 +624,4 @@ def problems_by_source(problems: Iterable[Problem]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-__all__ = ["BuildError", "BuildReport", "build", "load_inputs", "resolve", "READERS"]
+__all__ = ["BuildError", "BuildReport", "build", "load_inputs", "resolve", "stored_fiches", "READERS"]

@@ -30,7 +30,7 @@ from .queries import QueryError, load_queries, run_named
 from .records import normalise_fiche_number
 from .resources import default_data_dir
 from .search import KINDS, SearchIndexError, index_path, search
-from .snapshots import diff, read_snapshot
+from .snapshots import SnapshotError, diff, read_snapshot
 from .publish import DEFAULT_BATCH, PublishError, publish
 from .store import Credentials, OxigraphStore, QueryResult, RemoteStore, StoreError, default_store_path, to_python
 from .synth import FORMATS, SynthError, write_synthetic_register
@@ -84,17 +84,44 @@ def output_options(command):
     return command
 
 
+# OSError too: a file that cannot be written, and pyoxigraph's error for a query failing as it runs.
+LIBRARY_ERRORS = (
+    StoreError, QueryError, BuildError, ValidationError, ExportError, DrawError, PublishError, CompareError,
+    SnapshotError, OSError,
+)
+
+
 def library_errors(command):
-    """Turn the library's exceptions into click errors (exit 1)."""
+    """Turn the library's exceptions, and the system's, into click errors (exit 1)."""
 
     @wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except (StoreError, QueryError, BuildError, ValidationError, ExportError, DrawError, PublishError, CompareError) as exc:
+        except LIBRARY_ERRORS as exc:
             raise click.ClickException(str(exc)) from exc
 
     return wrapper
+
+
+def echo_problems(problems: list, err: bool = False, shown: int = 20) -> None:
+    """The input problems: how many per input, then the first ``shown`` of them on stderr."""
+    if not problems:
+        return
+    click.echo(f"{len(problems)} input problems:", err=err)
+    for source, count in problems_by_source(problems).items():
+        click.echo(f"  {count:6d}  {source}", err=err)
+    for problem in problems[:shown]:
+        click.echo(f"  {problem}", err=True)
+
+
+def make_parent(path: Path) -> None:
+    """Create the folder an output file goes into, or fail with a one-line error naming it."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        message = f"cannot create the folder {path.parent} for {path.name}: {exc.strerror or exc}"
+        raise click.ClickException(message) from exc
 
 
 def open_store(store_path: Path | None, endpoint: str | None = None) -> OxigraphStore | RemoteStore:
@@ -192,11 +219,15 @@ def cli():
 @click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None, help="Data folder with manifest.yaml (default: the checkout's data/).")
 @store_option
 @click.option("--dump", "dump_path", type=click.Path(path_type=Path, dir_okay=False), default=None, help="N-Quads (.nq) or TriG (.trig) dump (default: <store>.nq).")
-@click.option("--strict", is_flag=True, help="Fail on any input problem instead of reporting it.")
+@click.option("--strict", is_flag=True, help="Fail on any problem of this build's inputs (with --export: of the exports, not of the code lists of --data) instead of reporting it.")
 @click.option("--export", "exports", multiple=True, type=click.Path(path_type=Path, exists=True), help="Build from this register export (XML file or zip, CSV folder or zip) and the code lists of --data, instead of every input of the manifest. Repeatable (e.g. the RNCP and the RS files).")
+@click.option("--force", is_flag=True, help="Build even when no fiche was read, and replace the store even when it holds more than twice as many fiches as the build.")
 @library_errors
-def build_command(data_dir, store_path, dump_path, strict, exports):
+def build_command(data_dir, store_path, dump_path, strict, exports, force):
     """Rebuild the store from the data folder (idempotent) and write a dump.
+
+    A build that reads no fiche, or fewer than half the fiches of the store it would replace (an
+    input lost or unreadable), fails and keeps that store; --force overrides.
 
     Example:
 
@@ -206,7 +237,7 @@ def build_command(data_dir, store_path, dump_path, strict, exports):
     store_path = store_path or default_store_path()
     dump_path = dump_path or store_path.with_name(store_path.name + ".nq")
     progress = lambda m: click.echo(m, err=True)
-    report = build(data_dir or default_data_dir(), store_path, dump_path, strict, progress, exports)
+    report = build(data_dir or default_data_dir(), store_path, dump_path, strict, progress, exports, force)
     total = sum(report.timings.values())
     click.echo(f"built {report.store}: {report.quads} quads, {report.fiches} fiches, {report.sources} sources in {total:.1f} s")
     click.echo(f"snapshots: {', '.join(report.snapshots) or 'none'}")
@@ -215,12 +246,7 @@ def build_command(data_dir, store_path, dump_path, strict, exports):
         click.echo("missing export tables (loaded what is there):")
         for missing in report.missing:
             click.echo(f"  {missing}")
-    if report.problems:
-        click.echo(f"{len(report.problems)} input problems:")
-        for source, count in problems_by_source(report.problems).items():
-            click.echo(f"  {count:6d}  {source}")
-        for problem in report.problems[:20]:
-            click.echo(f"  {problem}", err=True)
+    echo_problems(report.problems)
 
 
 @cli.command(name="validate")
@@ -232,7 +258,7 @@ def build_command(data_dir, store_path, dump_path, strict, exports):
 @click.option("--summary", is_flag=True, help="Only the counts by shape and severity.")
 @click.option("--save", is_flag=True, help="Store the report in the named graph graph/derived/validation.")
 def validate_command(store_path, fiche, fmt, summary, save):
-    """Validate the graph with ontology/shapes.ttl. Exit 0 conforms, 1 violations, 2 could not run.
+    """Validate the graph with ontology/shapes.ttl. Exit 0 conforms, 1 violations, 2 could not run (or unknown --fiche).
 
     Example:
 
@@ -271,17 +297,21 @@ def validate_command(store_path, fiche, fmt, summary, save):
 @click.option("--json", "fmt", flag_value="json", help="The whole change set as JSON.")
 @click.option("--turtle", "fmt", flag_value="turtle", help="The change set as RDF (Turtle).")
 @click.option("--table", "fmt", flag_value="table", default=True, help="Counts, then every change, as tables (default).")
+@library_errors
 def diff_command(old, new, fields, fmt):
     """Compare two exports of the register: fiches added, removed, changed, lineage and certifiers.
 
     OLD and NEW are exports (CSV folder or zip, XML file or zip). Only the fields both exports cover
-    are compared; they are listed first.
+    are compared; they are listed first. The inputs' problems are listed on stderr; an export that
+    cannot be read, or only in part (a damaged zip, a truncated file), is an error: nothing is compared.
 
     Example:
 
         certgraph diff data/rncp/rpa-data-collector-export-2024-01-17 data/rncp/hackathon-export-2026-02-01
     """
-    changes = diff(read_snapshot(old), read_snapshot(new), fields or None)
+    before, after = read_snapshot(old), read_snapshot(new)
+    echo_problems(before.problems + after.problems, err=True)
+    changes = diff(before, after, fields or None)
     if fmt == "json":
         click.echo(json.dumps(changes.to_json(), ensure_ascii=False, indent=1))
         return
@@ -395,23 +425,43 @@ def query_command(name, params, store_path, endpoint, fmt):
         raise click.UsageError(f"no named query {name!r}; see `certgraph queries`")
     # A search parameter reads the full-text index beside the local store, also with --endpoint.
     index = index_path(store_path or default_store_path())
-    output_rows(run_named(open_store(store_path, endpoint), queries[name], dict(params), index), fmt)
+    output_rows(run_named(open_store(store_path, endpoint), queries[name], single_values(params), index), fmt)
+
+
+def single_values(params: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """``-p NAME VALUE`` pairs as a dict; a name given twice is a usage error (every parameter takes one value)."""
+    values: dict[str, str] = {}
+    for name, value in params:
+        if name in values:
+            raise click.BadParameter(
+                f"parameter {name!r} given twice ({values[name]!r}, {value!r}): it takes one value", param_hint="-p"
+            )
+        values[name] = value
+    return values
 
 
 @cli.command(name="sparql")
-@click.argument("source", type=click.File("r", encoding="utf-8"))
+@click.argument("source", type=click.File("rb"))
 @store_option
 @endpoint_option
 @output_options
 @library_errors
 def sparql_command(source, store_path, endpoint, fmt):
-    """Run a SPARQL query from a file, or from standard input with ``-``.
+    """Run a SPARQL query from a UTF-8 file, or from standard input with ``-``.
 
     Example:
 
         echo 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' | certgraph sparql - --table
     """
-    output_rows(open_store(store_path, endpoint).query(source.read()), fmt)
+    data = source.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise click.BadParameter(
+            f"{source.name} is not UTF-8: byte 0x{data[exc.start]:02X} on line {line}", param_hint="SOURCE"
+        ) from exc
+    output_rows(open_store(store_path, endpoint).query(text), fmt)
 
 
 @cli.command(name="lineage")
@@ -520,7 +570,11 @@ def compare_command(left, right, as_of, store_path, endpoint, as_json):
         certgraph compare RNCP35080 RNCP41296
     """
     store = open_store(store_path, endpoint)
-    result = compare(store, load_queries(), fiche_argument(left, store), fiche_argument(right, store), as_of_date(as_of))
+    numbers = [fiche_argument(value, store) for value in (left, right)]
+    for number, hint in zip(numbers, ("LEFT", "RIGHT")):
+        if not fiche_exists(store, number):
+            raise click.BadParameter(f"{number} is not in the graph", param_hint=hint)
+    result = compare(store, load_queries(), *numbers, as_of_date(as_of))
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return
@@ -677,7 +731,7 @@ def export_command(view, fiche, depth, threshold, fmt, out_path, store_path, end
         certgraph export occupations --format gexf -o occupations.gexf
     """
     graph = VIEWS[view](open_store(store_path, endpoint), fiche=fiche, depth=depth, threshold=threshold)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
+    make_parent(out_path)
     for written in EXPORT_FORMATS[fmt](graph, out_path):
         click.echo(f"{written}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
 
@@ -708,7 +762,7 @@ def draw_command(view, fiches, depth, threshold, out_path, store_path, endpoint)
         if len(fiches) > 1:
             raise click.UsageError(f"{view} takes at most one fiche")
         graph = VIEWS[view](store, fiche=fiches[0] if fiches else None, depth=depth, threshold=threshold)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
+    make_parent(out_path)
     draw(graph, out_path)
     click.echo(f"{out_path}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
 

@@ -9,6 +9,10 @@ Two exports rarely hold the same tables (the 2024-01-17 collection has no Rome t
 2026-02-01 one no Blocs table), so a comparison is made only on the fields **both** snapshots cover;
 a fiche counts as present in a snapshot when a table covering one of those fields names it. Which
 fields were compared is part of every change set.
+
+An export that could not be read, or only in part (a 0-byte or damaged zip, a truncated XML file, a
+rejected table), is no snapshot: its missing fiches would be counted as removed, or added on the
+other side. :func:`read_snapshot` refuses it.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -184,11 +189,18 @@ def snapshot_from_loaded(loaded: Loaded, label: str, issued: dt.date | None = No
 
 
 def is_xml_export(path: Path) -> bool:
+    """Whether ``path`` is an XML export: a ``.xml`` file, or a zip holding one.
+
+    A zip that cannot be opened is not: the CSV reader then reports it as unreadable.
+    """
     if path.suffix.lower() == ".xml":
         return True
     if path.is_file() and zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            return any(name.lower().endswith(".xml") for name in archive.namelist())
+        try:
+            with zipfile.ZipFile(path) as archive:
+                return any(name.lower().endswith(".xml") for name in archive.namelist())
+        except (zipfile.BadZipFile, OSError):
+            return False
     return False
 
 
@@ -200,12 +212,39 @@ def read_export(path: Path, root: Path | None = None) -> Loaded:
     return read_fc_export(path, root=root)
 
 
+class SnapshotError(Exception):
+    """An export could not be read, or only in part, so it gives no snapshot."""
+
+
+# The messages of the readers' (fc_csv, fc_xml) errors that lose an input, a table of it or its rest,
+# as opposed to one row or one fiche.
+_INPUT_LOST = re.compile(
+    r"unreadable|truncated|file ignored|no France Compétences export table|no <FICHE> in the file|no \.xml file"
+)
+
+
+def unreadable(problems: Iterable[Problem]) -> list[Problem]:
+    """The problems saying that an input, a table of it or the rest of it could not be read.
+
+    >>> unreadable([Problem("x.zip", "unreadable zip: File is not a zip file", severity="error"),
+    ...             Problem("t.csv", "invalid fiche number 'X'; row skipped", 3, severity="error")])
+    [Problem(source='x.zip', message='unreadable zip: File is not a zip file', line=None, fiche=None, severity='error')]
+    """
+    return [p for p in problems if p.severity == "error" and _INPUT_LOST.search(p.message)]
+
+
 def read_snapshot(path: Path, issued: dt.date | None = None) -> Snapshot:
-    """One export read as a snapshot.
+    """One export read as a snapshot; its other problems (bad rows, bad values) are in ``problems``.
 
     :raises FileNotFoundError: when ``path`` does not exist.
+    :raises SnapshotError: when the export, a table of it or the rest of it could not be read.
     """
-    return snapshot_from_loaded(read_export(Path(path)), str(path), issued)
+    loaded = read_export(Path(path))
+    lost = unreadable(loaded.problems)
+    if lost:
+        more = f" (and {len(lost) - 1} more such problems)" if len(lost) > 1 else ""
+        raise SnapshotError(f"export not read in full: {lost[0]}{more}")
+    return snapshot_from_loaded(loaded, str(path), issued)
 
 
 # ------------------------------------------------------------------ change sets
@@ -474,6 +513,7 @@ def snapshot_quads(snapshot: Snapshot, following: dict[tuple[str, str], dt.date]
 __all__ = [
     "ChangeSet",
     "Snapshot",
+    "SnapshotError",
     "content_hash",
     "diff",
     "fiche_state",
@@ -482,4 +522,5 @@ __all__ = [
     "next_states",
     "snapshot_from_loaded",
     "snapshot_quads",
+    "unreadable",
 ]

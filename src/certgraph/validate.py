@@ -172,8 +172,11 @@ def validate_store(store, constraints: list[Constraint] | None = None, fiche: st
     """Run every constraint as SPARQL on ``store`` (the embedded store or any store with ``query``).
 
     :param fiche: a fiche number: validate only that fiche and what hangs under it.
+    :raises ValidationError: when ``fiche`` is not in the graph (it would otherwise "conform").
     """
     fiche_node = str(fiche_iri(fiche)) if fiche else None
+    if fiche_node and not store.query(f"ASK {{ <{fiche_node}> ?p ?o }}").boolean:
+        raise ValidationError(f"{fiche} is not in the graph: unknown fiche, nothing to validate")
     started = time.perf_counter()
     findings = set()
     for constraint in constraints or load_constraints():

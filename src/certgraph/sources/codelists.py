@@ -23,6 +23,7 @@ from certgraph.records import Concept, Loaded, Problem, SourceRef
 from certgraph.text import collapse_spaces
 
 __all__ = [
+    "NSF_KNOWN_OUTSIDE_DECREE",
     "merge_rome",
     "nsf_code_is_valid",
     "read_formacode",
@@ -542,6 +543,13 @@ NSF_DOMAINS = frozenset(group[:2] for group in NSF_GROUPS) | frozenset(group[:1]
 # for the disciplinary domain (1), fonctions for the technical ones (2, 3), z for personal development (4).
 NSF_LETTERS = {"1": "abcdefg", "2": "mnprstuvw", "3": "mnprstuvw", "4": "z"}
 
+# Lettered codes the RNCP printed although the decree does not allow their letter, each with why it
+# is kept: they are what the register says, read as printed and not reported as defects of the list.
+NSF_KNOWN_OUTSIDE_DECREE = {
+    "132v": "the RNCP printed it for one fiche in January 2021 (Arts plastiques, production à caractère "
+    "artistique); v is a fonction letter, which the decree gives to groups 2xx and 3xx only",
+}
+
 _NSF_SHAPE = re.compile(r"^([0-9]{1,3})([a-zA-Z])?$")
 _NSF_KINDS = {"domaine_1": ("domaine", 1), "domaine_2": ("sous_domaine", 2), "groupe_3": ("groupe", 3)}
 
@@ -593,7 +601,8 @@ def read_nsf(folder: Path, root: Path | None = None) -> Loaded:
     (``332``, broader ``33``, decree label), ``specialite`` (``332n``, broader ``332``, RNCP label).
     Where the RNCP label of a domain or group differs from the decree's, it is an alt label.
     Scheme ``nsf-lettre``: the letters, kind = their type (``fonction``…). A lettered code the decree
-    does not allow (``132v``) is still read, as the register uses it, and reported.
+    does not allow is still read, as the register uses it, and reported, unless it is one of
+    :data:`NSF_KNOWN_OUTSIDE_DECREE` (``132v``).
 
     :param folder: the ``data/nsf`` folder.
     :param root: the data folder SourceRef paths are relative to; default ``folder``'s parent.
@@ -681,7 +690,7 @@ def _nsf_observed(
     if code in by_code:
         _report(problems, source, f"duplicate code {code}", line)
         return None
-    if not nsf_code_is_valid(code):
+    if not nsf_code_is_valid(code) and code not in NSF_KNOWN_OUTSIDE_DECREE:
         allowed = ", ".join(NSF_LETTERS[digits[0]])
         message = f"{code}: the decree allows only {allowed} after group {digits}; read as the register prints it"
         _report(problems, source, message, line, severity="info")
@@ -720,9 +729,11 @@ def read_formacode(folder: Path, root: Path | None = None) -> Loaded:
 
     - kind ``terme``: label = "Descripteur en typo riche", alt labels = synonyms then job synonyms
       ("Synonymes métier"), broader = the TG code, related = the TA codes that are terms of this
-      file (self-references and codes of other facets, such as publics 81xxx, are left out),
-      note = NE. A field's head term (``32154``, code = field + ``54``) has a TG naming a grand
-      domaine by label only: its broader is that grand domaine's code (from its arborescence letter).
+      file, note = NE. Self-references are left out, and so are the TA codes of other facets
+      (publics 81xxx, 7xxxx, 9xxxx: codes outside every semantic field of this file), which the
+      file does not hold; a TA code inside one of its fields that names no term is reported.
+      A field's head term (``32154``, code = field + ``54``) has a TG naming a grand domaine by
+      label only: its broader is that grand domaine's code (from its arborescence letter).
     - kind ``grand_domaine``: ``00101``…``00114``.
 
     Scheme ``formacode-champ``: the semantic fields (code ``321``, kind ``champ_semantique``), labelled
@@ -782,13 +793,12 @@ def read_formacode(folder: Path, root: Path | None = None) -> Loaded:
                 _report(loaded.problems, source, message, line)
 
     known = {term.code for term in terms}
-    outside = 0
     for term in terms:
-        outside += sum(code not in known for code in term.related)
+        for code in term.related:
+            if code not in known and code[:3] in fields:
+                message = f"{term.code}: TA {code} names no term of its semantic field {code[:3]}; left out"
+                _report(loaded.problems, source, message, lines[term.code])
         term.related = [code for code in term.related if code in known]
-    if outside:
-        message = f"{outside} associated-term (TA) codes name no term of this file (other Formacode facets); left out"
-        _report(loaded.problems, source, message, severity="info")
     loaded.concepts += terms
     _check_broader(loaded.concepts, lines, source, loaded.problems)
 

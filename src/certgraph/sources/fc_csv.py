@@ -8,6 +8,8 @@ the partial fiches is the graph builder's job.
 Quirks of the published files, handled here (see ``data/rncp/*/SOURCE.md``):
 
 - ``;`` delimiter, values double-quoted, UTF-8; CRLF line ends in some exports, LF in others.
+  The encoding is decided row by row: a row that is not valid UTF-8 is read as Windows-1252
+  (that row only, reported with the line it starts on), so one bad row never costs the next.
 - SIRET values start with a TAB inside the quotes (``"\\t19753471200017"``).
 - NSF (and, in 2024, Formacode) labels repeat the code: ``"332n : Expertise sociale…"``.
 - ROME labels double their apostrophes: ``d''établissement``.
@@ -192,6 +194,37 @@ def parse_yes_no(value: str | None) -> bool | None:
     if text in ("oui", "non"):
         return text == "oui"
     raise ValueError(f"{value!r} is not Oui/Non")
+
+
+# Bytes 0x80-0x9F as Windows-1252 reads them; the five it leaves undefined stay Latin-1 control
+# characters, so that decoding never fails.
+_CP1252_UPPER = {
+    byte: bytes([byte]).decode("cp1252") for byte in range(0x80, 0xA0) if byte not in b"\x81\x8d\x8f\x90\x9d"
+}
+
+
+def decode_row_cp1252(row: dict[str, str]) -> int | None:
+    """Re-read, in place, a row decoded with ``surrogateescape`` that was not valid UTF-8, as Windows-1252.
+
+    Returns the first byte that was not UTF-8, or None when the row was valid UTF-8 (and is left as is).
+    The whole row is re-read, not only its bad bytes: a row is written in one encoding.
+
+    >>> row = {"Intitule": b"Pr\\xe9vention \\x96 s\\xfbret\\xe9".decode("utf-8", "surrogateescape")}
+    >>> decode_row_cp1252(row), row
+    (233, {'Intitule': 'Prévention – sûreté'})
+    >>> decode_row_cp1252({"Intitule": "Prévention"}) is None
+    True
+    """
+    try:
+        for value in row.values():
+            value.encode("utf-8")  # fails only on the surrogates standing for bytes that were not UTF-8
+    except UnicodeEncodeError as error:
+        first = ord(error.object[error.start]) - 0xDC00
+    else:
+        return None
+    for column, value in row.items():
+        row[column] = value.encode("utf-8", "surrogateescape").decode("latin-1").translate(_CP1252_UPPER)
+    return first
 
 
 def relative_path(path: Path, root: Path | None) -> str:
@@ -540,18 +573,23 @@ def _read_table(stream: IO[bytes], table: _Table, ref: SourceRef, loaded: Loaded
     fiches: dict[str, Fiche] = {}
     problems: list[Problem] = []
     # The wrapper is closed with the stream it wraps, not left to the garbage collector.
-    with io.TextIOWrapper(stream, encoding="utf-8-sig", newline="") as text:
+    # surrogateescape keeps the bytes that are not UTF-8 for decode_row_cp1252, row by row, where a
+    # strict decoder would stop the table at the buffer holding them.
+    with io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="") as text:
         rows = open_csv_rows(text, ref.path, problems, table.required, table.optional)
         report = RowReporter(ref.path, problems)
         for line, row in rows or ():
             report.line, report.fiche = line, None
+            bad_byte = decode_row_cp1252(row)
             raw_number = row["Numero_Fiche"]
             # Nearly every number is already canonical: skip the normalising regex work for those.
             number = raw_number if FICHE_NUMBER.match(raw_number) else normalise_fiche_number(raw_number)
+            report.fiche = number
+            if bad_byte is not None:
+                report(f"not UTF-8 (byte 0x{bad_byte:02X}): this row read as Windows-1252")
             if number is None:
                 report(f"invalid fiche number {raw_number!r}; row skipped", severity="error")
                 continue
-            report.fiche = number
             fiche = fiches.get(number)
             if fiche is None:
                 fiche = fiches[number] = Fiche(number=number, source=ref)

@@ -1,35 +1,35 @@
-"""certgraph: French professional certifications (RNCP, RS) as a validated knowledge graph."""
+"""certgraph: French professional certifications (RNCP, RS) as a validated knowledge graph.
 
-from .build import BuildError, BuildReport, build
-from .compare import Comparison, compare
-from .lineage import Lineage, lineage
-from .publish import PublishError, PublishReport, publish
-from .queries import NamedQuery, QueryError, load_queries, run_named
-from .store import Credentials, OxigraphStore, QueryResult, RdflibStore, RemoteStore, StoreError
-from .validate import ValidationReport, validate_pyshacl, validate_store
+The library's entry points are importable from here; each module is imported on first use, so a
+process that needs one module (a query worker, ``certgraph --help``) does not pay for the others.
+"""
 
-__all__ = [
-    "BuildError",
-    "BuildReport",
-    "Comparison",
-    "Credentials",
-    "Lineage",
-    "NamedQuery",
-    "OxigraphStore",
-    "PublishError",
-    "PublishReport",
-    "QueryError",
-    "QueryResult",
-    "RdflibStore",
-    "RemoteStore",
-    "StoreError",
-    "ValidationReport",
-    "build",
-    "compare",
-    "lineage",
-    "load_queries",
-    "publish",
-    "run_named",
-    "validate_pyshacl",
-    "validate_store",
-]
+from __future__ import annotations
+
+from importlib import import_module
+
+_EXPORTS = {
+    "BuildError": "build", "BuildReport": "build", "build": "build",
+    "Comparison": "compare", "compare": "compare",
+    "Lineage": "lineage", "lineage": "lineage",
+    "PublishError": "publish", "PublishReport": "publish", "publish": "publish",
+    "NamedQuery": "queries", "QueryError": "queries", "load_queries": "queries", "run_named": "queries",
+    "Credentials": "store", "OxigraphStore": "store", "QueryResult": "store", "RdflibStore": "store",
+    "RemoteStore": "store", "StoreError": "store",
+    "ValidationReport": "validate", "validate_pyshacl": "validate", "validate_store": "validate",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'certgraph' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -1,11 +1,18 @@
 """SPARQL evaluation in worker processes that can be stopped: the endpoint's query engine.
 
 The embedded store has no query timeout, and a query running inside the web server's process could
-not be interrupted. So every query runs in a worker: a child process (``python -m certgraph.engine
-STORE``) that opens the store read-only and answers one query at a time over its stdin and stdout.
-:class:`EnginePool`, in the server's process, hands each query to an idle worker; when a query
-passes its deadline the worker is killed and a fresh one started, while the other workers go on
-serving. One worker per core keeps both cores busy.
+not be interrupted. So every query runs in a worker: a child process (this module's :func:`main`, as
+``python -m certgraph.engine STORE`` would run it) that opens the store read-only and answers one
+query at a time over its stdin and stdout. :class:`EnginePool`, in the server's process, hands each
+query to an idle worker; when a query passes its deadline the worker is killed and a fresh one
+started, while the other workers go on serving. One worker per core keeps both cores busy.
+
+The pool heals: every worker is watched, and one that dies for any reason (its time limit, its
+memory limit, a crash, a signal from outside) is replaced, with retries when the replacement cannot
+start. It shares: each client (an address) has a bounded number of queries running and waiting,
+and a freed worker goes to the waiting clients in turn, so one client's runaway queries wait
+behind each other, not in front of everyone. It caps memory: each worker runs under an address
+space limit, and a query that needs more ends that worker, not the server.
 
 A request and a response are frames: a 4-byte big-endian length, then the bytes. A request is one
 JSON frame; a response is a JSON header frame (status, media type, query form, or an error
@@ -16,14 +23,17 @@ the request's ``max_bytes`` stops serialisation and becomes an error rather than
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
+import re
+import resource
 import signal
 import struct
 import sys
-import time
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -37,6 +47,21 @@ HEADER = struct.Struct(">I")
 # ``id:`` nor ``graph:``: their local names hold slashes, which Turtle would have to escape.
 PREFIXES = {p: CURIES[p] for p in ("cg", "dcterms", "rdf", "rdfs", "skos", "schema", "xsd", "prov", "void", "xkos", "foaf", "sd")}
 PREFIXED_FORMATS = {ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML}
+
+# The worker's command line, before the store's path. The package's ``__init__`` imports nothing
+# eagerly, so the worker loads this module and pyoxigraph alone (0.2 s): while a worker starts, the
+# pool is a worker short.
+WORKER = [sys.executable, "-m", "certgraph.engine"]
+# glibc gives a thread that allocates while others do an arena of its own, 64 MB of address space
+# each (up to eight per core), which the memory limit counts: an idle worker mapped anywhere between
+# 380 and 770 MB, and sometimes could not start under 1 GB. Two arenas keep it at about 200 MB.
+WORKER_ENVIRONMENT = {"MALLOC_ARENA_MAX": "2"}
+# Seconds a worker may take to open the store and say it is ready (it takes half a second).
+START_TIMEOUT = 60.0
+# Seconds between two tries at starting a replacement worker: doubled after each failure, up to the last.
+REPLACE_BACKOFF = (0.1, 10.0)
+# Seconds a worker that closed its output may take to exit and flush its error output.
+EXIT_TIMEOUT = 5.0
 
 
 def serialize_graph(triples, fmt: ox.RdfFormat, output=None) -> bytes | None:
@@ -64,6 +89,12 @@ class Answer:
     form: str
 
 
+def memory_message(memory_mb: int | None) -> str:
+    """The error of a query that needed more memory than its worker may use (or than there is)."""
+    most = f"a query worker may use ({memory_mb:,} MB)" if memory_mb else "the server has"
+    return f"the query needed more memory than {most}: add a LIMIT, or narrow its patterns"
+
+
 # ------------------------------------------------------------------ the worker process
 
 
@@ -86,20 +117,56 @@ class _Bounded:
         pass
 
 
-def _graphs(iris: list[str] | None):
-    return None if iris is None else [ox.NamedNode(iri) for iri in iris]
+def _graphs(iris: list[str] | None, name: str) -> list[ox.NamedNode] | None:
+    """Graph names as nodes; raises ValueError naming the parameter and the IRI when one is not an IRI."""
+    if iris is None:
+        return None
+    nodes = []
+    for iri in iris:
+        try:
+            nodes.append(ox.NamedNode(iri))
+        except ValueError as exc:
+            raise ValueError(f"{name} {iri!r} is not an absolute IRI ({exc})") from None
+    return nodes
+
+
+def _dataset(request: dict) -> dict:
+    """The keyword arguments of ``Store.query`` that set a request's dataset and base IRI.
+
+    ``union`` False: the query names its own dataset (FROM, FROM NAMED), which the store reads only
+    when no dataset is given. True: the default graph is the union of all graphs. None: the union
+    too, unless default graphs are given (the protocol's ``default-graph-uri``).
+    Raises ValueError naming the parameter that is wrong.
+    """
+    options: dict = {}
+    base_iri = request.get("base_iri")
+    if base_iri is not None:
+        try:
+            ox.NamedNode(base_iri)
+        except ValueError as exc:
+            raise ValueError(f"base IRI {base_iri!r} is not an absolute IRI ({exc})") from None
+        options["base_iri"] = base_iri
+    if request.get("union") is False:
+        return options
+    default_graphs = _graphs(request.get("default_graphs"), "default graph")
+    options["named_graphs"] = _graphs(request.get("named_graphs"), "named graph")
+    if default_graphs is not None and request.get("union"):
+        raise ValueError("default graphs and a union default graph exclude each other: give one or the other")
+    if default_graphs is None:
+        options["use_default_graph_as_union"] = True
+    else:
+        options["default_graph"] = default_graphs
+    return options
 
 
 def evaluate(store: ox.Store, request: dict) -> tuple[dict, bytes]:
     """Run one request on ``store``: (header, body). Never raises for a bad query: it is an answer."""
-    default_graphs, named_graphs = _graphs(request.get("default_graphs")), _graphs(request.get("named_graphs"))
     try:
-        result = store.query(
-            request["query"],
-            use_default_graph_as_union=default_graphs is None,
-            default_graph=default_graphs,
-            named_graphs=named_graphs,
-        )
+        options = _dataset(request)
+    except ValueError as exc:
+        return {"status": 400, "error": str(exc)}, b""
+    try:
+        result = store.query(request["query"], **options)
     except SyntaxError as exc:
         return {"status": 400, "error": f"malformed query: {exc}"}, b""
     except (OSError, ValueError, RuntimeError) as exc:
@@ -125,6 +192,18 @@ def evaluate(store: ox.Store, request: dict) -> tuple[dict, bytes]:
     return {"status": 200, "media_type": media_type, "form": form}, b"".join(sink.parts)
 
 
+def limit_memory(memory_mb: int) -> None:
+    """Cap this process's address space (RLIMIT_AS) at ``memory_mb``: past it, allocations fail.
+
+    The store's engine (Rust) aborts on a failed allocation, Python raises MemoryError.
+    """
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = memory_mb << 20
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
 def _read_exact(stream, size: int) -> bytes | None:
     data = b""
     while len(data) < size:
@@ -139,9 +218,16 @@ def _write_frame(stream, payload: bytes) -> None:
     stream.write(HEADER.pack(len(payload)) + payload)
 
 
-def worker_main(store_path: str) -> int:
-    """Serve requests from stdin until it closes (the body of ``python -m certgraph.engine``)."""
+def worker_main(store_path: str, memory_mb: int | None = None) -> int:
+    """Serve requests from stdin until it closes (the body of ``python -m certgraph.engine``).
+
+    With ``memory_mb``, the worker runs under that address space limit; a query that passes it
+    ends the worker (the engine aborts) or, when an allocation of Python's fails, is answered 503
+    and the worker exits after its answer (it says so with ``retire`` in the header).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops its workers
+    if memory_mb:
+        limit_memory(memory_mb)
     store = ox.Store.read_only(store_path)
     # Frames go to a private copy of stdout; anything printed by mistake goes to stderr instead.
     stdout = os.fdopen(os.dup(1), "wb")
@@ -154,34 +240,103 @@ def worker_main(store_path: str) -> int:
         if size is None:
             return 0
         request = json.loads(_read_exact(stdin, HEADER.unpack(size)[0]) or b"{}")
-        header, body = evaluate(store, request)
+        try:
+            header, body = evaluate(store, request)
+        except MemoryError:
+            header, body = {"status": 503, "error": memory_message(memory_mb), "retire": True}, b""
         _write_frame(stdout, json.dumps(header).encode())
         _write_frame(stdout, body)
         stdout.flush()
+        if header.get("retire"):
+            return 0
 
 
 # ------------------------------------------------------------------ the pool, in the server
 
+# What a worker's error output says when it dies: Rust's and C++'s failed allocations, a Rust panic.
+_OUT_OF_MEMORY = re.compile(r"memory allocation of \d+ bytes failed|std::bad_alloc|MemoryError")
+_PANIC = re.compile(r"panicked at ")
+
 
 class Worker:
-    """One worker process and the pipes to it."""
+    """One worker process, the pipes to it, and what its error output said about its end."""
 
     def __init__(self, process: asyncio.subprocess.Process):
         self.process = process
-        self.queries = 0
+        self.stopped = False  # killed by the pool (time limit, cancelled request, closing)
+        self.done = False  # answers no more: it died while answering, or retired after its answer
+        self.replaced = False  # its replacement is at work
+        self.charged = False  # its query ended it: that query's client keeps its share until the replacement is ready
+        self.client: str | None = None  # the client of the query that ended it
+        self.out_of_memory = False
+        self.panic: str | None = None
+        self.last_error = ""  # the last line of its error output
+        self._expect_panic_message = False
+        self._errors = asyncio.get_running_loop().create_task(self._forward_errors())
 
     @classmethod
-    async def start(cls, store_path: Path) -> Worker:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "certgraph.engine", str(store_path),
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            limit=1 << 20,
-        )
+    async def start(cls, store_path: Path, memory_mb: int | None = None) -> Worker:
+        """A worker that opened the store and is ready; raises EngineError when it cannot start."""
+        command = [*WORKER, str(store_path)]
+        if memory_mb:
+            command += ["--memory-mb", str(memory_mb)]
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                env={**WORKER_ENVIRONMENT, **os.environ}, limit=1 << 20,
+            )
+        except OSError as exc:
+            raise EngineError(503, f"could not start a query worker: {exc}") from None
         worker = cls(process)
-        ready = await worker._read_frame()
+        try:
+            ready = await asyncio.wait_for(worker._read_frame(), START_TIMEOUT)
+        except BaseException as exc:
+            worker.stop()  # not ready in time, or the pool is closing
+            await worker.wait()
+            if isinstance(exc, asyncio.TimeoutError):
+                raise EngineError(503, f"the query worker did not open the store at {store_path} within {START_TIMEOUT:g} s") from None
+            raise
         if ready is None:
-            raise EngineError(500, f"the query worker could not open the store at {store_path}")
+            code = await worker.exit_code()
+            why = worker.last_error or _how(code)
+            if memory_mb and (worker.out_of_memory or -code in (signal.SIGABRT, signal.SIGSEGV)):
+                why = f"{memory_mb:,} MB of address space is too little for it: {why}"
+            raise EngineError(503, f"the query worker could not open the store at {store_path} ({why})")
         return worker
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def usable(self) -> bool:
+        """Whether it can take another query."""
+        return not (self.stopped or self.done) and self.process.returncode is None
+
+    @property
+    def killed_from_outside(self) -> bool:
+        """Whether something else than the pool killed it (an operator, the system short of memory)."""
+        return self.process.returncode == -signal.SIGKILL and not self.stopped
+
+    async def _forward_errors(self) -> None:
+        """Copy the worker's error output to the server's, noting how the worker failed."""
+        stream = self.process.stderr
+        while True:
+            try:
+                line = await stream.readline()
+            except ValueError:  # a line longer than the stream's limit, dropped
+                continue
+            if not line:
+                return
+            text = line.decode("utf-8", errors="replace").rstrip()
+            self.last_error = text.strip() or self.last_error
+            if self._expect_panic_message:
+                self.panic, self._expect_panic_message = text, False
+            elif _PANIC.search(text) and self.panic is None:
+                self._expect_panic_message = True
+            if _OUT_OF_MEMORY.search(text):
+                self.out_of_memory = True
+            print(f"certgraph query worker {self.pid}: {text}", file=sys.stderr)
 
     async def _read_frame(self) -> bytes | None:
         try:
@@ -190,18 +345,41 @@ class Worker:
         except asyncio.IncompleteReadError:
             return None
 
-    async def ask(self, request: dict) -> tuple[dict, bytes]:
+    async def ask(self, request: dict) -> tuple[dict, bytes] | None:
+        """The worker's answer (header, body), or None when it died while answering."""
         payload = json.dumps(request).encode()
-        self.process.stdin.write(HEADER.pack(len(payload)) + payload)
-        await self.process.stdin.drain()
+        try:
+            self.process.stdin.write(HEADER.pack(len(payload)) + payload)
+            await self.process.stdin.drain()
+        except (BrokenPipeError, ConnectionResetError):
+            self.done = True
+            return None
         header = await self._read_frame()
         body = await self._read_frame()
         if header is None or body is None:
-            raise EngineError(500, "the query worker stopped while answering")
-        self.queries += 1
-        return json.loads(header), body
+            self.done = True
+            return None
+        answer = json.loads(header)
+        self.done = bool(answer.get("retire"))
+        return answer, body
 
-    def kill(self) -> None:
+    async def exit_code(self) -> int:
+        """The exit code of a worker that closed its output, once its error output is read too."""
+        try:
+            await asyncio.wait_for(asyncio.gather(self.process.wait(), asyncio.shield(self._errors)), EXIT_TIMEOUT)
+        except asyncio.TimeoutError:
+            self.process.kill()
+        return await self.wait()
+
+    async def wait(self) -> int:
+        """Wait for the process's end, and let go of its pipes."""
+        code = await self.process.wait()
+        self.process.stdin.close()
+        return code
+
+    def stop(self) -> None:
+        """Kill the process (the pool's own decision, not a death)."""
+        self.stopped = True
         if self.process.returncode is None:
             try:
                 self.process.send_signal(signal.SIGKILL)
@@ -209,48 +387,256 @@ class Worker:
                 pass
 
 
-class EnginePool:
-    """Worker processes over one read-only store, each query under a deadline.
+def _how(code: int) -> str:
+    """How a process ended: ``killed by SIGKILL``, ``exit status 1``."""
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit status {code}"
 
-    ``timeout`` is the server's maximum (a request may ask for less, never more); ``max_bytes`` the
-    largest serialised result it sends.
+
+@dataclass
+class _Client:
+    """One client's share of the pool: its queries running, and those waiting for a worker."""
+
+    running: int = 0
+    waiting: deque[asyncio.Future] = field(default_factory=deque)
+
+
+class EnginePool:
+    """Worker processes over one read-only store, each query under a deadline, shared fairly.
+
+    :param workers: the number of worker processes (default: one per core, at least two).
+    :param timeout: the server's maximum time per query, in seconds (a request may ask for less).
+    :param max_bytes: the largest serialised result it sends.
+    :param memory_mb: each worker's address space limit (RLIMIT_AS), in MB; None for no limit.
+        Address space, not resident memory: an idle worker maps about 195 MB on the demo store
+        (50 MB resident: the interpreter, the engine, the store's files); every named query keeps
+        it under 285 MB, and sorting the whole demo graph by one ORDER BY takes it to 790 MB. The
+        default, 2,048 MB, leaves a query 1.8 GB and stops a cartesian product long before it
+        takes the machine.
+    :param client_concurrency: the most queries one client may have running at once (default: the
+        number of workers minus one, at least one, so one client never holds every worker).
+    :param client_queue: the most queries one client may have waiting for a worker; one more is
+        refused at once (503).
+
+    A query without a client (``client=None``: the server's own queries, such as a page's) is
+    subject to neither limit, and takes its turn as one more client.
     """
 
-    def __init__(self, store_path: Path, workers: int | None = None, timeout: float = 30.0, max_bytes: int = 64 << 20):
+    def __init__(
+        self,
+        store_path: Path,
+        workers: int | None = None,
+        timeout: float = 30.0,
+        max_bytes: int = 64 << 20,
+        *,
+        memory_mb: int | None = 2048,
+        client_concurrency: int | None = None,
+        client_queue: int = 8,
+    ):
         self.store_path = Path(store_path)
         self.size = workers or max(2, os.cpu_count() or 2)
         self.timeout = timeout
         self.max_bytes = max_bytes
-        self._idle: asyncio.Queue[Worker] = asyncio.Queue()
-        self._all: set[Worker] = set()
-        self.killed = 0
+        self.memory_mb = memory_mb
+        self.client_concurrency = client_concurrency or max(1, self.size - 1)
+        self.client_queue = client_queue
+        self.replaced = 0
+        self.retried = 0
+        self._workers: set[Worker] = set()
+        self._idle: deque[Worker] = deque()
+        # Clients with queries running or waiting; the order of the dict is their turn.
+        self._clients: dict[str | None, _Client] = {}
+        self._tasks: set[asyncio.Task] = set()
+        self._starting = 0
+        self._closing = False
+
+    # ---------------------------------------------------------------- workers: start, watch, replace
 
     async def start(self) -> None:
-        """Start every worker (each opens the store read-only)."""
-        workers = await asyncio.gather(*(Worker.start(self.store_path) for _ in range(self.size)))
-        for worker in workers:
-            self._all.add(worker)
-            self._idle.put_nowait(worker)
+        """Start every worker (each opens the store read-only); raises EngineError when one cannot."""
+        self._closing = False
+        started = await asyncio.gather(*(Worker.start(self.store_path, self.memory_mb) for _ in range(self.size)), return_exceptions=True)
+        failed = [outcome for outcome in started if isinstance(outcome, BaseException)]
+        if failed:
+            for worker in started:
+                if isinstance(worker, Worker):
+                    worker.stop()
+                    await worker.wait()
+            raise failed[0]
+        for worker in started:
+            self._adopt(worker)
 
     async def close(self) -> None:
-        """Stop every worker."""
-        for worker in list(self._all):
-            worker.kill()
-            await worker.process.wait()
-        self._all.clear()
+        """Stop every worker; queries still waiting for one get a 503."""
+        self._closing = True
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        workers = list(self._workers)
+        for worker in workers:
+            worker.stop()
+        await asyncio.gather(*(worker.wait() for worker in workers))
+        self._workers.clear()
+        self._idle.clear()
+        for state in self._clients.values():
+            for future in state.waiting:
+                future.set_exception(EngineError(503, "the server is stopping"))
+        self._clients.clear()
 
-    async def _replace(self, worker: Worker) -> None:
-        worker.kill()
-        await worker.process.wait()
-        self._all.discard(worker)
-        self.killed += 1
-        try:
-            fresh = await Worker.start(self.store_path)
-        except (OSError, EngineError) as exc:
-            print(f"certgraph: could not replace a query worker ({exc}); {len(self._all)} left", file=sys.stderr)
+    def _adopt(self, worker: Worker) -> None:
+        """Put a started worker to work, watched."""
+        self._workers.add(worker)
+        self._idle.append(worker)
+        task = asyncio.get_running_loop().create_task(self._watch(worker))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        self._dispatch()
+
+    async def _watch(self, worker: Worker) -> None:
+        """Wait for the worker's end, whatever ends it, and start its replacement."""
+        code = await worker.wait()
+        self._workers.discard(worker)
+        if worker in self._idle:
+            self._idle.remove(worker)
+        if self._closing:
             return
-        self._all.add(fresh)
-        self._idle.put_nowait(fresh)
+        if not (worker.stopped or worker.done):
+            print(f"certgraph: query worker {worker.pid} ended ({_how(code)}); starting another", file=sys.stderr)
+        self.replaced += 1
+        self._starting += 1
+        try:
+            fresh = await self._start_with_retries()
+        finally:
+            self._starting -= 1
+        worker.replaced = True
+        self._adopt(fresh)
+        if worker.charged:
+            self._settle(worker.client)
+
+    async def _start_with_retries(self) -> Worker:
+        """A new worker; a failure to start one is retried after a growing pause, never given up."""
+        delay, longest = REPLACE_BACKOFF
+        while True:
+            try:
+                return await Worker.start(self.store_path, self.memory_mb)
+            except EngineError as exc:
+                print(f"certgraph: {exc.message}; trying again in {delay:g} s", file=sys.stderr)
+            await asyncio.sleep(delay)
+            delay = min(2 * delay, longest)
+
+    def health(self) -> dict:
+        """The pool's state: ``ready`` when a query can run now or soon (at least one live worker).
+
+        ``workers`` live of ``size`` configured, ``starting`` replacements under way, ``busy`` and
+        ``waiting`` queries, workers ``replaced`` and queries ``retried`` since the start.
+        """
+        alive = sum(1 for worker in self._workers if worker.process.returncode is None)
+        return {
+            "ready": alive > 0,
+            "workers": alive,
+            "size": self.size,
+            "starting": self._starting,
+            "busy": sum(state.running for state in self._clients.values()),
+            "waiting": sum(len(state.waiting) for state in self._clients.values()),
+            "replaced": self.replaced,
+            "retried": self.retried,
+        }
+
+    # ---------------------------------------------------------------- clients: turns and limits
+
+    def _dispatch(self) -> None:
+        """Give idle workers to waiting queries, one client after another."""
+        while self._idle:
+            turn = self._next_client()
+            if turn is None:
+                return
+            worker = self._idle.popleft()
+            if not worker.usable:
+                continue  # died while idle: its watcher starts another
+            client, state = turn
+            state.running += 1
+            state.waiting.popleft().set_result(worker)
+            self._clients[client] = self._clients.pop(client)  # to the back of the line
+
+    def _next_client(self) -> tuple[str | None, _Client] | None:
+        for client, state in self._clients.items():
+            if state.waiting and (client is None or state.running < self.client_concurrency):
+                return client, state
+        return None
+
+    async def _acquire(self, client: str | None, deadline: float, limit: float, retry: bool = False) -> Worker:
+        """A worker for one of ``client``'s queries before ``deadline`` (loop time); a retry waits first in its line."""
+        loop = asyncio.get_running_loop()
+        state = self._clients.setdefault(client, _Client())
+        future: asyncio.Future[Worker] = loop.create_future()
+        if retry:
+            state.waiting.appendleft(future)
+        else:
+            state.waiting.append(future)
+        self._dispatch()
+        if not future.done() and not retry and client is not None and len(state.waiting) > self.client_queue:
+            self._withdraw(client, future)
+            raise EngineError(503, f"too many queries waiting from this client (at most {self.client_queue}, besides "
+                                   f"{self.client_concurrency} running): wait for their answers before sending more")
+        try:
+            await asyncio.wait((future,), timeout=max(deadline - loop.time(), 0))
+        except asyncio.CancelledError:
+            self._withdraw(client, future)
+            raise
+        if not future.done() or loop.time() >= deadline:  # a worker with no time left to use it goes back
+            self._withdraw(client, future)
+            if client is not None and state.running >= self.client_concurrency:
+                raise EngineError(503, f"this client's other queries kept its {self.client_concurrency} query worker(s) busy "
+                                       f"for {limit:g} s; try again later")
+            raise EngineError(503, f"every query worker stayed busy for {limit:g} s; try again later")
+        return future.result()
+
+    def _withdraw(self, client: str | None, future: asyncio.Future) -> None:
+        """Take a query out of its client's line; a worker it was given meanwhile goes back."""
+        if future.done() and not future.cancelled() and future.exception() is None:
+            self._release(client, future.result())
+            return
+        future.cancel()
+        state = self._clients.get(client)
+        if state is not None and future in state.waiting:
+            state.waiting.remove(future)
+            self._forget(client)
+
+    def _release(self, client: str | None, worker: Worker) -> None:
+        """A query of ``client`` is over: its worker goes back to work if it can.
+
+        A worker its query ended (time limit, memory, crash) is replaced, and until the replacement
+        is ready the client keeps that worker's share: its next runaway query cannot take the
+        worker another client is using, so the cost of a replacement falls on whoever caused it.
+        """
+        if client not in self._clients:  # the pool was closed meanwhile
+            return
+        if worker.usable:
+            self._idle.append(worker)
+        elif not (worker.killed_from_outside or worker.replaced):
+            worker.charged, worker.client = True, client
+            return
+        self._settle(client)
+
+    def _settle(self, client: str | None) -> None:
+        """One of ``client``'s queries no longer holds a worker."""
+        state = self._clients.get(client)
+        if state is None:
+            return
+        state.running -= 1
+        self._forget(client)
+        self._dispatch()
+
+    def _forget(self, client: str | None) -> None:
+        state = self._clients.get(client)
+        if state is not None and not state.running and not state.waiting:
+            del self._clients[client]
+
+    # ---------------------------------------------------------------- queries
 
     def deadline(self, requested: float | None) -> float:
         """The time limit of one query: the requested one, never above the server's maximum."""
@@ -266,35 +652,84 @@ class EnginePool:
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
         timeout: float | None = None,
+        *,
+        union: bool | None = None,
+        base_iri: str | None = None,
+        client: str | None = None,
     ) -> Answer:
-        """Answer ``query`` within the deadline; raises EngineError (400, 406, 413, 500, 503)."""
+        """Answer ``query`` within the deadline; raises EngineError (400, 406, 413, 500, 503).
+
+        :param union: None: the default graph is the union of all graphs unless ``default_graphs``
+            are given; True: the union, always; False: the query names its own dataset (FROM, FROM
+            NAMED) and ``default_graphs`` and ``named_graphs`` are not used.
+        :param base_iri: the IRI relative IRIs in the query resolve against.
+        :param client: who asks (the client's address), for the per-client limits; None for the
+            server's own queries.
+
+        A query whose worker is killed from outside (SIGKILL) while answering is run again once on
+        a fresh worker, within the same deadline.
+        """
         limit = self.deadline(timeout)
-        started = time.monotonic()
-        try:
-            worker = await asyncio.wait_for(self._idle.get(), limit)
-        except asyncio.TimeoutError:
-            raise EngineError(503, f"every query worker stayed busy for {limit:g} s; try again later") from None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
         request = {
             "query": query, "accept": accept, "format": format, "max_bytes": self.max_bytes,
-            "default_graphs": default_graphs, "named_graphs": named_graphs,
+            "default_graphs": default_graphs, "named_graphs": named_graphs, "union": union, "base_iri": base_iri,
         }
-        try:
-            header, body = await asyncio.wait_for(worker.ask(request), limit - (time.monotonic() - started))
-        except (asyncio.TimeoutError, asyncio.CancelledError, EngineError) as exc:
-            asyncio.get_running_loop().create_task(self._replace(worker))
-            if isinstance(exc, asyncio.TimeoutError):
+        for attempt in (1, 2):
+            worker = await self._acquire(client, deadline, limit, retry=attempt > 1)
+            try:
+                reply = await asyncio.wait_for(worker.ask(request), deadline - loop.time())
+                code = None if reply is not None else await worker.exit_code()
+            except asyncio.TimeoutError:
+                worker.stop()
                 raise EngineError(503, f"query stopped after {limit:g} s, its time limit (the server allows at most {self.timeout:g} s)") from None
-            raise
-        self._idle.put_nowait(worker)
+            except BaseException:
+                worker.stop()  # cancelled in the middle of a frame: its pipes are out of step
+                raise
+            finally:
+                self._release(client, worker)
+            if reply is not None:
+                break
+            if not worker.killed_from_outside or attempt > 1:
+                raise EngineError(*self._death(worker, code))
+            self.retried += 1
+            print(f"certgraph: query worker {worker.pid} was killed while answering; running the query again", file=sys.stderr)
+        header, body = reply
         if header["status"] != 200:
             raise EngineError(header["status"], header["error"])
         return Answer(body, header["media_type"], header["form"])
 
-    async def run_json(self, query: str, timeout: float | None = None) -> dict:
+    def _death(self, worker: Worker, code: int) -> tuple[int, str]:
+        """The status and message of a query whose worker died while answering it."""
+        how = _how(code)
+        if worker.stopped:
+            return 503, "the server is stopping"
+        if worker.panic:
+            return 500, f"the query engine failed on this query ({worker.panic}); its worker was replaced"
+        if worker.out_of_memory:
+            return 503, memory_message(self.memory_mb)
+        if code == -signal.SIGKILL:
+            return 503, f"the query worker was killed while answering, on both tries ({how}), perhaps by the system for want of memory; try again later"
+        if self.memory_mb and -code in (signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS):
+            return 503, (f"the query worker stopped while answering ({how}), most likely for want of memory (a query worker "
+                         f"may use {self.memory_mb:,} MB): add a LIMIT, or narrow its patterns")
+        return 503, f"the query worker stopped while answering ({how}); its worker was replaced, try again"
+
+    async def run_json(self, query: str, timeout: float | None = None, *, client: str | None = None) -> dict:
         """A SELECT or ASK query's results as parsed SPARQL JSON (pages, the named-query API)."""
-        answer = await self.run(query, accept="application/sparql-results+json", timeout=timeout)
+        answer = await self.run(query, accept="application/sparql-results+json", timeout=timeout, client=client)
         return json.loads(answer.body)
 
 
+def main(argv: list[str] | None = None) -> int:
+    """A worker's command line: ``python -m certgraph.engine STORE [--memory-mb N]``."""
+    parser = argparse.ArgumentParser(prog="python -m certgraph.engine", description="A query worker: answers framed requests on stdin.")
+    parser.add_argument("store", help="the store's directory, opened read-only")
+    parser.add_argument("--memory-mb", type=int, default=None, help="address space limit in MB (default: none)")
+    arguments = parser.parse_args(argv)
+    return worker_main(arguments.store, arguments.memory_mb)
+
+
 if __name__ == "__main__":
-    sys.exit(worker_main(sys.argv[1]))
+    sys.exit(main())

@@ -262,6 +262,9 @@ class Server:
             argv = [str(BIN / "certgraph"), "serve", "--store", str(store), "--port", str(port), "--timeout", str(args.timeout)]
             if args.workers:
                 argv += ["--workers", str(args.workers)]
+            # wrk is one client (one address): let it use every worker and queue every connection, as
+            # the other servers do.
+            argv += ["--client-concurrency", str(args.workers or max(2, os.cpu_count() or 2)), "--client-queue", str(args.connections)]
             return argv + (["--cache-mb", "0"] if self.name == "certgraph-nocache" else [])
         if self.name.startswith("oxigraph"):
             argv = [str(BIN / "oxigraph"), "serve-read-only", "--location", str(store), "--bind", f"127.0.0.1:{port}", "--union-default-graph"]

@@ -20,6 +20,7 @@ from .build import BuildError, build, problems_by_source
 from .compare import CompareError, compare
 from .draw import DrawError, draw
 from .endpoint import create_app, request_once
+from .engine import EngineError, probe
 from .export import FORMATS as EXPORT_FORMATS
 from .export import VIEWS, ExportError, comparison_view
 from .lineage import Member, lineage
@@ -829,6 +830,10 @@ def serve_command(host, port, store_path, workers, timeout, max_result_mb, cache
                      max_bytes=max_result_mb << 20, cache_bytes=cache_mb << 20, worker_memory_mb=worker_memory_mb or None,
                      client_concurrency=client_concurrency, client_queue=client_queue, allow_service=tuple(allow_service),
                      public_url=public_url or f"http://{host}:{port}")
+    try:
+        asyncio.run(probe(app.store_path, worker_memory_mb or None))
+    except EngineError as exc:
+        raise click.ClickException(f"cannot serve {app.store_path}: {exc.message}") from None
     if get_path is not None:
         status, media_type, body = asyncio.run(request_once(app, get_path, accept))
         sys.stdout.buffer.write(body)

@@ -387,6 +387,13 @@ class Worker:
                 pass
 
 
+async def probe(store_path: Path, memory_mb: int | None = None) -> None:
+    """Start one worker and stop it: raises EngineError (saying why) when no worker could serve the store."""
+    worker = await Worker.start(store_path, memory_mb)
+    worker.stop()
+    await worker.wait()
+
+
 def _how(code: int) -> str:
     """How a process ended: ``killed by SIGKILL``, ``exit status 1``."""
     if code < 0:

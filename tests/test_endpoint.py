@@ -230,9 +230,7 @@ def test_a_runaway_query_is_stopped_while_others_are_served(server):
     outcome = {}
 
     def runaway():
-        started = time.monotonic()
         outcome["response"] = get(server, RUNAWAY, params={"timeout": "2"})
-        outcome["seconds"] = time.monotonic() - started
 
     thread = threading.Thread(target=runaway)
     thread.start()
@@ -241,21 +239,20 @@ def test_a_runaway_query_is_stopped_while_others_are_served(server):
     for n in range(5):
         response = get(server, LINEAGE + f" LIMIT {10 + n}")
         assert response.status_code == 200 and response.headers["x-cache"] == "miss"
-        assert response.elapsed.total_seconds() < 1.0
+        assert bindings(response, "ancestor") == ANCESTORS
     thread.join(30)
+    assert not thread.is_alive()
+    # Stopped at its own limit, not the server's (TIMEOUT).
     assert outcome["response"].status_code == 503
-    assert "stopped after 2 s" in outcome["response"].text
-    assert 1.5 < outcome["seconds"] < 2 + 3  # near its limit, not the server's
+    assert f"stopped after 2 s, its time limit (the server allows at most {TIMEOUT} s)" in outcome["response"].text
     # The killed worker is replaced: two queries at once are both served.
     assert get(server, LINEAGE + " LIMIT 99").status_code == 200
 
 
 def test_a_requested_timeout_never_exceeds_the_servers_limit(server):
-    started = time.monotonic()
     response = get(server, RUNAWAY, params={"timeout": "1000"})
     assert response.status_code == 503
-    assert f"the server allows at most {TIMEOUT} s" in response.text
-    assert time.monotonic() - started < TIMEOUT + 4
+    assert f"query stopped after {TIMEOUT} s, its time limit (the server allows at most {TIMEOUT} s)" in response.text
 
 
 def test_a_result_larger_than_the_limit_is_an_error_not_a_truncation(server):

@@ -8,12 +8,22 @@
 - ``/queries`` and ``/queries/<name>``: the named queries, parameters validated and bound as terms;
 - ``/id/...``: every certgraph identifier, as an HTML page or as RDF by content negotiation;
 - ``/.well-known/void``: the VoID description; ``/graph-store?graph=IRI``: one named graph (read);
-- ``/``: the YASGUI query editor with every named query as an example; ``/openapi.json``.
+- ``/``: the YASGUI query editor with every named query as an example; ``/openapi.json``;
+- ``/health``: the query workers' state, 200 when a query can run, 503 when none can.
+
+A request is refused early and clearly: a body over the size limit before it is read (or as soon as
+a streamed one passes it), text that is not UTF-8, a malformed parameter, and, read by
+:mod:`certgraph.sparql_text` before any worker sees the query, an update, SERVICE (the server makes
+no outbound request unless ``--allow-service`` names the endpoint's prefix) and nesting deeper than
+the parser's stack allows. A query naming its dataset (FROM, FROM NAMED) reads that dataset; the
+union of all graphs is the default graph only when neither the query nor the protocol's
+``default-graph-uri`` / ``named-graph-uri`` name one.
 
 The store is opened read-only and never written while served, so an answer depends on the query
 request alone: a repeated GET of a query, a named query, a page or the VoID is answered from a
 memory cache (``X-Cache: hit``) before anything is parsed; the benchmark can switch it off to
-measure the engine itself.
+measure the engine itself. Nothing else a client sends enters a cached or shared answer: absolute
+URLs are written from the configured public URL, never from the Host header.
 """
 
 from __future__ import annotations
@@ -27,12 +37,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote, unquote_to_bytes
 
 import httpx
 import pyoxigraph as ox
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import (
     FileResponse,
     HTMLResponse,
@@ -46,23 +56,24 @@ from starlette.staticfiles import StaticFiles
 
 from .conneg import GRAPH_TYPES, RESULT_TYPES, choose, parse_accept, prefers_html
 from .editor import editor_html
-from .engine import EngineError, EnginePool, serialize_graph
+from .engine import Answer, EngineError, EnginePool, serialize_graph
 from .pages import resource_page
 from .queries import NamedQuery, QueryError, bound_text, load_queries
 from .resources import ontology_path, package_version
 from .search import index_path
+from .sparql_text import UPDATE_REFUSED, QueryRefused, check
 from .store import OxigraphStore, StoreError
 from .summaries import SUMMARY_GRAPH
 from .vocab import BASE, ID
 
 READ_METHODS = "GET, POST, OPTIONS"
 MAX_QUERY_BYTES = 1 << 20
+# A query longer than this is read by the lexer off the event loop (a megabyte takes 0.2 s).
+LEX_IN_THREAD = 64 << 10
 STATIC = Path(__file__).with_name("static")
-UPDATE = re.compile(
-    r"^\s*(?:(?:#[^\n]*\n|BASE\s*<[^>]*>|PREFIX\s+[^\s:]*:\s*<[^>]*>)\s*)*"
-    r"(?:INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
-    re.IGNORECASE,
-)
+# The public base URL when none is configured (in-process use): fixed, never the request's Host.
+DEFAULT_PUBLIC_URL = "http://127.0.0.1"
+SINGLE_PARAMS = ("query", "format", "output", "timeout")
 
 
 Headers = list[tuple[bytes, bytes]]
@@ -129,10 +140,98 @@ def _timeout(value: str | None) -> float | None:
     try:
         seconds = float(value)
     except ValueError:
-        raise EngineError(400, f"timeout={value!r}: expected a number of seconds") from None
+        raise QueryRefused(f"timeout={value!r}: expected a number of seconds") from None
     if not seconds > 0:
-        raise EngineError(400, f"timeout={value!r}: expected a positive number of seconds")
+        raise QueryRefused(f"timeout={value!r}: expected a positive number of seconds")
     return seconds
+
+
+def _decode(raw: bytes, where: str) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise QueryRefused(f"{where} is not valid UTF-8 (byte {exc.start})") from None
+
+
+def form_fields(raw: bytes, where: str) -> list[tuple[str, str]]:
+    """The ``name=value&…`` fields of a query string or a form body, percent-decoded as strict UTF-8.
+
+    >>> form_fields(b"query=ASK%7B%7D&timeout=2&x", "the query string")
+    [('query', 'ASK{}'), ('timeout', '2'), ('x', '')]
+
+    :raises QueryRefused: 400 naming ``where`` (and the parameter) when a field is not UTF-8.
+    """
+    fields = []
+    for part in raw.split(b"&"):
+        if part:
+            name, _, value = part.partition(b"=")
+            name = _decode(unquote_to_bytes(name.replace(b"+", b" ")), where)
+            fields.append((name, _decode(unquote_to_bytes(value.replace(b"+", b" ")), f"parameter {name!r} in {where}")))
+    return fields
+
+
+async def read_body(request: Request, limit: int = MAX_QUERY_BYTES) -> bytes:
+    """The request body, refused (413) by its Content-Length before a byte is read, or as soon as a
+    streamed (chunked) body passes ``limit``: a large body is never held in memory."""
+    declared = request.headers.get("content-length", "")
+    if re.fullmatch(r"[0-9]+", declared) and int(declared) > limit:
+        raise QueryRefused(f"the request body ({int(declared):,} bytes) is larger than {limit:,} bytes", 413)
+    parts, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise QueryRefused(f"the request body is larger than {limit:,} bytes", 413)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+async def protocol_request(request: Request) -> tuple[dict[str, list[str]], str | None]:
+    """A protocol request's parameters by name, and its query (None: none was given).
+
+    :raises QueryRefused: 413 for a body over MAX_QUERY_BYTES, 415 for a body of another type,
+        403 for an update, 400 for text that is not UTF-8 or a malformed parameter.
+    """
+    params = form_fields(request.scope["query_string"], "the query string")
+    query = None
+    if request.method == "POST":
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type == "application/sparql-update":
+            raise QueryRefused(UPDATE_REFUSED, 403)
+        if content_type not in ("application/sparql-query", "application/x-www-form-urlencoded"):
+            raise QueryRefused("POST a query as application/sparql-query or application/x-www-form-urlencoded", 415)
+        body = await read_body(request)
+        if content_type == "application/sparql-query":
+            query = _decode(body, "the request body")
+        else:
+            params += form_fields(body, "the request body")
+    values: dict[str, list[str]] = {}
+    for name, value in params:
+        values.setdefault(name, []).append(value)
+    if "update" in values:
+        raise QueryRefused(UPDATE_REFUSED, 403)
+    for name in SINGLE_PARAMS:
+        if len(values.get(name, ())) > 1:
+            raise QueryRefused(f"give the {name} parameter at most once")
+    if query is not None and "query" in values:
+        raise QueryRefused("give the query once: in the request body or as the query parameter, not both")
+    for name in ("default-graph-uri", "named-graph-uri"):
+        for iri in values.get(name, ()):
+            if not _is_iri(iri):
+                raise QueryRefused(f"{name}={iri!r}: expected an absolute IRI")
+    return values, query if query is not None else (values.get("query") or [None])[0]
+
+
+def _client(request: Request) -> str | None:
+    """Who asks, for the pool's per-client limits: the address of the peer connected to the server."""
+    return request.client.host if request.client else None
+
+
+def _public_url(configured: str | None) -> str:
+    url = (configured or DEFAULT_PUBLIC_URL).rstrip("/")
+    if not re.match(r"https?://", url) or not _is_iri(url + "/sparql"):
+        raise StoreError(f"cannot serve at {configured!r}: the public URL must be an absolute http(s) URL, "
+                         "e.g. https://certgraph.example.org (an IPv6 host in brackets)")
+    return url
 
 
 def plain_rows(results: dict) -> list[dict]:
@@ -169,11 +268,16 @@ class Endpoint:
         self.store_path = Path(store_path)
         self.queries = queries
         self.settings = settings
-        self.pool = EnginePool(self.store_path, settings.workers, settings.timeout, settings.max_bytes)
+        self.public_url = _public_url(settings.public_url)
+        self.endpoint_url = self.public_url + "/sparql"
+        self.pool = EnginePool(self.store_path, settings.workers, settings.timeout, settings.max_bytes,
+                               memory_mb=settings.worker_memory_mb, client_concurrency=settings.client_concurrency,
+                               client_queue=settings.client_queue)
         self.cache = ResultCache(settings.cache_bytes)
         self._documents: dict[str, list] = {}
         routes = [
             Route("/", self.editor, methods=["GET"]),
+            Route("/health", self.health, methods=["GET"]),
             Route("/sparql", self.sparql, methods=["GET", "POST"]),
             Route("/queries", self.list_queries, methods=["GET"]),
             Route("/queries/{name:path}", self.named_query, methods=["GET"]),
@@ -211,6 +315,14 @@ class Endpoint:
             return
         if scope["method"] == "OPTIONS":
             await self._preflight(scope, send)
+            return
+        accepts = [value for name, value in scope["headers"] if name == b"accept"]
+        if len(accepts) > 1:  # one value, read alike by the cache key and by the handlers
+            scope = {**scope, "headers": [(n, v) for n, v in scope["headers"] if n != b"accept"] + [(b"accept", b", ".join(accepts))]}
+        try:
+            form_fields(scope["query_string"], "the query string")
+        except QueryRefused as exc:
+            await _error(exc.status, exc.message)(scope, receive, self._sender(send, None))
             return
         key = None
         if scope["method"] == "GET" and CACHED_PATHS.fullmatch(scope["path"]):
@@ -256,54 +368,59 @@ class Endpoint:
     # ---------------------------------------------------------------- SPARQL protocol
 
     async def sparql(self, request: Request) -> Response:
-        params: list[tuple[str, str]] = parse_qsl(request.url.query, keep_blank_values=True)
-        query = None
-        if request.method == "POST":
-            content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            body = await request.body()
-            if len(body) > MAX_QUERY_BYTES:
-                return _error(413, f"the request body is larger than {MAX_QUERY_BYTES:,} bytes")
-            if content_type == "application/sparql-update":
-                return _error(403, "this endpoint is read-only: SPARQL Update is refused")
-            if content_type == "application/sparql-query":
-                query = body.decode("utf-8", errors="replace")
-            elif content_type == "application/x-www-form-urlencoded":
-                params += parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
-            else:
-                return _error(415, "POST a query as application/sparql-query or application/x-www-form-urlencoded")
-        values: dict[str, list[str]] = {}
-        for name, value in params:
-            values.setdefault(name, []).append(value)
-        if "update" in values:
-            return _error(403, "this endpoint is read-only: SPARQL Update is refused")
-        if query is None:
-            queries = values.get("query", [])
-            if len(queries) > 1:
-                return _error(400, "give exactly one query parameter")
-            query = queries[0] if queries else None
-        if query is None:
-            return self.service_description(request)
-        return await self.answer(request, query, values)
-
-    async def answer(self, request: Request, query: str, values: dict[str, list[str]]) -> Response:
-        accept = request.headers.get("accept")
-        fmt = (values.get("format") or values.get("output") or [None])[0]
-        default_graphs = values.get("default-graph-uri") or None
-        named_graphs = values.get("named-graph-uri") or None
         try:
+            values, query = await protocol_request(request)
+            if query is None:
+                return self.service_description(request)
+            fmt = (values.get("format") or values.get("output") or [None])[0]
             timeout = _timeout((values.get("timeout") or [None])[0])
-            answer = await self.pool.run(query, accept, fmt, default_graphs, named_graphs, timeout)
-        except EngineError as exc:
-            if exc.status == 400 and UPDATE.match(query):
-                return _error(403, "this endpoint is read-only: SPARQL Update is refused")
+            answer = await self.run(request, query, request.headers.get("accept"), fmt, timeout,
+                                    values.get("default-graph-uri"), values.get("named-graph-uri"))
+        except (QueryRefused, EngineError) as exc:
             return _error(exc.status, exc.message)
+        except ClientDisconnect:
+            return _error(400, "the client closed the connection before the end of its request body")
         return Response(answer.body, media_type=answer.media_type, headers={"Vary": "Accept"})
+
+    async def run(
+        self,
+        request: Request,
+        query: str,
+        accept: str | None = None,
+        fmt: str | None = None,
+        timeout: float | None = None,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> Answer:
+        """Check a client's query (:func:`certgraph.sparql_text.check`), then answer it on the pool.
+
+        The dataset: the protocol's graphs when any is given (they replace the query's own, and
+        the one not given is empty); else the query's FROM / FROM NAMED; else the union of all
+        graphs. A SERVICE call that fails is reported without the other endpoint's answer.
+
+        :raises QueryRefused: see :func:`certgraph.sparql_text.check`.
+        :raises EngineError: see :meth:`certgraph.engine.EnginePool.run`.
+        """
+        if len(query) > LEX_IN_THREAD:
+            found = await asyncio.to_thread(check, query, self.settings.allow_service, self.endpoint_url)
+        else:
+            found = check(query, self.settings.allow_service, self.endpoint_url)
+        protocol = bool(default_graphs or named_graphs)
+        try:
+            return await self.pool.run(
+                query, accept, fmt, (default_graphs or []) if protocol else None, (named_graphs or []) if protocol else None,
+                timeout, union=None if protocol else not found.names_dataset, base_iri=self.endpoint_url, client=_client(request),
+            )
+        except EngineError as exc:
+            if found.services and exc.status == 500:
+                raise EngineError(502, "a SERVICE call failed; the other endpoint's answer is not shown") from None
+            raise
 
     def service_description(self, request: Request) -> Response:
         """The W3C Service Description of this endpoint; a browser is sent to the editor."""
         if prefers_html(request.headers.get("accept")):
             return RedirectResponse("/", status_code=303)
-        return rdf_response(self._document("sd", lambda: service_description_triples(str(request.url.replace(query="")))), request)
+        return rdf_response(self._document("sd", lambda: service_description_triples(self.endpoint_url, bool(self.settings.allow_service))), request)
 
     def _document(self, name: str, make) -> list:
         if name not in self._documents:
@@ -328,13 +445,13 @@ class Endpoint:
             timeout = _timeout(request.query_params.get("timeout"))
         except QueryError as exc:
             return _error(400, str(exc))
-        except EngineError as exc:
+        except QueryRefused as exc:
             return _error(exc.status, exc.message)
         fmt = request.query_params.get("format")
         raw = fmt not in (None, "", "plain") or _asks_results_type(request.headers.get("accept"))
         try:
-            answer = await self.pool.run(text, request.headers.get("accept") if raw else None, fmt if raw else None, timeout=timeout)
-        except EngineError as exc:
+            answer = await self.run(request, text, request.headers.get("accept") if raw else None, fmt if raw else None, timeout)
+        except (QueryRefused, EngineError) as exc:
             return _error(exc.status, exc.message)
         if raw:
             return Response(answer.body, media_type=answer.media_type, headers={"Vary": "Accept"})
@@ -354,6 +471,7 @@ class Endpoint:
             return _error(404, f"not an identifier of this graph: {iri}")
         if prefers_html(request.headers.get("accept")) and not request.query_params.get("format"):
             try:
+                # The page's dozen queries run at once: as the server's own, outside the client's limits.
                 page = await resource_page(iri, self.pool.run_json, self.queries)
             except EngineError as exc:
                 return _error(exc.status, exc.message)
@@ -361,28 +479,28 @@ class Endpoint:
                 return HTMLResponse(_not_found_html(iri), status_code=404)
             return HTMLResponse(page, headers={"Vary": "Accept"})
         try:
-            triples = await self.describe(iri)
+            triples = await self.describe(iri, _client(request))
         except EngineError as exc:
             return _error(exc.status, exc.message)
         if not triples:
             return _error(404, f"nothing is known about <{iri}>")
         return rdf_response(triples, request)
 
-    async def describe(self, iri: str) -> list:
+    async def describe(self, iri: str, client: str | None = None) -> list:
         """The resource's own triples (each once, whatever graphs repeat it) and blank-node closure."""
         node = ox.NamedNode(iri)
         sparql = (
             "CONSTRUCT { ?s ?p ?o } WHERE { SELECT DISTINCT ?s ?p ?o WHERE { "
             f"{{ BIND({node} AS ?s) ?s ?p ?o }} UNION {{ {node} ?q ?s . FILTER(isBlank(?s)) ?s ?p ?o }} }} }}"
         )
-        answer = await self.pool.run(sparql, accept="application/n-triples")
+        answer = await self.pool.run(sparql, accept="application/n-triples", client=client)
         return list(ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES))
 
     async def void(self, request: Request) -> Response:
         """The VoID description of the dataset: counts, classes, sources, licences, dates, links."""
         if "void" not in self._documents:
             try:
-                self._documents["void"] = await void_triples(self.pool, str(request.base_url).rstrip("/"))
+                self._documents["void"] = await void_triples(self.pool, self.public_url)
             except EngineError as exc:
                 return _error(exc.status, exc.message)
         return rdf_response(self._documents["void"], request)
@@ -396,7 +514,8 @@ class Endpoint:
         if pattern is None:
             return _error(400, f"graph={graph!r}: expected an absolute IRI")
         try:
-            answer = await self.pool.run(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {pattern} }}", accept="application/n-triples")
+            answer = await self.pool.run(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {pattern} }}", accept="application/n-triples",
+                                         client=_client(request))
         except EngineError as exc:
             return _error(exc.status, exc.message)
         triples = list(ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES))
@@ -407,8 +526,15 @@ class Endpoint:
     # ---------------------------------------------------------------- editor, documents
 
     async def editor(self, request: Request) -> Response:
+        if not self.pool.health()["ready"]:
+            return _error(503, "the query workers are not ready; try again in a moment (see /health)")
         examples = self._document("examples", lambda: editor_examples(self.queries, self.store_path))
         return HTMLResponse(editor_html(examples))
+
+    async def health(self, request: Request) -> Response:
+        """The query workers' state (``EnginePool.health``): 200 when a query can run, else 503."""
+        state = self.pool.health()
+        return JSONResponse(state, status_code=200 if state["ready"] else 503, headers={"Cache-Control": "no-store"})
 
     async def openapi(self, request: Request) -> Response:
         return JSONResponse(self._document("openapi", lambda: openapi_document(self.queries)))
@@ -425,7 +551,14 @@ class Endpoint:
 
 
 def _is_iri(value: str) -> bool:
-    return bool(re.fullmatch(r"[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|\\^`]*", value))
+    """Whether ``value`` is an absolute IRI (a scheme, and nothing the store would refuse)."""
+    if not re.fullmatch(r"[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|\\^`]*", value):
+        return False
+    try:
+        ox.NamedNode(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _asks_results_type(accept: str | None) -> bool:
@@ -481,15 +614,15 @@ def _t(s, p, o) -> ox.Triple:
     return ox.Triple(s, ox.NamedNode(p) if isinstance(p, str) else p, o)
 
 
-def service_description_triples(endpoint_url: str) -> list:
-    """The W3C SPARQL 1.1 Service Description of the endpoint at ``endpoint_url``."""
+def service_description_triples(endpoint_url: str, federated: bool = False) -> list:
+    """The W3C SPARQL 1.1 Service Description of the endpoint at ``endpoint_url`` (``federated``:
+    SERVICE is allowed to some endpoints)."""
     service, dataset, graph = ox.NamedNode(endpoint_url), ox.BlankNode("dataset"), ox.BlankNode("default")
     triples = [
         _t(service, RDF_TYPE, ox.NamedNode(SD + "Service")),
         _t(service, SD + "endpoint", service),
         _t(service, SD + "supportedLanguage", ox.NamedNode(SD + "SPARQL11Query")),
         _t(service, SD + "feature", ox.NamedNode(SD + "UnionDefaultGraph")),
-        _t(service, SD + "feature", ox.NamedNode(SD + "BasicFederatedQuery")),
         _t(service, SD + "defaultDataset", dataset),
         _t(service, DCTERMS + "title", ox.Literal("certgraph SPARQL endpoint (read-only)", language="en")),
         _t(service, "http://www.w3.org/2000/01/rdf-schema#seeAlso", ox.NamedNode(endpoint_url.rsplit("/sparql", 1)[0] + "/.well-known/void")),
@@ -511,6 +644,8 @@ def service_description_triples(endpoint_url: str) -> list:
     }
     assert set(formats) <= set(RESULT_TYPES) | set(GRAPH_TYPES)
     triples += [_t(service, SD + "resultFormat", ox.NamedNode(iri)) for iri in formats.values()]
+    if federated:
+        triples.append(_t(service, SD + "feature", ox.NamedNode(SD + "BasicFederatedQuery")))
     return triples
 
 
@@ -632,9 +767,12 @@ async def request_once(app: Endpoint, path: str, accept: str | None = None) -> t
 def create_app(store: Path | OxigraphStore | str, queries: dict[str, NamedQuery] | None = None, **settings) -> Endpoint:
     """The ASGI app over a built store (a path or an opened :class:`OxigraphStore`).
 
-    ``settings``: ``workers`` (query processes, default one per core), ``timeout`` (the largest
-    per-query limit in seconds, default 30), ``max_bytes`` (largest answer), ``cache_bytes``
-    (result cache budget, 0 disables it).
+    ``settings``: the fields of :class:`Settings`: ``workers`` (query processes, default one per
+    core), ``timeout`` (the largest per-query limit in seconds, default 30), ``max_bytes`` (largest
+    answer), ``cache_bytes`` (result cache budget, 0 disables it), ``worker_memory_mb``,
+    ``client_concurrency`` and ``client_queue`` (see :class:`certgraph.engine.EnginePool`),
+    ``allow_service`` (IRI prefixes SERVICE may call; none by default), ``public_url`` (the base of
+    every absolute URL the server writes; default ``http://127.0.0.1``).
     """
     path = Path(getattr(store, "path", None) or store)
     if not (path / "CURRENT").exists():

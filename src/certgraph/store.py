@@ -1,8 +1,10 @@
 """The stores behind every query: the embedded on-disk Oxigraph store (default) and an rdflib Dataset.
 
-Both answer SPARQL over the union of their named graphs and return the same normalised rows, so a
-named query gives one answer whichever store runs it (a differential test holds them to it).
-Results are rdflib terms: rdflib stays the term library, pyoxigraph does the storing and querying.
+Both answer SPARQL over the union of their named graphs (unless the query names its dataset with
+FROM / FROM NAMED) and return the same normalised rows, so a named query gives one answer whichever
+store runs it (a differential test holds them to it). Results are rdflib terms: rdflib stays the
+term library, pyoxigraph does the storing and querying. Neither calls another endpoint: a query
+with SERVICE is refused before it runs (:func:`certgraph.sparql_text.check`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from rdflib.namespace import XSD
 
 from .graph import Quad
 from .resources import package_version
+from .sparql_text import QueryRefused, check
 
 DEFAULT_STORE = Path("build/store")
 STORE_ENV = "CERTGRAPH_STORE"
@@ -27,6 +30,19 @@ STORE_ENV = "CERTGRAPH_STORE"
 
 class StoreError(Exception):
     """The store could not be opened or a query could not run."""
+
+
+def _checked_union(sparql: str) -> bool:
+    """Refuse what a local store must not run (SERVICE, an update, nesting its parser cannot
+    survive); return whether the default graph is the union of the named graphs, that is whether
+    the query names no dataset of its own.
+
+    :raises StoreError: the refusal, in one line.
+    """
+    try:
+        return not check(sparql, allow_service=None).names_dataset
+    except QueryRefused as exc:
+        raise StoreError(exc.message) from None
 
 
 def default_store_path() -> Path:
@@ -219,15 +235,16 @@ class OxigraphStore:
 
     def select_lexical(self, sparql: str) -> Iterator[tuple[str | None, ...]]:
         """Stream the rows of a SELECT as tuples of lexical forms (no rdflib terms: for bulk reads)."""
-        solutions = self._store.query(sparql, use_default_graph_as_union=True)
+        solutions = self._store.query(sparql, use_default_graph_as_union=_checked_union(sparql))
         names = [variable.value for variable in solutions.variables]
         for solution in solutions:
             yield tuple(None if solution[n] is None else solution[n].value for n in names)
 
     def query(self, sparql: str) -> QueryResult:
-        """Run SPARQL over the union of the named graphs."""
+        """Run SPARQL over the union of the named graphs, or over the dataset the query names."""
+        union = _checked_union(sparql)
         try:
-            result = self._store.query(sparql, use_default_graph_as_union=True)
+            result = self._store.query(sparql, use_default_graph_as_union=union)
         except SyntaxError as exc:
             raise StoreError(f"SPARQL syntax error: {exc}") from exc
         except OSError as exc:
@@ -275,7 +292,16 @@ class RdflibStore:
         return sum(1 for _ in self.dataset.quads((None, None, None, None)))
 
     def query(self, sparql: str) -> QueryResult:
-        """Run SPARQL over the union of the named graphs."""
+        """Run SPARQL over the union of the named graphs, or over the dataset the query names."""
+        import rdflib.plugins.sparql
+        from rdflib.plugins.sparql.parser import expandUnicodeEscapes
+
+        try:
+            _checked_union(expandUnicodeEscapes(sparql))  # what rdflib parses: \u escapes read first
+        except ValueError as exc:
+            raise StoreError(f"SPARQL error: {exc}") from None
+        # rdflib would fetch from the web a graph that FROM names and the dataset lacks.
+        rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
         try:
             result = self.dataset.query(sparql)
         except Exception as exc:  # rdflib raises pyparsing and assorted errors

@@ -829,7 +829,7 @@ def serve_command(host, port, store_path, workers, timeout, max_result_mb, cache
     app = create_app(store_path or default_store_path(), load_queries(), workers=workers, timeout=timeout,
                      max_bytes=max_result_mb << 20, cache_bytes=cache_mb << 20, worker_memory_mb=worker_memory_mb or None,
                      client_concurrency=client_concurrency, client_queue=client_queue, allow_service=tuple(allow_service),
-                     public_url=public_url or f"http://{host}:{port}")
+                     public_url=public_url or f"http://{_url_host(host)}:{port}")
     try:
         asyncio.run(probe(app.store_path, worker_memory_mb or None))
     except EngineError as exc:
@@ -842,8 +842,16 @@ def serve_command(host, port, store_path, workers, timeout, max_result_mb, cache
         return
     import uvicorn
 
-    click.echo(f"certgraph: serving {app.store_path} at http://{host}:{port}/ (SPARQL endpoint http://{host}:{port}/sparql); Ctrl-C stops")
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    url = app.public_url
+    click.echo(f"certgraph: serving {app.store_path} at {url}/ (SPARQL endpoint {url}/sparql); Ctrl-C stops")
+    # No proxy headers: X-Forwarded-For would let any client choose the address the per-client
+    # limits count by. Behind a reverse proxy, set --public-url; limits then count the proxy as one client.
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False)
+
+
+def _url_host(host: str) -> str:
+    """``host`` as a URL writes it: an IPv6 address in brackets."""
+    return f"[{host}]" if ":" in host else host
 
 
 def _keep_examples_as_written(group: click.Group) -> None:

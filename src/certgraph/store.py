@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -106,9 +107,13 @@ def _from_rdflib(term):
 
 
 def _escape(text: str) -> str:
-    return (
-        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    )
+    """``text`` as the body of a double-quoted literal, read back the same by every SPARQL and
+    N-Triples reader. SPARQL lets a reader expand ``\\u`` codepoint escapes before parsing (rdflib
+    does), so after an escaped backslash a ``u`` or ``U`` is itself written as a codepoint escape
+    (eight digits: rdflib would read four more hex digits after a four-digit one);
+    a tab is escaped because pyparsing, under rdflib, turns tabs into spaces."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    return re.sub(r"(?<=\\\\)([uU])", lambda m: f"\\U{ord(m.group(1)):08X}", escaped)
 
 
 def term_nt(term) -> str:

@@ -8,19 +8,16 @@ The worker processes of a pool are the children of its process (the test's own f
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
-from .engines import free_ports
 
 # Three unanchored scans joined with nothing: never ends on any real graph.
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -68,35 +65,6 @@ class Server:
 
     base: str
     process: subprocess.Popen
-    log: Path
-
-
-@contextlib.contextmanager
-def serve(store: Path, log: Path, *options: str) -> Iterator[Server]:
-    """``certgraph serve`` over ``store`` on a free loopback port with ``options``; stopped on exit."""
-    (port,) = free_ports(1)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "certgraph.cli", "serve", "--store", str(store), "--port", str(port), *options],
-        stdout=log.open("wb"), stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(base + "/queries", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("the server did not start: " + log.read_text(errors="replace"))
-        yield Server(base, process, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
 
 
 def client(address: str, seconds: float = 30) -> httpx.Client:

@@ -28,6 +28,7 @@ from .chaos import (
     MEMORY_HOG,
     RUNAWAY,
     Ask,
+    Server,
     Tally,
     address_space_mb,
     ask,
@@ -37,9 +38,9 @@ from .chaos import (
     send_signal,
     percentile,
     process_state,
-    serve,
     worker_pids,
 )
+from .conftest import serving
 
 ID = "https://w3id.org/certgraph/id/"
 GRAPH = "https://w3id.org/certgraph/graph/seed-001-rncp35080"
@@ -328,10 +329,9 @@ def expected(facts) -> dict[str, object]:
 def server(mini_build, tmp_path_factory):
     """``certgraph serve`` of this module's own (its workers get killed): two workers, a 3 s limit,
     a memory limit per worker; yields a :class:`tests.chaos.Server`."""
-    log = tmp_path_factory.mktemp("pool-server") / "serve.log"
-    with serve(mini_build.store, log, "--workers", "2", "--timeout", str(SERVER_TIMEOUT),
-               "--worker-memory-mb", str(MEMORY_MB)) as running:
-        yield running
+    options = ("--workers", "2", "--timeout", str(SERVER_TIMEOUT), "--worker-memory-mb", str(MEMORY_MB))
+    with serving(mini_build.store, tmp_path_factory.mktemp("pool-server"), *options) as (base, process):
+        yield Server(base, process)
 
 
 def assert_the_mix_is_answered(server, expected, address: str = "127.0.0.1") -> None:

@@ -6,6 +6,7 @@ with a short time limit and a small result limit, so the error paths are quick t
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -430,6 +431,29 @@ def test_serve_get_answers_one_request_in_process(mini_build):
     bad = runner.invoke(cli, ["serve", "--store", str(mini_build.store), "--get", "/queries/lineage/ancestors?fiche=nope"])
     assert bad.exit_code == 1
     assert "HTTP 400" in bad.output
+
+
+def test_a_cached_answer_is_kept_for_the_day_it_was_asked(mini_build, monkeypatch):
+    # fiche/summary's asOf defaults to today: yesterday's answer must not be served tomorrow.
+    import certgraph.endpoint as endpoint_module
+
+    app = endpoint_module.create_app(mini_build.store, workers=1)
+    path = "/queries/fiche/summary?fiche=RNCP35080"
+
+    async def twice_on(day: str) -> list[str]:
+        monkeypatch.setattr(endpoint_module, "_today", lambda: day)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            return [(await client.get(path)).headers["x-cache"] for _ in range(2)]
+
+    async def scenario():
+        await app.start()
+        try:
+            return [await twice_on("2026-12-03"), await twice_on("2026-12-04"), await twice_on("2026-12-03")]
+        finally:
+            await app.stop()
+
+    assert asyncio.run(scenario()) == [["miss", "hit"], ["miss", "hit"], ["hit", "hit"]]
 
 
 def test_the_result_cache_evicts_the_least_recently_used_within_its_budget():

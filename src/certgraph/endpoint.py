@@ -29,6 +29,7 @@ URLs are written from the configured public URL, never from the Host header.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import re
 import time
@@ -104,6 +105,10 @@ class ResultCache:
         while self.size > self.budget:
             old_key, (old, _) = self._entries.popitem(last=False)
             self.size -= _entry_size(old_key, old)
+
+
+def _today() -> str:
+    return dt.date.today().isoformat()
 
 
 def _entry_size(key: tuple, body: bytes) -> int:
@@ -326,7 +331,8 @@ class Endpoint:
             return
         key = None
         if scope["method"] == "GET" and CACHED_PATHS.fullmatch(scope["path"]):
-            key = (scope["path"].encode(), scope["query_string"], dict(scope["headers"]).get(b"accept", b""))
+            # The day is part of the key: a status or a default asOf is today's, so tomorrow asks again.
+            key = (_today().encode(), scope["path"].encode(), scope["query_string"], dict(scope["headers"]).get(b"accept", b""))
             entry = self.cache.get(key)
             if entry is not None:
                 body, headers = entry

@@ -22,7 +22,7 @@ import time
 
 import pytest
 
-from certgraph.engine import EngineError, EnginePool
+from certgraph.engine import EngineError, EnginePool, Worker
 
 from .chaos import (
     MEMORY_HOG,
@@ -147,6 +147,20 @@ def test_a_query_whose_worker_is_killed_while_answering_is_answered_by_a_fresh_o
             await pool.close()
 
     arun(scenario())
+
+
+def test_a_worker_handed_a_query_after_its_pipes_closed_is_a_death_not_an_exception(mini_build):
+    # The race the chaos test once hit: the watcher saw the worker die and closed its pipes just
+    # as a query took it. On uvloop (the server's loop) writing then raised RuntimeError: a 500.
+    uvloop = pytest.importorskip("uvloop")
+
+    async def scenario():
+        worker = await Worker.start(mini_build.store)
+        worker.process.send_signal(signal.SIGKILL)
+        await worker.wait()
+        return await worker.ask({"query": "ASK {}"})
+
+    assert uvloop.run(scenario()) is None
 
 
 def test_a_worker_that_dies_otherwise_gives_its_query_a_clean_error(mini_build):

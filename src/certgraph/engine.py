@@ -351,7 +351,7 @@ class Worker:
         try:
             self.process.stdin.write(HEADER.pack(len(payload)) + payload)
             await self.process.stdin.drain()
-        except (BrokenPipeError, ConnectionResetError):
+        except (BrokenPipeError, ConnectionResetError, RuntimeError):  # uvloop: RuntimeError on a closed pipe
             self.done = True
             return None
         header = await self._read_frame()

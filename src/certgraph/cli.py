@@ -24,7 +24,6 @@ from .engine import EngineError, probe
 from .export import FORMATS as EXPORT_FORMATS
 from .export import VIEWS, ExportError, comparison_view
 from .lineage import Member, lineage
-from .reconcile import CURRENT_GRAPH
 from .status import Status
 from .lineage_stats import lineage_stats, read_statuses, render_table
 from .queries import QueryError, load_queries, run_named
@@ -33,7 +32,16 @@ from .resources import default_data_dir
 from .search import KINDS, SearchIndexError, index_path, search
 from .snapshots import SnapshotError, diff, read_snapshot
 from .publish import DEFAULT_BATCH, PublishError, publish
-from .store import Credentials, OxigraphStore, QueryResult, RemoteStore, StoreError, default_store_path, to_python
+from .store import (
+    Credentials,
+    OxigraphStore,
+    QueryResult,
+    RemoteStore,
+    StoreError,
+    default_store_path,
+    fiche_known,
+    to_python,
+)
 from .synth import FORMATS, SynthError, write_synthetic_register
 from .validate import ValidationError, save_report, validate_store
 from .vocab import ID, number_from_iri
@@ -68,13 +76,6 @@ def endpoint_option(command):
 json_flag = click.option("--json", "as_json", is_flag=True, help="As JSON.")
 UNKNOWN = "(no source gives one)"
 NO_TITLE = "(no source gives a title)"
-
-
-def fiche_exists(store, number: str) -> bool:
-    """Whether the store knows fiche ``number`` (from any source: a code row or a link is enough)."""
-    from .vocab import fiche_iri
-
-    return bool(store.query(f"ASK {{ GRAPH <{CURRENT_GRAPH}> {{ <{fiche_iri(number)}> ?p ?o }} }}").boolean)
 
 
 def output_options(command):
@@ -144,7 +145,7 @@ def fiche_argument(value: str, store=None) -> str:
     digits = value.strip()
     if not re.fullmatch(r"[0-9]+", digits):
         raise click.UsageError(f"{value!r} is not a fiche number like RNCP35080, RS5000 or 35080")
-    found = [n for n in (f"RNCP{digits}", f"RS{digits}") if store is not None and fiche_exists(store, n)]
+    found = [n for n in (f"RNCP{digits}", f"RS{digits}") if store is not None and fiche_known(store, n)]
     if len(found) == 2:
         raise click.UsageError(f"{digits} is both RNCP{digits} and RS{digits}: say which")
     number = found[0] if found else f"RNCP{digits}"
@@ -573,7 +574,7 @@ def compare_command(left, right, as_of, store_path, endpoint, as_json):
     store = open_store(store_path, endpoint)
     numbers = [fiche_argument(value, store) for value in (left, right)]
     for number, hint in zip(numbers, ("LEFT", "RIGHT")):
-        if not fiche_exists(store, number):
+        if not fiche_known(store, number):
             raise click.BadParameter(f"{number} is not in the graph", param_hint=hint)
     result = compare(store, load_queries(), *numbers, as_of_date(as_of))
     if as_json:

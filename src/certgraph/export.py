@@ -44,7 +44,7 @@ from .compare import compare
 from .queries import load_queries
 from .records import normalise_fiche_number
 from .status import Status, as_date
-from .store import lexical_rows
+from .store import fiche_known, lexical_rows
 from .vocab import (
     ID,
     ONTOLOGY_GRAPH,
@@ -176,10 +176,9 @@ def _fiche_iri_of(store, fiche: str) -> str:
     number = normalise_fiche_number(fiche)
     if number is None:
         raise ExportError(f"not a fiche number: {fiche!r} (expected RNCP35080 or RS5000)")
-    iri = str(fiche_iri(number))
-    if not store.query(f"ASK {{ {_iri(iri)} ?p ?o }}").boolean:
+    if not fiche_known(store, number):
         raise ExportError(f"{number} is not in the store")
-    return iri
+    return str(fiche_iri(number))
 
 
 def _graph(kind: type[nx.Graph], view: str, fiche: str | None, **extra) -> nx.Graph:

@@ -24,6 +24,7 @@ from rdflib.namespace import XSD
 from .graph import Quad
 from .resources import package_version
 from .sparql_text import QueryRefused, check
+from .vocab import fiche_iri
 
 DEFAULT_STORE = Path("build/store")
 STORE_ENV = "CERTGRAPH_STORE"
@@ -325,6 +326,11 @@ class RdflibStore:
                 rows.append(row)
             return QueryResult(variables=names, rows=rows)
         return QueryResult(triples=[tuple(_from_rdflib(t) for t in triple) for triple in result])
+
+
+def fiche_known(store, number: str) -> bool:
+    """Whether any graph of ``store`` (embedded, rdflib or remote) says something about fiche ``number``."""
+    return bool(store.query(f"ASK {{ <{fiche_iri(number)}> ?p ?o }}").boolean)
 
 
 def lexical_rows(store, sparql: str) -> Iterator[tuple[str | None, ...]]:

@@ -19,7 +19,7 @@ from rdflib.namespace import RDF, SH
 
 from .queries import inject_values
 from .resources import shapes_path
-from .store import QueryResult, to_python
+from .store import QueryResult, fiche_known, to_python
 from .vocab import CG, fiche_iri, number_from_iri
 
 SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
@@ -175,7 +175,7 @@ def validate_store(store, constraints: list[Constraint] | None = None, fiche: st
     :raises ValidationError: when ``fiche`` is not in the graph (it would otherwise "conform").
     """
     fiche_node = str(fiche_iri(fiche)) if fiche else None
-    if fiche_node and not store.query(f"ASK {{ <{fiche_node}> ?p ?o }}").boolean:
+    if fiche and not fiche_known(store, fiche):
         raise ValidationError(f"{fiche} is not in the graph: unknown fiche, nothing to validate")
     started = time.perf_counter()
     findings = set()

@@ -41,7 +41,7 @@ BUILD = """
 import json, sys, time
 from benchmarks_peak import peak_mb
 from pathlib import Path
-from certgraph.build import build
+from certgraph.ingest.build import build
 exports = [Path(p) for p in sys.argv[4:]]
 started = time.perf_counter()
 report = build(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), exports=exports)

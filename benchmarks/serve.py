@@ -444,7 +444,7 @@ def engine_workers(server: Server) -> int:
     count = 0
     for pid in process_tree(server.process.pid):
         try:
-            count += b"certgraph.engine" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            count += b"certgraph.web.engine" in Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             pass
     return count

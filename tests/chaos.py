@@ -2,8 +2,8 @@
 one's own, and clients that keep asking (well-behaved ones checking every answer, runaway ones).
 
 The worker processes of a pool are the children of its process (the test's own for an
-:class:`~certgraph.engine.EnginePool` driven directly, ``certgraph serve``'s for a server) that run
-``certgraph.engine``; /proc says which they are and whether one is running a query (state ``R``).
+:class:`~certgraph.web.engine.EnginePool` driven directly, ``certgraph serve``'s for a server) that run
+``certgraph.web.engine``; /proc says which they are and whether one is running a query (state ``R``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ MEMORY_HOG = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1"
 
 
 def worker_pids(parent: int) -> list[int]:
-    """The query workers among ``parent``'s children (processes whose command names ``certgraph.engine``)."""
+    """The query workers among ``parent``'s children (processes whose command names ``certgraph.web.engine``)."""
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -38,7 +38,7 @@ def worker_pids(parent: int) -> list[int]:
             continue
         # The command name, in parentheses, may hold spaces: the fields after it are split safely.
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == parent and b"certgraph.engine" in command:
+        if ppid == parent and b"certgraph.web.engine" in command:
             pids.append(int(entry.name))
     return sorted(pids)
 

@@ -24,7 +24,7 @@ import httpx
 import pytest
 import yaml
 
-from certgraph.build import build
+from certgraph.ingest.build import build
 from certgraph.queries import load_queries
 from certgraph.store import OxigraphStore, RdflibStore
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from certgraph.build import BuildError, build
+from certgraph.ingest.build import BuildError, build
 from certgraph.store import OxigraphStore
 from certgraph.validate import validate_store
 

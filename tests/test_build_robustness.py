@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from certgraph.build import BuildError, build, stored_fiches
+from certgraph.ingest.build import BuildError, build, stored_fiches
 from certgraph.cli import cli
 from certgraph.records import Loaded
-from certgraph.snapshots import read_export, unreadable
+from certgraph.ingest.snapshots import read_export, unreadable
 from certgraph.store import OxigraphStore
 
 from .conftest import DATA, write_manifest

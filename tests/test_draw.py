@@ -1,6 +1,6 @@
 """Drawings of graph views: the DOT text, the Graphviz SVG and PNG, and the interactive HTML page.
 
-The graphs are built by hand like ``certgraph.export``'s views: the real lineage of RNCP35080
+The graphs are built by hand like ``certgraph.export.views``'s views: the real lineage of RNCP35080
 (RNCP1611 → RNCP5385 → RNCP28720 → RNCP35080 → RNCP41336, edges going from the new fiche to the
 old one), a merge, an equivalence graph with similarity and correspondence edges, and one whose
 texts try to break out of DOT strings, XML and ``<script>``.
@@ -25,7 +25,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from certgraph.draw import (
+from certgraph.export.draw import (
     DRAWERS,
     DrawError,
     draw,
@@ -87,7 +87,7 @@ def merge_graph() -> nx.DiGraph:
     b = add_fiche(graph, "200", "Gestionnaire de paie", 5, "2016-03-01", "2020-12-31", False)
     c = add_fiche(graph, "300", "Gestionnaire comptable et paie", 5, "2021-01-01", "2023-12-31", False)
     d = add_fiche(graph, "400", "Gestionnaire comptable et paie", 5, "", "", "")  # dates unknown
-    # A predecessor known by its title only, as certgraph.export names it.
+    # A predecessor known by its title only, as certgraph.export.views names it.
     h = "https://w3id.org/certgraph/id/historical/aide-comptable"
     graph.add_node(h, uri=h, label="Aide-comptable", kind="historical", number="", title="Aide-comptable",
                    level="", certifier="", start="", end="2014-12-31", active="")

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
-from certgraph.editor import editor_html, tab_query
+from certgraph.web.editor import editor_html, tab_query
 
 from .browser import (
     chromium_or_skip,
@@ -25,7 +25,7 @@ from .browser import (
     serve_on_loopback,
 )
 
-STATIC = Path(__file__).resolve().parent.parent / "src" / "certgraph" / "static"
+STATIC = Path(__file__).resolve().parent.parent / "src" / "certgraph" / "web" / "static"
 
 SCRIPT_QUERY = 'SELECT ?x WHERE { BIND("</script><script>alert(1)</script>" AS ?x) }'
 EXAMPLES = [

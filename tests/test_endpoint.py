@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from certgraph.cli import cli
-from certgraph.conneg import GRAPH_TYPES
+from certgraph.web.conneg import GRAPH_TYPES
 
 from .conftest import SERVER_TIMEOUT as TIMEOUT
 
@@ -358,7 +358,7 @@ def test_nasty_parameter_values_over_http_are_rejected_or_bound(server, value):
 
 
 def test_every_editor_example_runs_on_the_server(server, mini_build, queries):
-    from certgraph.endpoint import editor_examples
+    from certgraph.web.app import editor_examples
 
     for example in editor_examples(queries, mini_build.store):
         response = httpx.post(server + "/sparql", data={"query": example["query"]},
@@ -435,7 +435,7 @@ def test_serve_get_answers_one_request_in_process(mini_build):
 
 def test_a_cached_answer_is_kept_for_the_day_it_was_asked(mini_build, monkeypatch):
     # fiche/summary's asOf defaults to today: yesterday's answer must not be served tomorrow.
-    import certgraph.endpoint as endpoint_module
+    import certgraph.web.app as endpoint_module
 
     app = endpoint_module.create_app(mini_build.store, workers=1)
     path = "/queries/fiche/summary?fiche=RNCP35080"
@@ -457,7 +457,7 @@ def test_a_cached_answer_is_kept_for_the_day_it_was_asked(mini_build, monkeypatc
 
 
 def test_the_result_cache_evicts_the_least_recently_used_within_its_budget():
-    from certgraph.endpoint import ResultCache
+    from certgraph.web.app import ResultCache
 
     cache = ResultCache(budget=200, largest=80)
     keys = [("GET", f"query={n}".encode(), b"") for n in range(3)]

@@ -31,7 +31,7 @@ import rdflib
 from click.testing import CliRunner
 
 from certgraph.cli import cli
-from certgraph.endpoint import MAX_QUERY_BYTES, create_app
+from certgraph.web.app import MAX_QUERY_BYTES, create_app
 from certgraph.sparql_text import MAX_DEPTH, MAX_OPERATORS, check, outline
 from certgraph.store import RdflibStore, StoreError
 

@@ -20,9 +20,9 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from certgraph import export as export_module
-from certgraph.export import FORMATS, VIEWS, ExportError, dot_id, export
-from certgraph.graph import fiche_quads
+from certgraph.export import views as export_module
+from certgraph.export.views import FORMATS, VIEWS, ExportError, dot_id, export
+from certgraph.ingest.graph import fiche_quads
 from certgraph.sources.fc_xml import read_fc_xml
 from certgraph.store import OxigraphStore
 

@@ -15,7 +15,7 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
-from certgraph.graph import fiche_quads, source_quads
+from certgraph.ingest.graph import fiche_quads, source_quads
 from certgraph.records import (
     BlockCorrespondence,
     CohortStatistic,

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from certgraph.queries import QueryError, load_queries
-from certgraph.store import RdflibStore, StoreError, term_nt
+from certgraph.store import RdflibStore, term_nt
 
 QUERIES = load_queries()
 NASTY = ['"', "'", "{", "}", "<", ">", "\\", "\n", "\r", "#", " UNION ", "} UNION { ?s ?p ?o }", "SELECT", "DROP ALL",

@@ -13,14 +13,14 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
-from certgraph.build import build
+from certgraph.ingest.build import build
 from certgraph.lineage_stats import (
     LineageStats,
     lineage_stats,
     read_statuses,
     render_table,
 )
-from certgraph.reconcile import CURRENT_GRAPH
+from certgraph.vocab import CURRENT_GRAPH
 from certgraph.store import OxigraphStore
 from certgraph.vocab import CG, ID, fiche_iri, graph_iri
 

@@ -20,8 +20,8 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
-from certgraph.graph import fiche_quads, source_quads
-from certgraph.pages import esc, link, local_href, resource_page
+from certgraph.ingest.graph import fiche_quads, source_quads
+from certgraph.web.pages import esc, link, local_href, resource_page
 from certgraph.sources.fc_xml import read_fc_xml
 from certgraph.store import OxigraphStore
 from certgraph.vocab import CG, fiche_iri, graph_iri

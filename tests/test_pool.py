@@ -1,7 +1,7 @@
 """The query worker pool heals, shares fairly and caps memory: real workers over the mini store,
 killed with real signals, driven directly and through a real ``certgraph serve`` on loopback.
 
-The pool tests run an :class:`~certgraph.engine.EnginePool` in the test's own event loop, so its
+The pool tests run an :class:`~certgraph.web.engine.EnginePool` in the test's own event loop, so its
 workers are the test's children (found in /proc); the HTTP tests run a server of their own, since
 they kill its workers. Every wait is bounded: ``arun`` gives a test's coroutine 90 s at most, and
 every HTTP call has a timeout.
@@ -22,7 +22,7 @@ import time
 
 import pytest
 
-from certgraph.engine import EngineError, EnginePool, Worker
+from certgraph.web.engine import EngineError, EnginePool, Worker
 
 from .chaos import (
     MEMORY_HOG,

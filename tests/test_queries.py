@@ -14,12 +14,13 @@ from rdflib import Literal
 from rdflib.namespace import DCTERMS, RDFS, SKOS
 
 from certgraph.queries import QueryError, inject_values, load_queries, parse_named_query, run_named
-from certgraph.hierarchy import hierarchy_quads
-from certgraph.reconcile import current_quads, reconcile
+from certgraph.ingest.hierarchy import hierarchy_quads
+from certgraph.ingest.reconcile import current_quads, reconcile
 from certgraph.records import Certifier, CodeRef, Fiche, SourceRef
 from certgraph.search import index_path
 from certgraph.store import OxigraphStore, RdflibStore, to_python
-from certgraph.summaries import SUMMARY_GRAPH, summary_quads
+from certgraph.ingest.summaries import summary_quads
+from certgraph.vocab import SUMMARY_GRAPH
 from certgraph.vocab import CG, ID, concept_iri, eqf_iri, fiche_iri, graph_iri, org_iri
 
 

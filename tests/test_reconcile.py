@@ -8,7 +8,7 @@ from rdflib import Literal
 from rdflib.namespace import DCTERMS, XSD
 
 from certgraph.records import Certifier, CodeRef, Fiche, LineageRef, SourceRef
-from certgraph.reconcile import (
+from certgraph.ingest.reconcile import (
     CONFLICTS_GRAPH,
     CURRENT_GRAPH,
     conflict_quads,

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from certgraph.cli import cli
 from certgraph.compare import compare
-from certgraph.export import VIEWS
+from certgraph.export.views import VIEWS
 from certgraph.lineage import lineage
 from certgraph.publish import PublishError, local_counts, publish
 from certgraph.queries import run_named

@@ -8,7 +8,7 @@ import json
 import pytest
 from rdflib import Graph
 
-from certgraph.build import build
+from certgraph.ingest.build import build
 from certgraph.store import OxigraphStore, iter_quads_of
 from certgraph.synth import write_synthetic_register
 from certgraph.validate import validate_pyshacl, validate_store

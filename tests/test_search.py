@@ -13,7 +13,7 @@ import pytest
 from rdflib import Literal
 from rdflib.namespace import DCTERMS
 
-from certgraph.graph import text_hash
+from certgraph.ingest.graph import text_hash
 from certgraph.search import (
     Index,
     Query,

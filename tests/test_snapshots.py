@@ -11,7 +11,7 @@ from rdflib import Graph, Literal
 from certgraph.cli import cli
 from certgraph.queries import run_named
 from certgraph.records import Certifier, CodeRef, Fiche, LineageRef
-from certgraph.snapshots import SnapshotError, content_hash, diff, fiche_state, read_snapshot
+from certgraph.ingest.snapshots import SnapshotError, content_hash, diff, fiche_state, read_snapshot
 from certgraph.vocab import CG, fiche_iri
 
 from .conftest import DATA

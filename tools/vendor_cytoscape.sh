@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Vendor Cytoscape.js's browser bundle into src/certgraph/static/cytoscape/.
+# Vendor Cytoscape.js's browser bundle into src/certgraph/export/static/cytoscape/.
 #
 # Installs a pinned cytoscape with npm into a temporary folder, copies only the minified UMD
-# bundle (which `certgraph.draw.draw_html` inlines into every interactive graph page) and its
+# bundle (which `certgraph.export.draw.draw_html` inlines into every interactive graph page) and its
 # licence, checks that the bundle references nothing on the network and holds nothing that would
 # end an inline <script> element, and writes SOURCE.md (package, version, tarball URL, integrity,
 # licence, date, how to update).
@@ -17,7 +17,7 @@ PACKAGE="cytoscape"
 VERSION="${CYTOSCAPE_VERSION:-3.34.4}"
 
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
-DEST="$REPO/src/certgraph/static/cytoscape"
+DEST="$REPO/src/certgraph/export/static/cytoscape"
 # shellcheck source=tools/npm_vendor.sh
 source "$REPO/tools/npm_vendor.sh"
 npm_vendor_install vendor_cytoscape "$PACKAGE" "$VERSION"
@@ -52,7 +52,7 @@ size() { wc -c < "$1" | tr -d ' '; }
 cat > "$DEST/SOURCE.md" <<EOF
 # Cytoscape.js, vendored
 
-The graph viewer of the interactive drawings (\`certgraph.draw.draw_html\`), which inlines
+The graph viewer of the interactive drawings (\`certgraph.export.draw.draw_html\`), which inlines
 \`cytoscape.min.js\` into every page it writes. Written by \`tools/vendor_cytoscape.sh\`; do not
 edit these files by hand.
 
@@ -86,7 +86,7 @@ nor \`<!--\`, so it can be inlined in a \`<script>\` element unchanged.
 2. \`CYTOSCAPE_VERSION=<new> tools/vendor_cytoscape.sh\` (or change the pinned default in the script).
 3. \`.venv/bin/python -m pytest tests/test_draw.py\`: the browser tests open a drawn page, check it
    requests nothing, logs no error, shows every node, and that a click and a hover fill the panel.
-4. Commit \`src/certgraph/static/cytoscape/\` with the script change.
+4. Commit \`src/certgraph/export/static/cytoscape/\` with the script change.
 EOF
 
 echo "Vendored $PACKAGE@$VERSION into ${DEST#"$REPO"/}:"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Vendor the YASGUI SPARQL editor's browser bundle into src/certgraph/static/yasgui/.
+# Vendor the YASGUI SPARQL editor's browser bundle into src/certgraph/web/static/yasgui/.
 #
 # Installs a pinned @zazuko/yasgui (the maintained fork of Triply's YASGUI) with npm into a
 # temporary folder, copies only what the editor page loads (the minified JS and CSS) plus the
@@ -16,7 +16,7 @@ PACKAGE="@zazuko/yasgui"
 VERSION="${YASGUI_VERSION:-4.6.2}"
 
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
-DEST="$REPO/src/certgraph/static/yasgui"
+DEST="$REPO/src/certgraph/web/static/yasgui"
 # shellcheck source=tools/npm_vendor.sh
 source "$REPO/tools/npm_vendor.sh"
 npm_vendor_install vendor_yasgui "$PACKAGE" "$VERSION"
@@ -129,7 +129,7 @@ size() { wc -c < "$1" | tr -d ' '; }
 cat > "$DEST/SOURCE.md" <<EOF
 # YASGUI, vendored
 
-The SPARQL query editor served at \`/\` (see \`certgraph/editor.py\`). Written by
+The SPARQL query editor served at \`/\` (see \`certgraph/web/editor.py\`). Written by
 \`tools/vendor_yasgui.sh\`; do not edit these files by hand.
 
 | | |
@@ -165,7 +165,7 @@ The page must work with no network but its own server.
 2. \`YASGUI_VERSION=<new> tools/vendor_yasgui.sh\` (or change the pinned default in the script).
 3. \`.venv/bin/python -m pytest tests/test_editor.py\`: the browser tests check that the page
    loads, runs a query, opens share links and requests nothing from outside.
-4. Commit \`src/certgraph/static/yasgui/\` with the script change.
+4. Commit \`src/certgraph/web/static/yasgui/\` with the script change.
 EOF
 
 echo "Vendored $PACKAGE@$VERSION into ${DEST#"$REPO"/}:"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from importlib import import_module
 
 _EXPORTS = {
-    "BuildError": "build", "BuildReport": "build", "build": "build",
+    "BuildError": "ingest.build", "BuildReport": "ingest.build", "build": "ingest.build",
     "Comparison": "compare", "compare": "compare",
     "Lineage": "lineage", "lineage": "lineage",
     "PublishError": "publish", "PublishReport": "publish", "publish": "publish",

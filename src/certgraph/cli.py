@@ -16,13 +16,13 @@ from pathlib import Path
 
 import click
 
-from .build import BuildError, build, problems_by_source
+from .ingest.build import BuildError, build, problems_by_source
 from .compare import CompareError, compare
-from .draw import DrawError, draw
-from .endpoint import create_app, request_once
-from .engine import EngineError, probe
-from .export import FORMATS as EXPORT_FORMATS
-from .export import VIEWS, ExportError, comparison_view
+from .export.draw import DrawError, draw
+from .web.app import create_app, request_once
+from .web.engine import EngineError, probe
+from .export.views import FORMATS as EXPORT_FORMATS
+from .export.views import VIEWS, ExportError, comparison_view
 from .lineage import Member, lineage
 from .status import Status
 from .lineage_stats import lineage_stats, read_statuses, render_table
@@ -30,7 +30,7 @@ from .queries import QueryError, load_queries, run_named
 from .records import normalise_fiche_number
 from .resources import default_data_dir
 from .search import KINDS, SearchIndexError, index_path, search
-from .snapshots import SnapshotError, diff, read_snapshot
+from .ingest.snapshots import SnapshotError, diff, read_snapshot
 from .publish import DEFAULT_BATCH, PublishError, publish
 from .store import (
     Credentials,

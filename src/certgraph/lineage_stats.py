@@ -17,7 +17,7 @@ predecessor to the successor (old → new), as in :mod:`certgraph.lineage`, so a
   (graph derived/current, :mod:`certgraph.status`): in force, ended, not yet in force, or unknown
   when no source gives its end date. A source's ``cg:active`` flag is not used: it says what was
   true on that source's date, not today.
-- A link a newer register table contradicts is **superseded** (:mod:`certgraph.reconcile`): left
+- A link a newer register table contradicts is **superseded** (:mod:`certgraph.ingest.reconcile`): left
   out of the graph and counted in ``superseded_links``.
 - Predecessors known only by title (``cg:HistoricalCertification``, no number) are left out of the
   graph; their links are counted in ``historical_links``.

@@ -11,6 +11,7 @@ import datetime as dt
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -21,6 +22,7 @@ from rdflib.namespace import XSD
 from .records import normalise_fiche_number
 from .resources import queries_dir
 from .search import SearchIndexError, candidates, index_path
+from .sparql_text import inject_values, strip_comments
 from .store import term_nt
 from .vocab import concept_iri, eqf_iri, fiche_iri, org_iri
 
@@ -142,6 +144,9 @@ class NamedQuery:
     text: str
     description: str = ""
     params: list[Param] = field(default_factory=list)
+    # ``#+ bind: subqueries``: the VALUES block also opens each sub-SELECT's WHERE, which SPARQL
+    # evaluates before the outer values are joined (a LIMIT inside would cut unbound rows).
+    bind_subqueries: bool = False
 
     @property
     def search_param(self) -> Param | None:
@@ -170,53 +175,18 @@ class NamedQuery:
         terms = " ".join(term_nt(p.term(values[p.name])) for p in self.params)
         search = self.search_param
         if search is None:
-            return inject_values(self.text, f"VALUES ({names}) {{ ({terms}) }}")
-        rows = " ".join(f"({terms} <{iri}> {rank})" for rank, iri in enumerate(hits or [], start=1))
-        return inject_values(self.text, f"VALUES ({names} ?{search.binds} ?{search.binds}Rank) {{ {rows} }}")
+            block = f"VALUES ({names}) {{ ({terms}) }}"
+        else:
+            rows = " ".join(f"({terms} <{iri}> {rank})" for rank, iri in enumerate(hits or [], start=1))
+            block = f"VALUES ({names} ?{search.binds} ?{search.binds}Rank) {{ {rows} }}"
+        try:
+            return inject_values(self.text, block, everywhere=self.bind_subqueries)
+        except ValueError as exc:
+            raise QueryError(f"{self.name}: {exc}") from None
 
     def example_values(self) -> dict[str, str]:
         """Every parameter set to its declared example."""
         return {p.name: p.example for p in self.params}
-
-
-# Strings, IRIs and comments must be skipped when looking for the WHERE clause's brace.
-_TOKEN = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
-    r'|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n]*|\{|\bWHERE\b|[^"\'<#{W]+|.',
-    re.IGNORECASE | re.DOTALL,
-)
-
-
-def inject_values(text: str, values_block: str) -> str:
-    """Insert ``values_block`` right after the opening brace of the query's WHERE pattern.
-
-    >>> inject_values('SELECT ?x WHERE { ?x ?p "{" }', 'VALUES ?x { <urn:a> }')
-    'SELECT ?x WHERE { VALUES ?x { <urn:a> } ?x ?p "{" }'
-    """
-    first_brace = None
-    seen_where = False
-    for match in _TOKEN.finditer(text):
-        token = match.group(0)
-        if token.upper() == "WHERE":
-            seen_where = True
-        elif token == "{":
-            if seen_where:
-                return f"{text[:match.end()]} {values_block}{text[match.end():]}"
-            if first_brace is None:
-                first_brace = match.end()
-    if first_brace is None:
-        raise QueryError("no WHERE pattern to bind parameters in")
-    return f"{text[:first_brace]} {values_block}{text[first_brace:]}"
-
-
-def strip_comments(text: str) -> str:
-    """The query without its comments (strings and IRIs holding a ``#`` are kept).
-
-    >>> strip_comments('SELECT ?x WHERE { ?x ?p "#1" } # describe')
-    'SELECT ?x WHERE { ?x ?p "#1" } '
-    """
-    return "".join(m.group(0) for m in _TOKEN.finditer(text) if not m.group(0).startswith("#"))
 
 
 def parse_named_query(path: Path, name: str) -> NamedQuery:
@@ -248,7 +218,11 @@ def parse_named_query(path: Path, name: str) -> NamedQuery:
                 raise QueryError(f"{path}:1: search parameter {param.name} needs binds and kinds")
             param.binds, param.kinds = str(spec["binds"]), [str(k) for k in spec["kinds"]]
         params.append(param)
-    query = NamedQuery(name, path, str(header["summary"]).strip(), text, str(header.get("description", "")).strip(), params)
+    bind = header.get("bind")
+    if bind not in (None, "subqueries"):
+        raise QueryError(f"{path}:1: bind must be 'subqueries' when given, not {bind!r}")
+    query = NamedQuery(name, path, str(header["summary"]).strip(), text, str(header.get("description", "")).strip(),
+                       params, bind_subqueries=bind == "subqueries")
     body = strip_comments(text)
     for param in params:
         variable = param.binds if param.type == "search" else param.name
@@ -271,14 +245,40 @@ def _check_syntax(query: NamedQuery) -> None:
         raise QueryError(f"{query.path}:{line.group(1) if line else 1}: {exc}") from None
 
 
-def load_queries(folder: Path | None = None) -> dict[str, NamedQuery]:
-    """Every named query under ``folder`` (default: the shipped ``queries/``), by name."""
+# The queries the code runs for itself (pages, VoID, exports, analyses, the build) live under
+# ``queries/internal/``: parsed and checked like the named queries, but not offered to users.
+INTERNAL = "internal"
+
+
+def load_queries(folder: Path | None = None, internal: bool = False) -> dict[str, NamedQuery]:
+    """Every named query under ``folder`` (default: the shipped ``queries/``), by name.
+
+    The ``internal/`` folder is left out; with ``internal``, only its queries are read (named by
+    their path under it).
+    """
     folder = folder or queries_dir()
+    if internal:
+        folder = folder / INTERNAL
     found = {}
     for path in sorted(folder.rglob("*.rq")):
         name = path.relative_to(folder).with_suffix("").as_posix()
+        if not internal and name.startswith(f"{INTERNAL}/"):
+            continue
         found[name] = parse_named_query(path, name)
     return found
+
+
+@cache
+def _internal_queries() -> dict[str, NamedQuery]:
+    return load_queries(internal=True)
+
+
+def internal_query(name: str) -> NamedQuery:
+    """One of the shipped ``queries/internal/`` queries (all of them are read and checked at once)."""
+    try:
+        return _internal_queries()[name]
+    except KeyError:
+        raise QueryError(f"no internal query {name!r} under queries/{INTERNAL}/") from None
 
 
 SEARCH_HITS = 100

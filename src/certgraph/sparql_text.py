@@ -141,6 +141,64 @@ def tokenize(text: str) -> list[Token]:
     ]
 
 
+def strip_comments(text: str) -> str:
+    """The query without its comments (strings and IRIs holding a ``#`` are kept).
+
+    >>> strip_comments('SELECT ?x WHERE { ?x ?p "#1" } # describe')
+    'SELECT ?x WHERE { ?x ?p "#1" } '
+    """
+    return "".join(m.group() for m in _TOKEN.finditer(text) if m.lastgroup != "comment")
+
+
+def where_braces(text: str, everywhere: bool = False) -> list[int]:
+    """Where the query's WHERE pattern opens: the offset just after its brace (``[]`` if none).
+
+    The brace after the first ``WHERE`` (or the first brace, for ``SELECT * { … }`` and ``ASK {
+    … }``); with ``everywhere``, also the brace of each sub-SELECT's WHERE. Braces in strings, IRIs
+    and comments do not count.
+
+    >>> text = 'SELECT ?x WHERE { ?x ?p "{" { SELECT ?x WHERE { ?x ?q ?y } } }'
+    >>> [text[:at][-10:] for at in where_braces(text, everywhere=True)]
+    ['?x WHERE {', '?x WHERE {']
+    """
+    found: list[int] = []
+    first_brace = None
+    seen_where = False
+    for token in tokenize(text):
+        if token.kind == "word" and token.text.upper() == "WHERE":
+            seen_where = True
+        elif token.text == "{":
+            if seen_where:
+                found.append(token.start + 1)
+                seen_where = False
+                if not everywhere:
+                    break
+            elif first_brace is None and not found:
+                first_brace = token.start + 1
+    if not found and first_brace is not None:
+        found.append(first_brace)
+    return found
+
+
+def inject_values(text: str, values_block: str, everywhere: bool = False) -> str:
+    """``values_block`` inserted right after the opening brace of the query's WHERE pattern.
+
+    With ``everywhere``, also at the start of each sub-SELECT's WHERE, so that a subquery (which
+    SPARQL evaluates before the values outside it are joined) is bound too.
+
+    :raises ValueError: the text has no WHERE pattern.
+
+    >>> inject_values('SELECT ?x WHERE { ?x ?p "{" }', 'VALUES ?x { <urn:a> }')
+    'SELECT ?x WHERE { VALUES ?x { <urn:a> } ?x ?p "{" }'
+    """
+    places = where_braces(text, everywhere)
+    if not places:
+        raise ValueError("no WHERE pattern to bind parameters in")
+    for at in reversed(places):
+        text = f"{text[:at]} {values_block}{text[at:]}"
+    return text
+
+
 def _keyword_text(token: Token) -> str:
     """The part of a token where Oxigraph may read a keyword (not a prefixed name's local part)."""
     if token.kind == "pname":

@@ -21,10 +21,9 @@ import pyoxigraph as ox
 from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.namespace import XSD
 
-from .graph import Quad
 from .resources import package_version
-from .sparql_text import QueryRefused, check
-from .vocab import fiche_iri
+from .sparql_text import QueryRefused, check, strip_comments
+from .vocab import Quad, fiche_iri
 
 DEFAULT_STORE = Path("build/store")
 STORE_ENV = "CERTGRAPH_STORE"
@@ -460,7 +459,6 @@ class RemoteStore:
         from SPARQLWrapper import BASIC, DIGEST, JSON, POST, TURTLE, SPARQLWrapper
         from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException, Unauthorized
 
-        from .queries import strip_comments  # queries imports this module
 
         client = SPARQLWrapper(self.url, agent=f"certgraph/{package_version()}")
         # Without comments: SPARQLWrapper finds the query form with a regular expression that

@@ -70,7 +70,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from certgraph.resources import default_data_dir
+from .resources import default_data_dir
 
 __all__ = [
     "CSV_HEADERS",

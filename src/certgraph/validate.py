@@ -17,10 +17,10 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
-from .queries import inject_values
+from .sparql_text import inject_values
 from .resources import shapes_path
 from .store import QueryResult, fiche_known, to_python
-from .vocab import CG, fiche_iri, number_from_iri
+from .vocab import CG, VALIDATION_GRAPH, fiche_iri, number_from_iri
 
 SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 _RANK = {"Violation": 0, "Warning": 1, "Info": 2}
@@ -218,7 +218,6 @@ def validate_pyshacl(data: Graph, path: Path | None = None) -> ValidationReport:
     return ValidationReport(sorted(findings, key=_order), "pyshacl", time.perf_counter() - started)
 
 
-VALIDATION_GRAPH = "https://w3id.org/certgraph/graph/derived/validation"
 
 
 def save_report(report: ValidationReport, store_path: Path) -> None:

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from urllib.parse import quote
 
-from rdflib import Namespace, URIRef
+from rdflib import BNode, Literal, Namespace, URIRef
 
 
 
@@ -174,6 +174,20 @@ def org_iri(siret: str | None, name: str) -> URIRef:
 def graph_iri(key: str) -> URIRef:
     """One named graph per source file: ``…/graph/<key>``."""
     return GRAPH[key]
+
+
+# One quad of the graph: subject, predicate, object, named graph.
+Quad = tuple[URIRef | BNode, URIRef, URIRef | BNode | Literal, URIRef]
+
+# The named graphs the build derives from the sources' graphs (``graph/<key>`` per source file).
+PROVENANCE_GRAPH = graph_iri("provenance")
+SCHEME_GRAPH = graph_iri("schemes")
+CURRENT_GRAPH = graph_iri("derived/current")
+CONFLICTS_GRAPH = graph_iri("derived/conflicts")
+HIERARCHY_GRAPH = graph_iri("derived/hierarchy")
+SIMILARITY_GRAPH = graph_iri("derived/similarity")
+SUMMARY_GRAPH = graph_iri("derived/summary")
+VALIDATION_GRAPH = graph_iri("derived/validation")
 
 
 def eqf_iri(level: int) -> URIRef:

@@ -44,7 +44,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from certgraph.records import (
+from ..records import (
     CohortStatistic,
     Fiche,
     Loaded,

@@ -52,8 +52,8 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from certgraph.records import CodeRef, Fiche, LineageRef, Loaded, SourceRef
-from certgraph.sources.fc_csv import (
+from ..records import CodeRef, Fiche, LineageRef, Loaded, SourceRef
+from .fc_csv import (
     RowReporter,
     clean_label,
     clean_text,

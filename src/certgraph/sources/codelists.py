@@ -19,8 +19,8 @@ import xml.parsers.expat
 from collections.abc import Iterator
 from pathlib import Path
 
-from certgraph.records import Concept, Loaded, Problem, SourceRef
-from certgraph.text import collapse_spaces
+from ..records import Concept, Loaded, Problem, SourceRef
+from ..text import collapse_spaces
 
 __all__ = [
     "NSF_KNOWN_OUTSIDE_DECREE",

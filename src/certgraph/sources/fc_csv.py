@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from certgraph.records import (
+from ..records import (
     FICHE_NUMBER,
     AccessRoute,
     Block,
@@ -53,7 +53,7 @@ from certgraph.records import (
     SourceRef,
     normalise_fiche_number,
 )
-from certgraph.text import collapse_spaces, fold
+from ..text import collapse_spaces, fold
 
 PUBLISHER = "France Compétences"
 LICENCE = "Licence Ouverte / Etalab 2.0"

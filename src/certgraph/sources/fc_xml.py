@@ -69,7 +69,7 @@ from pathlib import Path
 from typing import IO
 from xml.parsers.expat import ErrorString
 
-from certgraph.records import (
+from ..records import (
     FICHE_NUMBER,
     AccessRoute,
     Block,
@@ -86,13 +86,13 @@ from certgraph.records import (
     SourceRef,
     normalise_fiche_number,
 )
-from certgraph.sources.competencies import (
+from .competencies import (
     split_assessment,
     split_competencies,
     split_statements,
     text_lines,
 )
-from certgraph.sources.fc_csv import (
+from .fc_csv import (
     LICENCE,
     PUBLISHER,
     _zip_member_name,
@@ -103,7 +103,7 @@ from certgraph.sources.fc_csv import (
     parse_eqf_level,
     relative_path,
 )
-from certgraph.text import fold
+from ..text import fold
 
 CHUNK = 1 << 20
 _HEAD_BYTES = 1 << 16  # what is kept of the text before the first fiche, for the checks

@@ -27,8 +27,8 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from certgraph.records import FICHE_NUMBER, Fiche, LineageRef, Loaded, SourceRef, normalise_fiche_number
-from certgraph.sources.fc_csv import (
+from ..records import FICHE_NUMBER, Fiche, LineageRef, Loaded, SourceRef, normalise_fiche_number
+from .fc_csv import (
     LICENCE,
     RowReporter,
     clean_label,
@@ -38,7 +38,7 @@ from certgraph.sources.fc_csv import (
     parse_eqf_level,
     relative_path,
 )
-from certgraph.text import fold
+from ..text import fold
 
 SOURCE_KEY = "rncp-info-2021"
 ISSUED = dt.date(2021, 1, 6)

@@ -3,7 +3,7 @@
 :func:`create_app` returns an ASGI application over a store built by ``certgraph build``:
 
 - ``/sparql``: the SPARQL 1.1 Protocol (GET, POST form, POST ``application/sparql-query``), read-only,
-  answered by :class:`certgraph.engine.EnginePool` worker processes under a per-query time limit;
+  answered by :class:`certgraph.web.engine.EnginePool` worker processes under a per-query time limit;
   the W3C Service Description on a GET without a query;
 - ``/queries`` and ``/queries/<name>``: the named queries, parameters validated and bound as terms;
 - ``/id/...``: every certgraph identifier, as an HTML page or as RDF by content negotiation;
@@ -59,13 +59,12 @@ from .conneg import GRAPH_TYPES, RESULT_TYPES, choose, parse_accept, prefers_htm
 from .editor import editor_html
 from .engine import Answer, EngineError, EnginePool, serialize_graph
 from .pages import resource_page
-from .queries import NamedQuery, QueryError, bound_text, load_queries
-from .resources import ontology_path, package_version
-from .search import index_path
-from .sparql_text import UPDATE_REFUSED, QueryRefused, check
-from .store import OxigraphStore, StoreError
-from .summaries import SUMMARY_GRAPH
-from .vocab import BASE, ID
+from ..queries import NamedQuery, QueryError, bound_text, load_queries
+from ..resources import ontology_path, package_version
+from ..search import index_path
+from ..sparql_text import UPDATE_REFUSED, QueryRefused, check
+from ..store import OxigraphStore, StoreError
+from ..vocab import BASE, ID, SUMMARY_GRAPH
 
 READ_METHODS = "GET, POST, OPTIONS"
 MAX_QUERY_BYTES = 1 << 20
@@ -405,7 +404,7 @@ class Endpoint:
         graphs. A SERVICE call that fails is reported without the other endpoint's answer.
 
         :raises QueryRefused: see :func:`certgraph.sparql_text.check`.
-        :raises EngineError: see :meth:`certgraph.engine.EnginePool.run`.
+        :raises EngineError: see :meth:`certgraph.web.engine.EnginePool.run`.
         """
         if len(query) > LEX_IN_THREAD:
             found = await asyncio.to_thread(check, query, self.settings.allow_service, self.endpoint_url)
@@ -776,7 +775,7 @@ def create_app(store: Path | OxigraphStore | str, queries: dict[str, NamedQuery]
     ``settings``: the fields of :class:`Settings`: ``workers`` (query processes, default one per
     core), ``timeout`` (the largest per-query limit in seconds, default 30), ``max_bytes`` (largest
     answer), ``cache_bytes`` (result cache budget, 0 disables it), ``worker_memory_mb``,
-    ``client_concurrency`` and ``client_queue`` (see :class:`certgraph.engine.EnginePool`),
+    ``client_concurrency`` and ``client_queue`` (see :class:`certgraph.web.engine.EnginePool`),
     ``allow_service`` (IRI prefixes SERVICE may call; none by default), ``public_url`` (the base of
     every absolute URL the server writes; default ``http://127.0.0.1``).
     """

@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import networkx as nx
 
-from .graph import Quad
-from .vocab import CG, graph_iri
+from ..vocab import CG, HIERARCHY_GRAPH, Quad
 
-HIERARCHY_GRAPH = graph_iri("derived/hierarchy")
 
 _EDGES = "SELECT ?narrower ?broader WHERE { ?narrower <http://www.w3.org/2004/02/skos/core#broader> ?broader }"
 _CODES = f"SELECT DISTINCT ?code WHERE {{ ?fiche <{CG.rome}>|<{CG.nsf}>|<{CG.formacode}> ?code }}"

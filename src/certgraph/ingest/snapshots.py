@@ -30,12 +30,12 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, RDFS
 
-from .graph import PROVENANCE_GRAPH, Quad, boolean, date, fr, integer
-from .records import Block, Certifier, CodeRef, Fiche, LineageRef, Loaded, Problem, SourceRef
-from .sources.fc_csv import read_fc_export
-from .sources.fc_xml import read_fc_xml
-from .text import fold
-from .vocab import CG, ID, eqf_iri, fiche_iri, graph_iri, org_iri, slug
+from .graph import boolean, date, fr, integer
+from ..records import Block, Certifier, CodeRef, Fiche, LineageRef, Loaded, Problem, SourceRef
+from ..sources.fc_csv import read_fc_export
+from ..sources.fc_xml import read_fc_xml
+from ..text import fold
+from ..vocab import CG, ID, PROVENANCE_GRAPH, Quad, eqf_iri, fiche_iri, graph_iri, org_iri, slug
 
 # The fields each CSV table fills (the XML export fills every field of a Fiche).
 TABLE_FIELDS: dict[str, frozenset[str]] = {

@@ -13,10 +13,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from rdflib import BNode, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib import namespace as _ns
 
-from .records import (
+from ..records import (
     BlockCorrespondence,
     Concept,
     CuratedFact,
@@ -26,13 +26,16 @@ from .records import (
     SourceRef,
     TrainingProgramme,
 )
-from .vocab import (
-    TermCache,
+from ..vocab import (
     CG,
     ETALAB_LICENCE,
     ID,
     LEVEL_1969_TO_EQF,
+    PROVENANCE_GRAPH,
+    Quad,
     SCHEMA,
+    SCHEME_GRAPH,
+    TermCache,
     XKOS,
     block_iri,
     concept_iri,
@@ -51,11 +54,7 @@ DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD = (
     TermCache(str(ns)) for ns in (_ns.DCAT, _ns.DCTERMS, _ns.FOAF, _ns.PROV, _ns.RDF, _ns.RDFS, _ns.SKOS, _ns.XSD)
 )
 
-Quad = tuple[URIRef | BNode, URIRef, URIRef | BNode | Literal, URIRef]
-
-PROVENANCE_GRAPH = graph_iri("provenance")
 CURATED_GRAPH_KEY = "curated-facts"
-SCHEME_GRAPH = graph_iri("schemes")
 
 SCHEME_TITLES = {
     "rome": ("ROME — Répertoire opérationnel des métiers et des emplois", "ROME occupations (France Travail)"),

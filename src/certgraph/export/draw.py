@@ -1,6 +1,6 @@
 """Drawings of graph views: Graphviz SVG/PNG, and a self-contained interactive HTML page.
 
-The graphs are the networkx views of ``certgraph.export``: nodes are public IRIs carrying ``uri``,
+The graphs are the networkx views of ``certgraph.export.views``: nodes are public IRIs carrying ``uri``,
 ``label``, ``kind`` and, for fiches, ``number``, ``title``, ``level``, ``certifier``, ``start``,
 ``end`` and ``active``; edges carry ``kind``, ``label``, ``asserted_by`` and ``weight``.
 
@@ -33,9 +33,9 @@ from pathlib import Path
 
 import networkx as nx
 
-from .export import dot_escape
-from .status import Status, as_date
-from .vocab import ID, number_from_iri, official_page
+from .views import dot_escape
+from ..status import Status, as_date
+from ..vocab import ID, number_from_iri, official_page
 
 __all__ = ["DRAWERS", "DrawError", "draw", "draw_dot", "draw_html", "draw_png", "draw_svg", "to_dot"]
 
@@ -212,7 +212,7 @@ def edge_why(graph, u, v, attrs: dict) -> list[str]:
 
 def is_lineage(graph) -> bool:
     """Whether to draw the graph as a lineage: the graph says so (``view`` attribute, as
-    ``certgraph.export`` sets it), or its edges are all ``replaces`` links, or it has none and only
+    ``certgraph.export.views`` sets it), or its edges are all ``replaces`` links, or it has none and only
     certifications (a fiche with no predecessor nor successor still has dates to place it by)."""
     if graph.graph.get("view"):
         return graph.graph["view"] == "lineage"

@@ -1,5 +1,5 @@
 /*
- * certgraph query editor: starts YASGUI with one tab per named query (see certgraph/editor.py).
+ * certgraph query editor: starts YASGUI with one tab per named query (see certgraph/web/editor.py).
  *
  * Reads its settings from the JSON in <script id="certgraph-editor-config">:
  *   {"endpoint": "/sparql", "persistenceId": "certgraph-editor-<hash>",

@@ -40,12 +40,12 @@ from urllib.parse import unquote
 
 import networkx as nx
 
-from .compare import compare
-from .queries import load_queries
-from .records import normalise_fiche_number
-from .status import Status, as_date
-from .store import fiche_known, lexical_rows
-from .vocab import (
+from ..compare import compare
+from ..queries import load_queries
+from ..records import normalise_fiche_number
+from ..status import Status, as_date
+from ..store import fiche_known, lexical_rows
+from ..vocab import (
     ID,
     ONTOLOGY_GRAPH,
     block_iri,

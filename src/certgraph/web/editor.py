@@ -69,7 +69,7 @@ def editor_html(examples: list[dict], endpoint: str = "/sparql", static: str = "
         ``lineage/ancestors``), ``summary``, ``description`` and ``query`` (runnable SPARQL,
         parameters bound).
     :param endpoint: the SPARQL endpoint, resolved by the browser against the page's URL.
-    :param static: where ``certgraph/static/`` is served, without a trailing slash.
+    :param static: where ``certgraph/web/static/`` is served, without a trailing slash.
     :returns: a complete HTML document; the examples are embedded as JSON.
 
     >>> page = editor_html([{"name": "a/b", "summary": "S", "description": "", "query": "ASK {}"}])

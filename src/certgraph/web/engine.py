@@ -2,7 +2,7 @@
 
 The embedded store has no query timeout, and a query running inside the web server's process could
 not be interrupted. So every query runs in a worker: a child process (this module's :func:`main`, as
-``python -m certgraph.engine STORE`` would run it) that opens the store read-only and answers one
+``python -m certgraph.web.engine STORE`` would run it) that opens the store read-only and answers one
 query at a time over its stdin and stdout. :class:`EnginePool`, in the server's process, hands each
 query to an idle worker; when a query passes its deadline the worker is killed and a fresh one
 started, while the other workers go on serving. One worker per core keeps both cores busy.
@@ -17,7 +17,7 @@ space limit, and a query that needs more ends that worker, not the server.
 A request and a response are frames: a 4-byte big-endian length, then the bytes. A request is one
 JSON frame; a response is a JSON header frame (status, media type, query form, or an error
 message) followed by a body frame. Results are serialised by the store itself (in Rust), in the
-media type :func:`certgraph.conneg.choose` picks for the query's form, and a result larger than
+media type :func:`certgraph.web.conneg.choose` picks for the query's form, and a result larger than
 the request's ``max_bytes`` stops serialisation and becomes an error rather than a truncated answer.
 """
 
@@ -39,7 +39,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .conneg import FORMS, choose
-from .vocab import CURIES
+from ..vocab import CURIES
 
 HEADER = struct.Struct(">I")
 
@@ -51,7 +51,7 @@ PREFIXED_FORMATS = {ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML
 # The worker's command line, before the store's path. The package's ``__init__`` imports nothing
 # eagerly, so the worker loads this module and pyoxigraph alone (0.2 s): while a worker starts, the
 # pool is a worker short.
-WORKER = [sys.executable, "-m", "certgraph.engine"]
+WORKER = [sys.executable, "-m", "certgraph.web.engine"]
 # glibc gives a thread that allocates while others do an arena of its own, 64 MB of address space
 # each (up to eight per core), which the memory limit counts: an idle worker mapped anywhere between
 # 380 and 770 MB, and sometimes could not start under 1 GB. Two arenas keep it at about 200 MB.
@@ -219,7 +219,7 @@ def _write_frame(stream, payload: bytes) -> None:
 
 
 def worker_main(store_path: str, memory_mb: int | None = None) -> int:
-    """Serve requests from stdin until it closes (the body of ``python -m certgraph.engine``).
+    """Serve requests from stdin until it closes (the body of ``python -m certgraph.web.engine``).
 
     With ``memory_mb``, the worker runs under that address space limit; a query that passes it
     ends the worker (the engine aborts) or, when an allocation of Python's fails, is answered 503
@@ -730,8 +730,8 @@ class EnginePool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """A worker's command line: ``python -m certgraph.engine STORE [--memory-mb N]``."""
-    parser = argparse.ArgumentParser(prog="python -m certgraph.engine", description="A query worker: answers framed requests on stdin.")
+    """A worker's command line: ``python -m certgraph.web.engine STORE [--memory-mb N]``."""
+    parser = argparse.ArgumentParser(prog="python -m certgraph.web.engine", description="A query worker: answers framed requests on stdin.")
     parser.add_argument("store", help="the store's directory, opened read-only")
     parser.add_argument("--memory-mb", type=int, default=None, help="address space limit in MB (default: none)")
     arguments = parser.parse_args(argv)

@@ -12,10 +12,8 @@ import hashlib
 from rdflib import Literal, Namespace, URIRef
 from rdflib.namespace import RDF, XSD
 
-from .graph import Quad
-from .vocab import ID, graph_iri
+from ..vocab import ID, SUMMARY_GRAPH, Quad
 
-SUMMARY_GRAPH = graph_iri("derived/summary")
 VOID = Namespace("http://rdfs.org/ns/void#")
 SUMMARY = ID["summary"]
 

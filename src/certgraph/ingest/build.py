@@ -27,31 +27,30 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
 from . import graph as mapping
-from .graph import Quad, Resolution, text_hash
-from .records import Concept, Loaded, Problem, SourceRef
-from .compare import fiche_blocks
-from .queries import NamedQuery, load_queries
-from .resources import ontology_path
-from .search import build_index, index_path
+from .graph import Resolution, text_hash
+from ..records import Concept, Loaded, Problem, SourceRef
+from ..compare import fiche_blocks
+from ..queries import NamedQuery, load_queries
+from ..resources import ontology_path
+from ..search import build_index, index_path
 from .hierarchy import hierarchy_quads
 from .reconcile import conflict_quads, coverage, current_quads, reconcile, status_claim_quads
-from .summaries import SUMMARY_GRAPH, summary_quads
-from .similarity import METHOD, align
+from .summaries import summary_quads
+from ..similarity import METHOD, align
 from .snapshots import Snapshot, is_xml_export, next_states, snapshot_from_loaded, snapshot_quads
-from .sources.brochure import read_programme_brochure, read_programme_web_page
-from .sources.certifinfo import read_certifinfo
-from .sources.codelists import nsf_code_is_valid, read_formacode, read_nsf, read_rome, split_nsf
-from .sources.curated import read_curated_facts
-from .sources.fc_csv import read_fc_export
-from .sources.fc_xml import read_fc_xml
-from .sources.fiche_page import read_fiche_page
-from .sources.rncp_2021 import read_rncp_info_2021
-from .store import OxigraphStore, StoreError, write_nquads
-from .text import fold
-from .vocab import CG, ID, ONTOLOGY_GRAPH, block_iri, fiche_iri, graph_iri
+from ..sources.brochure import read_programme_brochure, read_programme_web_page
+from ..sources.certifinfo import read_certifinfo
+from ..sources.codelists import nsf_code_is_valid, read_formacode, read_nsf, read_rome, split_nsf
+from ..sources.curated import read_curated_facts
+from ..sources.fc_csv import read_fc_export
+from ..sources.fc_xml import read_fc_xml
+from ..sources.fiche_page import read_fiche_page
+from ..sources.rncp_2021 import read_rncp_info_2021
+from ..store import OxigraphStore, StoreError, write_nquads
+from ..text import fold
+from ..vocab import CG, ID, ONTOLOGY_GRAPH, SIMILARITY_GRAPH, SUMMARY_GRAPH, Quad, block_iri, fiche_iri
 
 Progress = Callable[[str], None]
-SIMILARITY_GRAPH = graph_iri("derived/similarity")
 
 
 class BuildError(Exception):
@@ -431,7 +430,7 @@ def _decimal(score: float) -> str:
 
 
 def _method_description() -> str:
-    from . import similarity
+    from .. import similarity
 
     return " ".join((similarity.__doc__ or "").split())
 

@@ -22,10 +22,10 @@ from urllib.parse import quote
 
 from rdflib import URIRef
 
-from .queries import NamedQuery
-from .status import Status, as_bool, as_date
-from .store import term_nt
-from .vocab import (
+from ..queries import NamedQuery
+from ..status import Status, as_bool, as_date
+from ..store import term_nt
+from ..vocab import (
     CG,
     CURIES,
     EQF,

@@ -16,22 +16,21 @@ from pathlib import Path
 
 import click
 
-from .ingest.build import BuildError, build, problems_by_source
-from .compare import CompareError, compare
-from .export.draw import DrawError, draw
-from .web.app import create_app, request_once
-from .web.engine import EngineError, probe
+from .compare import compare
+from .errors import CertgraphError
+from .export.draw import draw
 from .export.views import FORMATS as EXPORT_FORMATS
-from .export.views import VIEWS, ExportError, comparison_view
+from .export.views import VIEWS, comparison_view
+from .ingest.build import build, problems_by_source
+from .ingest.snapshots import diff, read_snapshot
 from .lineage import Member, lineage
-from .status import Status
 from .lineage_stats import lineage_stats, read_statuses, render_table
-from .queries import QueryError, load_queries, run_named
+from .publish import DEFAULT_BATCH, publish
+from .queries import load_queries, run_named
 from .records import normalise_fiche_number
 from .resources import default_data_dir
 from .search import KINDS, SearchIndexError, index_path, search
-from .ingest.snapshots import SnapshotError, diff, read_snapshot
-from .publish import DEFAULT_BATCH, PublishError, publish
+from .status import Status
 from .store import (
     Credentials,
     OxigraphStore,
@@ -45,6 +44,8 @@ from .store import (
 from .synth import FORMATS, SynthError, write_synthetic_register
 from .validate import ValidationError, save_report, validate_store
 from .vocab import ID, number_from_iri
+from .web.app import create_app, request_once
+from .web.engine import EngineError, probe
 
 
 def store_option(command):
@@ -87,10 +88,7 @@ def output_options(command):
 
 
 # OSError too: a file that cannot be written, and pyoxigraph's error for a query failing as it runs.
-LIBRARY_ERRORS = (
-    StoreError, QueryError, BuildError, ValidationError, ExportError, DrawError, PublishError, CompareError,
-    SnapshotError, OSError,
-)
+LIBRARY_ERRORS = (CertgraphError, OSError)
 
 
 def library_errors(command):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from .errors import CertgraphError
 from .queries import NamedQuery, run_named
 from .similarity import Alignment, BlockText, align
 from .status import Status
@@ -17,7 +18,7 @@ from .store import to_python
 SCHEMES = ("rome", "nsf", "formacode")
 
 
-class CompareError(Exception):
+class CompareError(CertgraphError):
     """A fiche to compare is not in the graph."""
 
 

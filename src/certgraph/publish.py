@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from .errors import CertgraphError
 from .store import RDF_PARSERS, Credentials, OxigraphStore, auth_hint
 
 DEFAULT_BATCH = 50_000
@@ -30,7 +31,7 @@ N_TRIPLES = "application/n-triples"
 Progress = Callable[[str], None]
 
 
-class PublishError(Exception):
+class PublishError(CertgraphError):
     """Publishing could not start, failed for good, or the target does not hold what was sent."""
 
 

@@ -8,7 +8,6 @@ text of its own: an IRI is minted from a validated code, a string is escaped as 
 from __future__ import annotations
 
 import datetime as dt
-
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -19,6 +18,7 @@ import yaml
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
+from .errors import CertgraphError
 from .records import normalise_fiche_number
 from .resources import queries_dir
 from .search import SearchIndexError, candidates, index_path
@@ -27,7 +27,7 @@ from .store import term_nt
 from .vocab import concept_iri, eqf_iri, fiche_iri, org_iri
 
 
-class QueryError(Exception):
+class QueryError(CertgraphError):
     """A named query is broken, unknown, or was given a bad parameter value."""
 
 

@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
 
+from .errors import CertgraphError
 from .records import normalise_fiche_number
 from .store import lexical_rows
 from .vocab import number_from_iri
@@ -75,7 +76,7 @@ STOP_WORDS = frozenset({
 })
 
 
-class SearchIndexError(Exception):
+class SearchIndexError(CertgraphError):
     """The search index is missing, unreadable or not of this version."""
 
 

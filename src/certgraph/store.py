@@ -10,6 +10,7 @@ with SERVICE is refused before it runs (:func:`certgraph.sparql_text.check`).
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -21,6 +22,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.namespace import XSD
 
+from .errors import CertgraphError
 from .resources import package_version
 from .sparql_text import QueryRefused, check, strip_comments
 from .vocab import Quad, fiche_iri
@@ -29,7 +31,7 @@ DEFAULT_STORE = Path("build/store")
 STORE_ENV = "CERTGRAPH_STORE"
 
 
-class StoreError(Exception):
+class StoreError(CertgraphError):
     """The store could not be opened or a query could not run."""
 
 
@@ -65,13 +67,46 @@ class QueryResult:
         return [to_python(row.get(variable)) for row in self.rows]
 
 
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_INTEGERS = {f"{_XSD}{name}" for name in (
+    "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger", "negativeInteger",
+    "nonPositiveInteger", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte",
+)}
+_NUMBERS = {f"{_XSD}decimal", f"{_XSD}double", f"{_XSD}float"}
+
+
+def plain_value(lexical: str, datatype: str | None = None):
+    """The one plain value of a literal, for every output (CLI, JSON API, exports).
+
+    int for the integer types, float for decimal, double and float (finite ones), bool for
+    xsd:boolean; the lexical form for anything else (dates, texts, ill-typed values).
+
+    >>> plain_value("0.75", "http://www.w3.org/2001/XMLSchema#decimal")
+    0.75
+    >>> plain_value("7", "http://www.w3.org/2001/XMLSchema#nonNegativeInteger"), plain_value("2024-01-01")
+    (7, '2024-01-01')
+    >>> plain_value("INF", "http://www.w3.org/2001/XMLSchema#double"), plain_value("1", "http://www.w3.org/2001/XMLSchema#boolean")
+    ('INF', True)
+    """
+    try:
+        if datatype in _INTEGERS:
+            return int(lexical)
+        if datatype in _NUMBERS:
+            number = float(lexical)
+            return number if math.isfinite(number) else lexical
+    except ValueError:
+        return lexical
+    if datatype == f"{_XSD}boolean" and lexical in ("true", "false", "1", "0"):
+        return lexical in ("true", "1")
+    return lexical
+
+
 def to_python(term):
-    """A plain value for output: str for IRIs and texts, int/bool/date where typed; None stays None."""
+    """A plain value for output: str for IRIs and texts, as :func:`plain_value` for literals; None stays None."""
     if term is None:
         return None
     if isinstance(term, Literal):
-        value = term.toPython()
-        return value if isinstance(value, (int, float, bool)) else str(term)
+        return plain_value(str(term), str(term.datatype) if term.datatype else None)
     return str(term)
 
 

@@ -70,6 +70,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import CertgraphError
 from .resources import default_data_dir
 
 __all__ = [
@@ -171,7 +172,7 @@ _UNKNOWN_CODES = {
 _XML_CONTROL = re.compile(r"[\x00-\x1f]")
 
 
-class SynthError(Exception):
+class SynthError(CertgraphError):
     """The register cannot be written: bad arguments, or a real table it draws from is missing."""
 
 

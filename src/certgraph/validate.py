@@ -17,8 +17,9 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
-from .sparql_text import inject_values
+from .errors import CertgraphError
 from .resources import shapes_path
+from .sparql_text import inject_values
 from .store import QueryResult, fiche_known, to_python
 from .vocab import CG, VALIDATION_GRAPH, fiche_iri, number_from_iri
 
@@ -26,7 +27,7 @@ SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 _RANK = {"Violation": 0, "Warning": 1, "Info": 2}
 
 
-class ValidationError(Exception):
+class ValidationError(CertgraphError):
     """Validation could not run (bad shapes, store error)."""
 
 

@@ -9,7 +9,6 @@ from urllib.parse import quote
 from rdflib import BNode, Literal, Namespace, URIRef
 
 
-
 class TermCache(Namespace):
     """A Namespace that mints each attribute term once (``CG.number`` is read millions of times
     while mapping a register; rdflib's Namespace builds a new URIRef on every access).

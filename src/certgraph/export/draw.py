@@ -33,9 +33,10 @@ from pathlib import Path
 
 import networkx as nx
 
-from .views import dot_escape
+from ..errors import CertgraphError
 from ..status import Status, as_date
 from ..vocab import ID, number_from_iri, official_page
+from .views import dot_escape
 
 __all__ = ["DRAWERS", "DrawError", "draw", "draw_dot", "draw_html", "draw_png", "draw_svg", "to_dot"]
 
@@ -72,7 +73,7 @@ MIN_GAP_PX = 320
 LANE_PX = 140
 
 
-class DrawError(Exception):
+class DrawError(CertgraphError):
     """A drawing could not be made: Graphviz missing or failing, an unknown format, no bundle."""
 
 

@@ -41,6 +41,7 @@ from urllib.parse import unquote
 import networkx as nx
 
 from ..compare import compare
+from ..errors import CertgraphError
 from ..queries import load_queries
 from ..records import normalise_fiche_number
 from ..status import Status, as_date
@@ -57,7 +58,7 @@ from ..vocab import (
 )
 
 
-class ExportError(Exception):
+class ExportError(CertgraphError):
     """A view or a format could not be produced: unknown name, unknown fiche, too large a result."""
 
 

@@ -26,21 +26,22 @@ import yaml
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
-from . import graph as mapping
-from .graph import Resolution, text_hash
-from ..records import Concept, Loaded, Problem, SourceRef
 from ..compare import fiche_blocks
+from ..errors import CertgraphError
 from ..queries import NamedQuery, load_queries
+from ..records import Concept, Loaded, Problem, SourceRef
 from ..resources import ontology_path
 from ..search import build_index, index_path
-from .hierarchy import hierarchy_quads
-from .reconcile import conflict_quads, coverage, current_quads, reconcile, status_claim_quads
-from .summaries import summary_quads
 from ..similarity import METHOD, align
-from .snapshots import Snapshot, is_xml_export, next_states, snapshot_from_loaded, snapshot_quads
 from ..sources.brochure import read_programme_brochure, read_programme_web_page
 from ..sources.certifinfo import read_certifinfo
-from ..sources.codelists import nsf_code_is_valid, read_formacode, read_nsf, read_rome, split_nsf
+from ..sources.codelists import (
+    nsf_code_is_valid,
+    read_formacode,
+    read_nsf,
+    read_rome,
+    split_nsf,
+)
 from ..sources.curated import read_curated_facts
 from ..sources.fc_csv import read_fc_export
 from ..sources.fc_xml import read_fc_xml
@@ -48,12 +49,39 @@ from ..sources.fiche_page import read_fiche_page
 from ..sources.rncp_2021 import read_rncp_info_2021
 from ..store import OxigraphStore, StoreError, write_nquads
 from ..text import fold
-from ..vocab import CG, ID, ONTOLOGY_GRAPH, SIMILARITY_GRAPH, SUMMARY_GRAPH, Quad, block_iri, fiche_iri
+from ..vocab import (
+    CG,
+    ID,
+    ONTOLOGY_GRAPH,
+    SIMILARITY_GRAPH,
+    SUMMARY_GRAPH,
+    Quad,
+    block_iri,
+    fiche_iri,
+)
+from . import graph as mapping
+from .graph import Resolution, text_hash
+from .hierarchy import hierarchy_quads
+from .reconcile import (
+    conflict_quads,
+    coverage,
+    current_quads,
+    reconcile,
+    status_claim_quads,
+)
+from .snapshots import (
+    Snapshot,
+    is_xml_export,
+    next_states,
+    snapshot_from_loaded,
+    snapshot_quads,
+)
+from .summaries import summary_quads
 
 Progress = Callable[[str], None]
 
 
-class BuildError(Exception):
+class BuildError(CertgraphError):
     """The build could not run, found problems while ``strict``, or would replace a store with a worse one."""
 
 

@@ -16,7 +16,6 @@ import networkx as nx
 
 from ..vocab import CG, HIERARCHY_GRAPH, Quad
 
-
 _EDGES = "SELECT ?narrower ?broader WHERE { ?narrower <http://www.w3.org/2004/02/skos/core#broader> ?broader }"
 _CODES = f"SELECT DISTINCT ?code WHERE {{ ?fiche <{CG.rome}>|<{CG.nsf}>|<{CG.formacode}> ?code }}"
 

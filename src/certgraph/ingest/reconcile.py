@@ -35,22 +35,30 @@ import networkx as nx
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS
 
-from .graph import Resolution, boolean, date, fr, historical_iri, historical_link_iri, lineage_iri, text_hash
 from ..records import Fiche, Problem, SourceRef
 from ..text import fold
 from ..vocab import (
     CG,
     CONFLICTS_GRAPH,
     CURRENT_GRAPH,
-    Quad,
     ID,
+    Quad,
     concept_iri,
     eqf_iri,
     fiche_iri,
     graph_iri,
     org_iri,
 )
-
+from .graph import (
+    Resolution,
+    boolean,
+    date,
+    fr,
+    historical_iri,
+    historical_link_iri,
+    lineage_iri,
+    text_hash,
+)
 
 # Sources whose lineage tables can supersede an older link: the register's own exports.
 REGISTER_SOURCE_PREFIXES = ("fc-export-", "fc-xml", "rncp-info-")

@@ -30,12 +30,32 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, RDFS
 
-from .graph import boolean, date, fr, integer
-from ..records import Block, Certifier, CodeRef, Fiche, LineageRef, Loaded, Problem, SourceRef
+from ..errors import CertgraphError
+from ..records import (
+    Block,
+    Certifier,
+    CodeRef,
+    Fiche,
+    LineageRef,
+    Loaded,
+    Problem,
+    SourceRef,
+)
 from ..sources.fc_csv import read_fc_export
 from ..sources.fc_xml import read_fc_xml
 from ..text import fold
-from ..vocab import CG, ID, PROVENANCE_GRAPH, Quad, eqf_iri, fiche_iri, graph_iri, org_iri, slug
+from ..vocab import (
+    CG,
+    ID,
+    PROVENANCE_GRAPH,
+    Quad,
+    eqf_iri,
+    fiche_iri,
+    graph_iri,
+    org_iri,
+    slug,
+)
+from .graph import boolean, date, fr, integer
 
 # The fields each CSV table fills (the XML export fills every field of a Fiche).
 TABLE_FIELDS: dict[str, frozenset[str]] = {
@@ -212,7 +232,7 @@ def read_export(path: Path, root: Path | None = None) -> Loaded:
     return read_fc_export(path, root=root)
 
 
-class SnapshotError(Exception):
+class SnapshotError(CertgraphError):
     """An export could not be read, or only in part, so it gives no snapshot."""
 
 

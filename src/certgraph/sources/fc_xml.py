@@ -86,6 +86,7 @@ from ..records import (
     SourceRef,
     normalise_fiche_number,
 )
+from ..text import fold
 from .competencies import (
     split_assessment,
     split_competencies,
@@ -103,7 +104,6 @@ from .fc_csv import (
     parse_eqf_level,
     relative_path,
 )
-from ..text import fold
 
 CHUNK = 1 << 20
 _HEAD_BYTES = 1 << 16  # what is kept of the text before the first fiche, for the checks

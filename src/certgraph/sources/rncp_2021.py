@@ -27,7 +27,15 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from ..records import FICHE_NUMBER, Fiche, LineageRef, Loaded, SourceRef, normalise_fiche_number
+from ..records import (
+    FICHE_NUMBER,
+    Fiche,
+    LineageRef,
+    Loaded,
+    SourceRef,
+    normalise_fiche_number,
+)
+from ..text import fold
 from .fc_csv import (
     LICENCE,
     RowReporter,
@@ -38,7 +46,6 @@ from .fc_csv import (
     parse_eqf_level,
     relative_path,
 )
-from ..text import fold
 
 SOURCE_KEY = "rncp-info-2021"
 ISSUED = dt.date(2021, 1, 6)

@@ -55,16 +55,16 @@ from starlette.responses import (
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from .conneg import GRAPH_TYPES, RESULT_TYPES, choose, parse_accept, prefers_html
-from .editor import editor_html
-from .engine import Answer, EngineError, EnginePool, serialize_graph
-from .pages import resource_page
 from ..queries import NamedQuery, QueryError, bound_text, load_queries
 from ..resources import ontology_path, package_version
 from ..search import index_path
 from ..sparql_text import UPDATE_REFUSED, QueryRefused, check
-from ..store import OxigraphStore, StoreError
+from ..store import OxigraphStore, StoreError, plain_value
 from ..vocab import BASE, ID, SUMMARY_GRAPH
+from .conneg import GRAPH_TYPES, RESULT_TYPES, choose, parse_accept, prefers_html
+from .editor import editor_html
+from .engine import Answer, EngineError, EnginePool, serialize_graph
+from .pages import resource_page
 
 READ_METHODS = "GET, POST, OPTIONS"
 MAX_QUERY_BYTES = 1 << 20
@@ -239,21 +239,12 @@ def _public_url(configured: str | None) -> str:
 
 
 def plain_rows(results: dict) -> list[dict]:
-    """SPARQL JSON bindings as plain values: numbers and booleans typed, everything else a string."""
-    rows = []
-    for binding in results.get("results", {}).get("bindings", []):
-        row = {}
-        for name, term in binding.items():
-            value, datatype = term.get("value"), term.get("datatype", "")
-            if datatype.endswith(("#integer", "#int", "#long", "#nonNegativeInteger")):
-                value = int(value)
-            elif datatype.endswith(("#decimal", "#double", "#float")):
-                value = float(value)
-            elif datatype.endswith("#boolean"):
-                value = value == "true"
-            row[name] = value
-        rows.append(row)
-    return rows
+    """SPARQL JSON bindings as plain values (:func:`~certgraph.store.plain_value`, as the CLI gives them)."""
+    return [
+        {name: plain_value(term.get("value"), term.get("datatype")) if term.get("type") in ("literal", "typed-literal")
+         else term.get("value") for name, term in binding.items()}
+        for binding in results.get("results", {}).get("bindings", [])
+    ]
 
 
 def rdf_response(triples: list, request: Request, status: int = 200) -> Response:

@@ -38,8 +38,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .conneg import FORMS, choose
+from ..errors import CertgraphError
 from ..vocab import CURIES
+from .conneg import FORMS, choose
 
 HEADER = struct.Struct(">I")
 
@@ -71,7 +72,7 @@ def serialize_graph(triples, fmt: ox.RdfFormat, output=None) -> bytes | None:
     return ox.serialize(triples, output, format=fmt)
 
 
-class EngineError(Exception):
+class EngineError(CertgraphError):
     """The engine could not answer: the status says why (400 bad query, 406, 413, 503 timeout…)."""
 
     def __init__(self, status: int, message: str):

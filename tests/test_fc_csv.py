@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from certgraph.records import AccessRoute, Block, Certifier, CodeRef, Fiche, LineageRef, Loaded, Partner
-from certgraph.sources.fc_csv import TABLES, clean_label, clean_siret, read_fc_export
+from certgraph.sources.common import clean_label, clean_siret
+from certgraph.sources.fc_csv import TABLES, read_fc_export
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 RNCP = DATA / "rncp"

@@ -26,7 +26,7 @@ from certgraph.records import (
     Partner,
     Problem,
 )
-from certgraph.sources import fc_xml
+from certgraph.sources import fc_xml_chunks
 from certgraph.sources.fc_csv import read_fc_export
 from certgraph.sources.fc_xml import ROUTES, iter_fc_xml, read_fc_xml
 from certgraph.vocab import CG, TERMS, XKOS, eqf_iri, fiche_iri, graph_iri
@@ -291,7 +291,7 @@ def test_iter_streams_one_fiche_at_a_time(tmp_path):
 
 def test_small_chunks_give_the_same_fiches_and_lines(tmp_path, monkeypatch, rs):
     broken = write(tmp_path, RS_TEXT.replace("<NUMERO_FICHE>RS5568<", "<NUMERO_FICHE>R5568<"))
-    monkeypatch.setattr(fc_xml, "CHUNK", 997)
+    monkeypatch.setattr(fc_xml_chunks, "CHUNK", 997)
     small = read_fc_xml(RS_XML, data_dir=DATA)
     assert small.fiches == rs.fiches
     assert [(p.line, p.fiche) for p in read_fc_xml(broken).problems] == [(3275, "R5568")]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from certgraph.records import Fiche, LineageRef, Loaded
-from certgraph.sources.fc_csv import clean_label
+from certgraph.sources.common import clean_label
 from certgraph.sources.fc_xml import read_fc_xml
 from certgraph.sources.rncp_2021 import compose_title, is_title_fragment, read_rncp_info_2021
 from certgraph.text import collapse_spaces, fold

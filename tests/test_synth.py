@@ -6,6 +6,7 @@ import collections
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import os
 import re
@@ -18,7 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from certgraph.sources import fc_csv, fc_xml
 from certgraph.sources.fc_csv import read_fc_export
+from certgraph.sources.fc_schema import CSV_TABLES, XML_CHILDREN, csv_file_name, xml_file_name
 from certgraph.sources.fc_xml import read_fc_xml
 from certgraph.synth import (
     CSV_HEADERS,
@@ -196,6 +199,52 @@ def test_csv_tables_and_headers_are_the_real_ones(csv_out):
     for table in CSV_HEADERS:
         path = out / f"export_fiches_CSV_{table}_2026_02_01.csv"
         assert path.read_bytes().split(b"\n")[0] + b"\n" == _real_header(table), table
+
+
+# ---------------------------------------------------------------------------------------------
+# One table of the export (sources/fc_schema.py): what synth writes is exactly what the readers read.
+# ---------------------------------------------------------------------------------------------
+
+
+def test_csv_files_and_headers_are_the_schema_table(csv_out):
+    out, report = csv_out
+    assert CSV_HEADERS is CSV_TABLES
+    assert [p.name for p in report.files[:-1]] == [csv_file_name(table, ISSUED) for table in CSV_TABLES]
+    for table, columns in CSV_TABLES.items():
+        with open(out / csv_file_name(table, ISSUED), encoding="utf-8", newline="") as f:
+            assert tuple(next(csv.reader(f, delimiter=";"))) == columns, table
+    # The CSV reader knows the same tables and columns, in the same order.
+    assert list(fc_csv.TABLES) == list(CSV_TABLES)
+    for name, table in fc_csv.TABLES.items():
+        assert set(table.required) | set(table.optional) == set(CSV_TABLES[name]), name
+
+
+def _is_subsequence(tags: list[str], order: tuple[str, ...]) -> bool:
+    """``tags`` (a run of one repeated item counting once) appear in ``order``, in that order."""
+    position = iter(order)
+    return all(tag in position for tag, _ in itertools.groupby(tags))  # each found after the previous
+
+
+def test_xml_files_and_elements_are_the_schema_table(xml_out, xml_fiches):
+    out, report = xml_out
+    assert [p.name for p in report.files[:2]] == [xml_file_name(register, ISSUED) for register in ("rncp", "rs")]
+    written: set[str] = set()
+    for name in report.files[:2]:
+        root = ET.parse(name).getroot()
+        for element in root.iter():
+            tags = [child.tag for child in element]
+            written.add(element.tag)
+            if tags:
+                assert element.tag in XML_CHILDREN, element.tag
+                assert _is_subsequence(tags, XML_CHILDREN[element.tag]), (element.tag, tags)
+            else:
+                assert element.tag not in XML_CHILDREN, element.tag  # a leaf of the table
+    # Every element of the table is written by some fiche of the 1k register, but for three the
+    # synthetic register leaves out (cohort years, a jury's date, a certifier's website).
+    table = set(XML_CHILDREN) | {tag for tags in XML_CHILDREN.values() for tag in tags}
+    assert table - written == {"ANNEES_PROMOTIONS_NIVEAU", "DATE_DERNIERE_MODIFICATION", "SITE_INTERNET"}
+    # The XML reader maps every child of <FICHE> the table names, and no other.
+    assert set(fc_xml._FICHE_FIELDS) == set(XML_CHILDREN["FICHE"])
 
 
 def _export_style(rows: list[list[str]]) -> str:

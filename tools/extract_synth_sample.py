@@ -23,6 +23,9 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from certgraph.sources.competencies import split_competencies
+from certgraph.sources.fc_schema import DE_DROIT, LIST_TEXTS, PROSE_TEXTS, ROUTES
+
 _HERE = Path(__file__).resolve().parent.parent / "data" / "synth"
 # The XML export flattens line breaks into runs of spaces; bullets may follow just two.
 _RUN = re.compile(r"\s{3,}|\s{2,}(?=[-*•]\s)")
@@ -51,18 +54,9 @@ _CUT = {
     "avec",
     "ou",
 }
-_TEXTS = (
-    "ACTIVITES_VISEES",
-    "SECTEURS_ACTIVITE",
-    "TYPE_EMPLOI_ACCESSIBLES",
-    "REGLEMENTATIONS_ACTIVITES",
-    "OBJECTIFS_CONTEXTE",
-    "PREREQUIS_ENTREE_FORMATION",
-    "PREREQUIS_VALIDATION_CERTIFICATION",
-    "LIEN_URL_DESCRIPTION",
-    "NIVEAU_MAITRISE_COMPETENCES",
-)
-_JURIES = ("SI_JURY_FI", "SI_JURY_CA", "SI_JURY_FC", "SI_JURY_CQ", "SI_JURY_CL", "SI_JURY_VAE")
+# The free texts sampled whole; the capacities are cut into statements instead.
+_TEXTS = (*(tag for tag in LIST_TEXTS if tag != "CAPACITES_ATTESTEES"), *PROSE_TEXTS, "LIEN_URL_DESCRIPTION")
+_JURIES = tuple(f"SI_JURY_{code}" for code in ROUTES)
 
 
 def statement(text: str) -> str | None:
@@ -132,7 +126,7 @@ def _from_xml(fixture: Path, sample: dict) -> None:
         shares = collections.Counter()
         for fiche in fiches:
             shares["fiches"] += 1
-            shares["droit"] += fiche.findtext("TYPE_ENREGISTREMENT") == "Enregistrement de droit"
+            shares["droit"] += fiche.findtext("TYPE_ENREGISTREMENT") == DE_DROIT
             shares["accessible"] += fiche.findtext("ACCESSIBLE_NOUVELLE_CALEDONIE") == "Oui"
             has_predecessor = fiche.find("ANCIENNES_CERTIFICATIONS") is not None
             shares["with_predecessor_and_blocks"] += has_predecessor and fiche.find("BLOCS_COMPETENCES") is not None
@@ -205,8 +199,6 @@ def _canonical(sample: dict) -> None:
 
     A lead-in (``… face à une personne :``) or two statements glued in the source are dropped.
     """
-    from certgraph.sources.competencies import split_competencies
-
     kept: dict[str, int] = {}
     for cluster, text in sample["competencies"]:
         parts = split_competencies(text)

@@ -53,7 +53,8 @@ import re
 from pathlib import Path
 
 from ..records import CodeRef, Fiche, LineageRef, Loaded, SourceRef
-from .fc_csv import (
+from .common import (
+    CP1252,
     RowReporter,
     clean_label,
     clean_text,
@@ -175,9 +176,8 @@ def source_ref(path: str, issued: dt.date | None) -> SourceRef:
 
 
 def _as_cp1252(match: re.Match) -> str:
-    # surrogateescape kept the byte as U+DC80..U+DCFF; cp1252 leaves five bytes undefined, read as Latin-1.
-    byte = ord(match.group()) - 0xDC00
-    return bytes([byte]).decode("cp1252", errors="ignore") or chr(byte)
+    # surrogateescape kept the byte as U+DC80..U+DCFF.
+    return CP1252[ord(match.group()) - 0xDC00]
 
 
 def _repair_encoding(row: dict[str, str]) -> str | None:

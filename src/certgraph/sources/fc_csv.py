@@ -21,12 +21,12 @@ Text cleaning, applied to every label, title and name: surrounding whitespace is
 runs of whitespace (including the line breaks some block labels carry) become one space, and
 doubled apostrophes are un-doubled. So ``"… en ESS "`` (RNCP35080BC04, 2024-01-17) is read as
 ``"… en ESS"``. Codes are kept verbatim after trimming, however odd (``K1800``, ``A12``, ``3005T2``):
-judging them is the validator's job.
+judging them is the validator's job. The value helpers are :mod:`.common`'s; the table and column
+names are :mod:`.fc_schema`'s, which the synthetic register writes.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
 import io
@@ -34,7 +34,7 @@ import re
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -53,278 +53,22 @@ from ..records import (
     SourceRef,
     normalise_fiche_number,
 )
-from ..text import collapse_spaces, fold
-
-PUBLISHER = "France Compétences"
-LICENCE = "Licence Ouverte / Etalab 2.0"
-
-# ---------------------------------------------------------------------------------------------
-# Value helpers, shared with the other CSV readers (rncp_2021.py imports them).
-# ---------------------------------------------------------------------------------------------
-
-_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_EQF = re.compile(r"^(?:NIV|NIVEAU)\s*([1-8])$", re.IGNORECASE)
-
-
-def clean_text(value: str | None) -> str | None:
-    """Strip, collapse whitespace runs (line breaks included) to one space; None when empty.
-
-    >>> clean_text("  Bloc 1 : Organiser \\n    au regard ")
-    'Bloc 1 : Organiser au regard'
-    >>> clean_text(" \\t ") is None
-    True
-    """
-    if value is None:
-        return None
-    return collapse_spaces(value) or None
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def clean_label(value: str | None, code: str | None = None) -> str | None:
-    """Clean a published label: whitespace, doubled apostrophes, and a leading ``<code> : ``.
-
-    The prefix is removed only when it is the row's own code, so a label that happens to start
-    with another code is kept as published. Cached: the big tables repeat a few thousand labels.
-
-    >>> clean_label("332n : Expertise sociale et projets sociaux", "332n")
-    'Expertise sociale et projets sociaux'
-    >>> clean_label("Direction de grande entreprise ou d''établissement public", "M1301")
-    "Direction de grande entreprise ou d'établissement public"
-    >>> clean_label("Conduite projet", "32135")
-    'Conduite projet'
-    """
-    text = clean_text(value)
-    if text is None:
-        return None
-    # The FC export escapes apostrophes SQL-style in some columns; French never doubles them.
-    text = text.replace("''", "'")
-    if code and text[: len(code)].casefold() == code.casefold():
-        rest = text[len(code) :].lstrip()
-        if rest.startswith(":") and rest[1:].strip():
-            text = rest[1:].lstrip()
-    return text
-
-
-def clean_siret(value: str | None) -> str | None:
-    """Return the 14-digit SIRET, dropping the TAB the export puts in front; None when empty.
-
-    :raises ValueError: when a non-empty value is not 14 digits once whitespace is removed.
-
-    >>> clean_siret("\\t19753471200017")
-    '19753471200017'
-    >>> clean_siret("") is None
-    True
-    >>> clean_siret("\\t1975347120")
-    Traceback (most recent call last):
-    ...
-    ValueError: SIRET '1975347120' is not 14 digits
-    """
-    compact = "".join((value or "").split())
-    if not compact:
-        return None
-    if not (len(compact) == 14 and compact.isdigit()):
-        raise ValueError(f"SIRET {compact!r} is not 14 digits")
-    return compact
-
-
-def parse_date_dmy(value: str | None) -> dt.date | None:
-    """Parse a French ``DD/MM/YYYY`` date; None when empty.
-
-    :raises ValueError: on any other shape or an impossible date.
-
-    >>> parse_date_dmy("18/11/2025")
-    datetime.date(2025, 11, 18)
-    >>> parse_date_dmy("") is None
-    True
-    """
-    text = (value or "").strip()
-    if not text:
-        return None
-    match = _DMY.match(text)
-    if not match:
-        raise ValueError(f"date {text!r} is not DD/MM/YYYY")
-    day, month, year = (int(group) for group in match.groups())
-    return dt.date(year, month, day)
-
-
-def parse_eqf_level(value: str | None) -> int | None:
-    """Return the EQF level of ``NIV7`` / ``niveau7`` / ``Niveau 7``; None when empty.
-
-    :raises ValueError: on any other non-empty value (the caller decides whether it is a defect).
-
-    >>> parse_eqf_level("NIV7"), parse_eqf_level("niveau3")
-    (7, 3)
-    """
-    text = (value or "").strip()
-    if not text:
-        return None
-    match = _EQF.match(text)
-    if not match:
-        raise ValueError(f"level {text!r} is not NIV1..NIV8")
-    return int(match.group(1))
-
-
-def parse_active(value: str | None) -> bool | None:
-    """``ACTIVE`` → True, ``INACTIVE`` → False, empty → None.
-
-    :raises ValueError: on any other value.
-
-    >>> parse_active("ACTIVE"), parse_active("INACTIVE"), parse_active("")
-    (True, False, None)
-    """
-    text = (value or "").strip().upper()
-    if not text:
-        return None
-    if text in ("ACTIVE", "INACTIVE"):
-        return text == "ACTIVE"
-    raise ValueError(f"status {value!r} is not ACTIVE/INACTIVE")
-
-
-def parse_yes_no(value: str | None) -> bool | None:
-    """``Oui`` → True, ``Non`` → False, empty → None.
-
-    :raises ValueError: on any other value.
-
-    >>> parse_yes_no("Non")
-    False
-    """
-    text = (value or "").strip().casefold()
-    if not text:
-        return None
-    if text in ("oui", "non"):
-        return text == "oui"
-    raise ValueError(f"{value!r} is not Oui/Non")
-
-
-# Bytes 0x80-0x9F as Windows-1252 reads them; the five it leaves undefined stay Latin-1 control
-# characters, so that decoding never fails.
-_CP1252_UPPER = {
-    byte: bytes([byte]).decode("cp1252") for byte in range(0x80, 0xA0) if byte not in b"\x81\x8d\x8f\x90\x9d"
-}
-
-
-def decode_row_cp1252(row: dict[str, str]) -> int | None:
-    """Re-read, in place, a row decoded with ``surrogateescape`` that was not valid UTF-8, as Windows-1252.
-
-    Returns the first byte that was not UTF-8, or None when the row was valid UTF-8 (and is left as is).
-    The whole row is re-read, not only its bad bytes: a row is written in one encoding.
-
-    >>> row = {"Intitule": b"Pr\\xe9vention \\x96 s\\xfbret\\xe9".decode("utf-8", "surrogateescape")}
-    >>> decode_row_cp1252(row), row
-    (233, {'Intitule': 'Prévention – sûreté'})
-    >>> decode_row_cp1252({"Intitule": "Prévention"}) is None
-    True
-    """
-    try:
-        for value in row.values():
-            value.encode("utf-8")  # fails only on the surrogates standing for bytes that were not UTF-8
-    except UnicodeEncodeError as error:
-        first = ord(error.object[error.start]) - 0xDC00
-    else:
-        return None
-    for column, value in row.items():
-        row[column] = value.encode("utf-8", "surrogateescape").decode("latin-1").translate(_CP1252_UPPER)
-    return first
-
-
-def relative_path(path: Path, root: Path | None) -> str:
-    """``path`` relative to ``root`` (POSIX separators) when it lies under it, else as given."""
-    if root is not None:
-        try:
-            return path.resolve().relative_to(Path(root).resolve()).as_posix()
-        except ValueError:
-            pass
-    return path.as_posix()
-
-
-def open_csv_rows(
-    stream: IO[str],
-    source: str,
-    problems: list[Problem],
-    required: Iterable[str],
-    known: Iterable[str],
-    aliases: Mapping[str, str] | None = None,
-) -> Iterator[tuple[int, dict[str, str]]] | None:
-    """Check the header of a ``;`` CSV now; return an iterator of ``(line, row)``, or None.
-
-    None means the file is rejected: its header lacks a ``required`` column (the usual sign of a
-    wrong delimiter), and one error names what was expected and what was found. Unknown columns
-    and absent optional ones are warnings. The iterator streams one record at a time; ``line`` is
-    the record's first physical line. Trailing empty cells (``;;``) are ignored; a record with too
-    few, or too many non-empty, cells is reported and skipped. A decoding or CSV error stops the
-    file with an error, keeping what was read before.
-
-    :param aliases: maps alternative column names to the canonical ones.
-    """
-    reader = csv.reader(stream, delimiter=";", quotechar='"')
-    try:
-        header = next(reader, None)
-    except (csv.Error, UnicodeDecodeError) as error:
-        problems.append(Problem(source, f"unreadable header: {error}; file ignored", 1, severity="error"))
-        return None
-    if header is None:
-        problems.append(Problem(source, "empty file: no header; file ignored", severity="error"))
-        return None
-    names = [name.strip().lstrip("\ufeff") for name in header]
-    if aliases:
-        names = [aliases.get(name, name) for name in names]
-    while names and not names[-1]:
-        names.pop()  # the trailing ";;" some files add to their header
-    required = list(required)
-    known = set(known) | set(required)
-    if any(name not in names for name in required):
-        expected = ", ".join(required)
-        found = ", ".join(repr(name) for name in names)
-        problems.append(
-            Problem(source, f"expected columns {expected}; found {found}; file ignored", 1, severity="error")
-        )
-        return None
-    for name in names:
-        if name not in known:
-            problems.append(Problem(source, f"unknown column {name!r} ignored", 1))
-    for name in sorted(known - set(names)):
-        problems.append(Problem(source, f"column {name!r} absent: its field stays empty", 1))
-    return _rows(reader, names, source, problems)
-
-
-def _rows(reader, names: list[str], source: str, problems: list[Problem]) -> Iterator[tuple[int, dict[str, str]]]:
-    width = len(names)
-    previous = reader.line_num
-    while True:
-        try:
-            row = next(reader, None)
-        except (csv.Error, UnicodeDecodeError) as error:
-            problems.append(
-                Problem(
-                    source, f"unreadable after this line: {error}; rest of file ignored", previous, severity="error"
-                )
-            )
-            return
-        if row is None:
-            return
-        line, previous = previous + 1, reader.line_num
-        if not row or (len(row) == 1 and not row[0].strip()):
-            continue
-        if len(row) != width and (len(row) < width or any(cell.strip() for cell in row[width:])):
-            problems.append(
-                Problem(source, f"expected {width} fields, found {len(row)}; row skipped", line, severity="error")
-            )
-            continue
-        yield line, dict(zip(names, row))
-
-
-class RowReporter:
-    """Records Problems about the current row: ``report(message, severity="warning")``."""
-
-    def __init__(self, source: str, problems: list[Problem]) -> None:
-        self.source = source
-        self.problems = problems
-        self.line: int | None = None
-        self.fiche: str | None = None
-
-    def __call__(self, message: str, severity: str = "warning") -> None:
-        self.problems.append(Problem(self.source, message, self.line, self.fiche, severity))
-
+from ..text import fold
+from .common import (
+    RowReporter,
+    clean_label,
+    clean_siret,
+    clean_text,
+    decode_row_cp1252,
+    open_csv_rows,
+    parse_active,
+    parse_date_dmy,
+    parse_eqf_level,
+    parse_yes_no,
+    relative_path,
+    zip_member_name,
+)
+from .fc_schema import CSV_TABLES, LICENCE, PUBLISHER
 
 # ---------------------------------------------------------------------------------------------
 # The ten tables.
@@ -460,68 +204,38 @@ def _add_ccn(fiche: Fiche, row: dict[str, str], report: RowReporter) -> None:
             report(f"Ccn_{slot}_Libelle {label!r} without a number; ignored")
 
 
+# How each table's rows add to a partial fiche, and the columns without which a row says nothing.
+_ADDERS: dict[str, tuple[tuple[str, ...], Callable[[Fiche, dict[str, str], RowReporter], None]]] = {
+    "Standard": (("Numero_Fiche", "Intitule"), _add_standard),
+    "Blocs_De_Compétences": (("Numero_Fiche", "Bloc_Competences_Code"), _add_block),
+    "Rome": (
+        ("Numero_Fiche", "Codes_Rome_Code"),
+        _code_adder("Codes_Rome_Code", "Codes_Rome_Libelle", "rome"),
+    ),
+    "Nsf": (("Numero_Fiche", "Nsf_Code"), _code_adder("Nsf_Code", "Nsf_Intitule", "nsf")),
+    "Formacode": (
+        ("Numero_Fiche", "Formacode_Code"),
+        _code_adder("Formacode_Code", "Formacode_Libelle", "formacodes"),
+    ),
+    "Certificateurs": (("Numero_Fiche", "Nom_Certificateur"), _add_certifier),
+    "Ancienne_Nouvelle_Certification": (
+        ("Numero_Fiche", "Ancienne_Certification", "Nouvelle_Certification"),
+        _add_lineage,
+    ),
+    "VoixdAccès": (("Numero_Fiche", "Si_Jury"), _add_access_route),
+    "Partenaires": (("Numero_Fiche", "Nom_Partenaire"), _add_partner),
+    "CCN": (("Numero_Fiche", "Ccn_1_Numero"), _add_ccn),
+}
+
 TABLES: dict[str, _Table] = {
-    table.name: table
-    for table in (
-        _Table(
-            "Standard",
-            ("Numero_Fiche", "Intitule"),
-            (
-                "Id_Fiche",
-                "Abrege_Libelle",
-                "Abrege_Intitule",
-                "Nomenclature_Europe_Niveau",
-                "Nomenclature_Europe_Intitule",
-                "Accessible_Nouvelle_Caledonie",
-                "Accessible_Polynesie_Francaise",
-                "Date_dernier_jo",
-                "Date_Decision",
-                "Date_Fin_Enregistrement",
-                "Date_Effet",
-                "Type_Enregistrement",
-                "Validation_Partielle",
-                "Actif",
-            ),
-            _add_standard,
-            one_row_per_fiche=True,
-        ),
-        _Table(
-            "Blocs_De_Compétences", ("Numero_Fiche", "Bloc_Competences_Code"), ("Bloc_Competences_Libelle",), _add_block
-        ),
-        _Table(
-            "Rome",
-            ("Numero_Fiche", "Codes_Rome_Code"),
-            ("Codes_Rome_Libelle",),
-            _code_adder("Codes_Rome_Code", "Codes_Rome_Libelle", "rome"),
-        ),
-        _Table("Nsf", ("Numero_Fiche", "Nsf_Code"), ("Nsf_Intitule",), _code_adder("Nsf_Code", "Nsf_Intitule", "nsf")),
-        _Table(
-            "Formacode",
-            ("Numero_Fiche", "Formacode_Code"),
-            ("Formacode_Libelle",),
-            _code_adder("Formacode_Code", "Formacode_Libelle", "formacodes"),
-        ),
-        _Table("Certificateurs", ("Numero_Fiche", "Nom_Certificateur"), ("Siret_Certificateur",), _add_certifier),
-        _Table(
-            "Ancienne_Nouvelle_Certification",
-            ("Numero_Fiche", "Ancienne_Certification", "Nouvelle_Certification"),
-            (),
-            _add_lineage,
-        ),
-        _Table("VoixdAccès", ("Numero_Fiche", "Si_Jury"), (), _add_access_route),
-        _Table(
-            "Partenaires",
-            ("Numero_Fiche", "Nom_Partenaire"),
-            ("Siret_Partenaire", "Habilitation_Partenaire"),
-            _add_partner,
-        ),
-        _Table(
-            "CCN",
-            ("Numero_Fiche", "Ccn_1_Numero"),
-            ("Ccn_1_Libelle", "Ccn_2_Numero", "Ccn_2_Libelle", "Ccn_3_Numero", "Ccn_3_Libelle"),
-            _add_ccn,
-        ),
+    name: _Table(
+        name,
+        _ADDERS[name][0],
+        tuple(column for column in columns if column not in _ADDERS[name][0]),
+        _ADDERS[name][1],
+        one_row_per_fiche=name == "Standard",
     )
+    for name, columns in CSV_TABLES.items()
 }
 """The ten tables of the export, in the order they are read, by their published name."""
 
@@ -539,17 +253,6 @@ def _match_table_file(name: str) -> tuple[_Table | None, str, dt.date] | None:
     except ValueError:
         return None
     return _TABLES_BY_FOLDED.get(match["table"].replace("_", "")), match["table"], date
-
-
-def _zip_member_name(info: zipfile.ZipInfo) -> str:
-    """The member's real name: UTF-8 bytes stored without the UTF-8 flag are re-decoded."""
-    name = info.filename
-    if not info.flag_bits & 0x800:
-        try:
-            name = name.encode("cp437").decode("utf-8")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            pass  # genuinely cp437, or already decoded: keep zipfile's reading
-    return unicodedata.normalize("NFC", name)
 
 
 def source_ref(table: str, issued: dt.date, path: str) -> SourceRef:
@@ -653,7 +356,7 @@ def read_fc_export(path: Path, root: Path | None = None) -> Loaded:
             loaded.problems.append(Problem(where, f"unreadable zip: {error}", severity="error"))
         else:
             with archive:
-                members = [(info, _zip_member_name(info)) for info in archive.infolist() if not info.is_dir()]
+                members = [(info, zip_member_name(info)) for info in archive.infolist() if not info.is_dir()]
                 # A member's path is "<zip>!/<member>", the jar-URL way of naming a file in an archive.
                 read_entries(
                     (name, functools.partial(archive.open, info), f"{where}!/{name}") for info, name in members

@@ -25,12 +25,12 @@ jury compositions) keeps one line per paragraph. Inside ``<CORRESPONDANCES>`` a 
 
 How it is read, and why:
 
-- The file is read in binary chunks and cut at ``<FICHE>`` … ``</FICHE>`` while newlines are
-  counted, so memory does not grow with the file and every fiche knows its first line. Each fiche
-  is parsed on its own with ``xml.etree.ElementTree.fromstring`` (expat): a broken fiche is one
-  :class:`~certgraph.records.Problem` (file, line, and the number a regex finds), and the next
-  fiche is read. The whole tree is never built.
-- A zip is read member by member (every ``.xml`` in it), decompressed as it streams.
+- :mod:`.fc_xml_chunks` reads the file in binary chunks and cuts it at ``<FICHE>`` … ``</FICHE>``
+  while newlines are counted, so memory does not grow with the file and every fiche knows its
+  first line; a zip is read member by member (every ``.xml`` in it), decompressed as it streams.
+  This module maps each fiche: it is parsed on its own with ``xml.etree.ElementTree.fromstring``
+  (expat): a broken fiche is one :class:`~certgraph.records.Problem` (file, line, and the number a
+  regex finds), and the next fiche is read. The whole tree is never built.
 - Partner lists (``<PARTENAIRES>``) are most of the bytes and elements of the big fiches (hundreds
   of habilitations each). When such a section is plain (leaf elements, valid UTF-8, no comments or
   CDATA), it is read with a regex instead of expat, which doubles the speed; anything else in it
@@ -46,8 +46,7 @@ How it is read, and why:
   them while the caller maps and loads the previous ones; fiches and problems come out the same,
   in file order, with or without workers.
 
-Assumes what the export does: the ``<FICHE>`` and ``</FICHE>`` tags are written exactly so (no
-attributes, no spaces), and no CDATA section holds a literal ``<FICHE>``.
+The element names are those of :mod:`.fc_schema` (``XML_CHILDREN``).
 """
 
 from __future__ import annotations
@@ -61,12 +60,9 @@ import re
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO
 from xml.parsers.expat import ErrorString
 
 from ..records import (
@@ -87,60 +83,37 @@ from ..records import (
     normalise_fiche_number,
 )
 from ..text import fold
+from .common import (
+    CP1252,
+    FICHE_PREFIXES,
+    clean_label,
+    clean_siret,
+    clean_text,
+    parse_date_dmy,
+    parse_eqf_level,
+    parse_yes_no,
+)
 from .competencies import (
     split_assessment,
     split_competencies,
     split_statements,
     text_lines,
 )
-from .fc_csv import (
-    LICENCE,
-    PUBLISHER,
-    _zip_member_name,
-    clean_label,
-    clean_siret,
-    clean_text,
-    parse_date_dmy,
-    parse_eqf_level,
-    relative_path,
-)
+from .fc_schema import LICENCE, PUBLICATIONS, PUBLISHER, ROUTES, XML_CHILDREN, XML_FLUX_VERSION
+from .fc_xml_chunks import Chunk, Splitter, XmlInput, map_in_order, number_in, xml_inputs
 
-CHUNK = 1 << 20
-_HEAD_BYTES = 1 << 16  # what is kept of the text before the first fiche, for the checks
-_MAX_FICHE_BYTES = 1 << 28  # far above any real fiche (a few MB); only a missing </FICHE> reaches it
-_OPEN, _CLOSE = b"<FICHE>", b"</FICHE>"
-_NUMBER_IN_BYTES = re.compile(rb"<NUMERO_FICHE>\s*([^<]{1,40}?)\s*</NUMERO_FICHE>")
 _VERSION = re.compile(rb"<VERSION_FLUX>\s*([^<]*?)\s*</VERSION_FLUX>")
 _DECLARED_ENCODING = re.compile(rb"<\?xml[^>]*\bencoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 _URL = re.compile(r"https?://[^\s<>\"]+")
 _NAME_DATE = re.compile(r"(?<!\d)(\d{4})[-_]?(\d{2})[-_]?(\d{2})(?!\d)")
-_NAME_REGISTER = re.compile(r"(?:^|[^a-z])(rncp|rs)(?:[^a-z]|$)")
-EXPECTED_VERSION = "4.1"
-
-# SI_JURY_<code> -> the route's label as the CSV export (VoixdAccès) and the fiche pages print it,
-# so that the same route of a fiche gets the same IRI whichever source states it.
-ROUTES = {
-    "FI": "Après un parcours de formation sous statut d’élève ou d’étudiant",
-    "CA": "En contrat d’apprentissage",
-    "FC": "Après un parcours de formation continue",
-    "CQ": "En contrat de professionnalisation",
-    "CL": "Par candidature individuelle",
-    "VAE": "Par expérience",
-}
-PUBLICATION_ROLES = {
-    "PUBLICATION_DECRET_GENERAL": "general",
-    "PUBLICATION_DECRET_CREATION": "creation",
-    "PUBLICATION_DECRET_AUTRE": "other",
-}
-
-
-# Windows-1252 for every byte, Latin-1 for the five it leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D).
-_CP1252 = [bytes([b]).decode("cp1252", errors="ignore") or bytes([b]).decode("latin-1") for b in range(256)]
+_NAME_REGISTER = re.compile(rf"(?:^|[^a-z])({FICHE_PREFIXES.lower()})(?:[^a-z]|$)")
+EXPECTED_VERSION = XML_FLUX_VERSION
+PUBLICATION_ROLES = dict(zip(PUBLICATIONS, ("general", "creation", "other")))
 
 
 def _cp1252_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
     """Codec error handler: decode the bytes that are not UTF-8 as Windows-1252."""
-    return "".join(_CP1252[b] for b in error.object[error.start : error.end]), error.end
+    return "".join(CP1252[b] for b in error.object[error.start : error.end]), error.end
 
 
 codecs.register_error("certgraph-cp1252", _cp1252_fallback)
@@ -200,140 +173,6 @@ def source_ref(path: str, register: str | None, issued: dt.date | None, version:
         licence=LICENCE,
     )
 
-
-@dataclass
-class _Input:
-    """One XML file to read: its name (for date and register), the path shown, how to open it."""
-
-    name: str
-    shown: str
-    open: Callable[[], IO[bytes]]
-
-
-def _inputs(path: Path, data_dir: Path | None, problems: list[Problem]) -> Iterator[_Input]:
-    shown = relative_path(path, data_dir)
-    if not path.exists():
-        raise FileNotFoundError(path)
-    if not zipfile.is_zipfile(path):
-        yield _Input(path.name, shown, functools.partial(path.open, "rb"))
-        return
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as error:
-        problems.append(Problem(shown, f"unreadable zip: {error}", severity="error"))
-        return
-    with archive:
-        members = sorted(
-            ((_zip_member_name(info), info) for info in archive.infolist() if not info.is_dir()),
-            key=lambda pair: pair[0],
-        )
-        xml_members = [(name, info) for name, info in members if name.lower().endswith(".xml")]
-        if not xml_members:
-            problems.append(Problem(shown, "no .xml file in the zip", severity="error"))
-        for name, info in xml_members:
-            # A member's path is "<zip>!/<member>", as the CSV reader names it.
-            yield _Input(Path(name).name, f"{shown}!/{name}", functools.partial(archive.open, info))
-
-
-# ---------------------------------------------------------------------------------------------
-# Cutting a file into fiches.
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Chunk:
-    """The bytes of one ``<FICHE>`` … ``</FICHE>`` and the line it starts on; or, with ``broken``
-    set, a fiche the splitter could not delimit (``data`` is then its first bytes, for its number)."""
-
-    line: int
-    data: bytes
-    broken: str | None = None
-
-
-class _Splitter:
-    """Cut a binary stream at ``<FICHE>`` … ``</FICHE>``, counting lines.
-
-    ``head`` holds the bytes before the first fiche (the XML declaration, ``<FICHES>``,
-    ``<VERSION_FLUX>``); ``tail`` the last bytes after the last fiche; ``truncated`` is set when
-    the stream ends inside a fiche. A fiche that cannot be delimited is yielded as a broken chunk,
-    in its place, so that its problem is reported in file order.
-    """
-
-    def __init__(self, stream: IO[bytes]) -> None:
-        self.stream = stream
-        self.head = b""
-        self.tail = b""
-        self.truncated = False
-        self._in_head = True
-
-    def __iter__(self) -> Iterator[_Chunk]:
-        buf = b""
-        line, counted = 1, 0  # buf[counted] is on this line
-        pos = 0  # where the next fiche is looked for
-        scanned = 0  # how far the current fiche was already searched for its end
-        eof = False
-
-        def line_at(index: int) -> int:
-            nonlocal line, counted
-            line += buf.count(b"\n", counted, index)
-            counted = index
-            return line
-
-        while True:
-            start = buf.find(_OPEN, pos)
-            if start >= 0:
-                self._aside(buf[pos:start])
-                self._in_head, pos = False, start
-                frm = max(start + len(_OPEN), scanned)
-                end = buf.find(_CLOSE, frm)
-                nested = buf.find(_OPEN, frm, end if end >= 0 else len(buf))
-                if nested >= 0:
-                    # A fiche without its </FICHE>: skip to the next <FICHE> and carry on from there.
-                    yield _Chunk(line_at(start), buf[start:nested][:4096], "no </FICHE> before the next <FICHE>")
-                    pos, scanned = nested, 0
-                    continue
-                if end >= 0:
-                    self.tail = b""
-                    yield _Chunk(line_at(start), buf[start : end + len(_CLOSE)])
-                    pos, scanned = end + len(_CLOSE), 0
-                    continue
-                if len(buf) - start > _MAX_FICHE_BYTES:
-                    # No end in sight: report the fiche and drop its bytes, so that memory stays flat.
-                    message = f"no </FICHE> within {_MAX_FICHE_BYTES >> 20} MB"
-                    yield _Chunk(line_at(start), buf[start:][:4096], message)
-                    pos, scanned = len(buf) - len(_OPEN), 0
-                    continue
-                scanned = len(buf) - len(_CLOSE)  # the next read only needs its own bytes searched
-            if eof:
-                break
-            # Keep what may still be part of a fiche (or of a tag cut by the chunk boundary).
-            keep = start if start >= 0 else max(pos, len(buf) - len(_OPEN))
-            self._aside(buf[pos:keep])
-            line_at(keep)
-            buf, counted, pos, scanned = buf[keep:], 0, 0, max(0, scanned - keep)
-            chunk = self.stream.read(CHUNK)
-            eof = not chunk
-            buf += chunk
-        start = buf.find(_OPEN, pos)
-        if start >= 0:
-            self.truncated = True
-            yield _Chunk(line_at(start), buf[start:][:4096], "the file ends inside this fiche (truncated file)")
-        else:
-            self._aside(buf[pos:])
-
-    def _aside(self, data: bytes) -> None:
-        """Keep bytes that are outside any fiche: the head before the first, the tail after the last."""
-        if self._in_head:
-            self.head = (self.head + data)[:_HEAD_BYTES]
-        else:
-            self.tail = (self.tail + data)[-1024:]
-
-
-def _number_in(data: bytes | str) -> str | None:
-    """The fiche number a broken fiche's text shows, for reporting (None when none is found)."""
-    raw = data.encode("utf-8", "replace") if isinstance(data, str) else data
-    match = _NUMBER_IN_BYTES.search(raw)
-    return match.group(1).decode("utf-8", "replace") if match else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -399,13 +238,13 @@ class _Context:
 
 
 def _read_input(
-    item: _Input, issued: dt.date | None, problems: list[Problem], sources: list[SourceRef], workers: int
+    item: XmlInput, issued: dt.date | None, problems: list[Problem], sources: list[SourceRef], workers: int
 ) -> Iterator[Fiche]:
     """Stream the fiches of one XML file; append its SourceRef to ``sources`` once it is known."""
     state = _FileState(item.shown, problems)
     try:
         with item.open() as stream:
-            splitter = _Splitter(stream)
+            splitter = Splitter(stream)
             chunks = iter(splitter)
             first = next(chunks, None)  # the head is read, and the first fiche's number known
             version = _check_head(splitter.head, state)
@@ -415,7 +254,8 @@ def _read_input(
             if first is None:
                 state.report("no <FICHE> in the file", severity="error")
                 return
-            for mapped in _mapped(itertools.chain([first], chunks), state, workers):
+            read_batch = functools.partial(_map_batch, shown=state.shown, encoding=state.encoding)
+            for mapped in map_in_order(itertools.chain([first], chunks), read_batch, workers):
                 fiche = _accept(mapped, state, ref)
                 if fiche is not None:
                     yield fiche
@@ -429,8 +269,8 @@ def _read_input(
             state.report(f"unknown element <{path}> ignored{times}", seen.line, seen.fiche)
 
 
-def _register_of(chunk: _Chunk | None) -> str | None:
-    number = normalise_fiche_number(_number_in(chunk.data) or "") if chunk else None
+def _register_of(chunk: Chunk | None) -> str | None:
+    number = normalise_fiche_number(number_in(chunk.data) or "") if chunk else None
     return ("rs" if number.startswith("RS") else "rncp") if number else None
 
 
@@ -444,16 +284,16 @@ class _Mapped:
     unknown: dict[str, _Unknown]
 
 
-def _map_chunk(chunk: _Chunk, shown: str, encoding: str) -> _Mapped:
+def _map_chunk(chunk: Chunk, shown: str, encoding: str) -> _Mapped:
     """Read one fiche with nothing shared: it may run in a worker process."""
     state = _FileState(shown, [], encoding=encoding)
     if chunk.broken:
-        state.report(f"{chunk.broken}; fiche skipped", chunk.line, _number_in(chunk.data), "error")
+        state.report(f"{chunk.broken}; fiche skipped", chunk.line, number_in(chunk.data), "error")
         return _Mapped(chunk.line, None, state.problems, {})
     return _Mapped(chunk.line, _read_fiche(chunk, state), state.problems, state.unknown)
 
 
-def _map_batch(chunks: list[_Chunk], shown: str, encoding: str) -> list[_Mapped]:
+def _map_batch(chunks: list[Chunk], shown: str, encoding: str) -> list[_Mapped]:
     return [_map_chunk(chunk, shown, encoding) for chunk in chunks]
 
 
@@ -481,38 +321,6 @@ def _accept(mapped: _Mapped, state: _FileState, ref: SourceRef) -> Fiche | None:
     return fiche
 
 
-def _mapped(chunks: Iterator[_Chunk], state: _FileState, workers: int) -> Iterator[_Mapped]:
-    """The fiches read in this process, or in ``workers`` processes, in file order either way."""
-    if workers <= 0:
-        for chunk in chunks:
-            yield _map_chunk(chunk, state.shown, state.encoding)
-        return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        pending: deque = deque()
-        try:
-            for batch in _batches(chunks):
-                pending.append(pool.submit(_map_batch, batch, state.shown, state.encoding))
-                # A bounded window keeps the memory flat: the file is not read ahead of the workers.
-                while len(pending) > 2 * workers:
-                    yield from pending.popleft().result()
-            while pending:
-                yield from pending.popleft().result()
-        finally:
-            for future in pending:
-                future.cancel()
-
-
-def _batches(chunks: Iterator[_Chunk], max_bytes: int = 1 << 22, max_fiches: int = 256) -> Iterator[list[_Chunk]]:
-    batch: list[_Chunk] = []
-    size = 0
-    for chunk in chunks:
-        batch.append(chunk)
-        size += len(chunk.data)
-        if size >= max_bytes or len(batch) >= max_fiches:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
 
 
 def _unique(ref: SourceRef, sources: list[SourceRef]) -> SourceRef:
@@ -552,14 +360,7 @@ def _check_head(head: bytes, state: _FileState) -> str | None:
 # ---------------------------------------------------------------------------------------------
 
 # The fields of a partner in the export's order; a partner is read as a tuple of their texts.
-PARTNER_FIELDS = (
-    "NOM_PARTENAIRE",
-    "SIRET_PARTENAIRE",
-    "HABILITATION_PARTENAIRE",
-    "ETAT_HABILITATION",
-    "DATE_ACTIF",
-    "DATE_DERNIERE_MODIFICATION_ETAT",
-)
+PARTNER_FIELDS = XML_CHILDREN["PARTENAIRE"]
 _PARTNER_IN_ORDER = re.compile(
     r"<PARTENAIRE>\s*" + "".join(rf"(?:<{tag}>([^<]*)</{tag}>\s*)?" for tag in PARTNER_FIELDS) + "</PARTENAIRE>"
 )
@@ -650,7 +451,7 @@ def _first_bad_byte(data: bytes) -> int:
 _Parsed = tuple[ET.Element, tuple[list[PartnerRow], list[str]] | None, "_Context"]
 
 
-def _parse(chunk: _Chunk, state: _FileState) -> _Parsed | None:
+def _parse(chunk: Chunk, state: _FileState) -> _Parsed | None:
     """Parse one fiche (its partners apart when they are plain); None, reported, when not well-formed."""
     ctx = _Context(state, chunk.line, chunk.data, None)
     if state.encoding != "utf-8":
@@ -659,7 +460,7 @@ def _parse(chunk: _Chunk, state: _FileState) -> _Parsed | None:
         try:
             return ET.fromstring(text), None, ctx
         except ET.ParseError as error:
-            ctx.number = _number_in(text)
+            ctx.number = number_in(text)
             _parse_error(error, ctx)
             return None
     data, partners = _plain_partners(chunk.data)
@@ -668,7 +469,7 @@ def _parse(chunk: _Chunk, state: _FileState) -> _Parsed | None:
     except ET.ParseError:
         pass
     # The slow path, only for broken fiches: why did it fail?
-    ctx.number = _number_in(chunk.data)
+    ctx.number = number_in(chunk.data)
     bad = _first_bad_byte(chunk.data)
     if bad < 0:
         try:
@@ -690,7 +491,7 @@ def _parse(chunk: _Chunk, state: _FileState) -> _Parsed | None:
         return None
 
 
-def _read_fiche(chunk: _Chunk, state: _FileState) -> Fiche | None:
+def _read_fiche(chunk: Chunk, state: _FileState) -> Fiche | None:
     """Parse and map one fiche; None (reported) when it is not well-formed or its number is invalid."""
     parsed = _parse(chunk, state)
     if parsed is None:
@@ -743,13 +544,6 @@ def _integer(text: str) -> int:
     if not text.isdigit():
         raise ValueError(text)
     return int(text)
-
-
-def _yes_no(text: str) -> bool:
-    folded = text.casefold()
-    if folded not in ("oui", "non"):
-        raise ValueError(text)
-    return folded == "oui"
 
 
 def _state(text: str) -> bool:
@@ -846,11 +640,11 @@ def _as_integer(ctx, tag, value):
 
 
 def _as_yes_no(ctx, tag, value):
-    return _checked(ctx, tag, value, _yes_no, "Oui/Non")
+    return _checked(ctx, tag, value, parse_yes_no, "Oui/Non")
 
 
 def _read_lineage(attribute: str, item: str):
-    leaf = f"ID_FICHE_{item}"  # ID_FICHE_NOUVELLE_CERTIFICATION, which holds a number, not an ID_FICHE
+    (leaf,) = XML_CHILDREN[item]  # ID_FICHE_NOUVELLE_CERTIFICATION, which holds a number, not an ID_FICHE
 
     def read(fiche: Fiche, element: ET.Element, ctx: _Context) -> None:
         links = getattr(fiche, attribute)
@@ -866,7 +660,7 @@ def _read_lineage(attribute: str, item: str):
 
 
 def _read_codes(attribute: str, item: str):
-    known = frozenset({"CODE", "LIBELLE"})
+    known = frozenset(XML_CHILDREN[item])
 
     def read(fiche: Fiche, element: ET.Element, ctx: _Context) -> None:
         codes = getattr(fiche, attribute)
@@ -884,14 +678,14 @@ def _read_codes(attribute: str, item: str):
 
 
 def _read_abbreviation(fiche: Fiche, element: ET.Element, ctx: _Context) -> None:
-    values = _children(element, frozenset({"CODE", "LIBELLE"}), ctx)
+    values = _children(element, frozenset(XML_CHILDREN["ABREGE"]), ctx)
     # The label ("Brevet de technicien supérieur") is what the CSV reader calls the abbreviation.
     fiche.abbreviation_code = values.get("CODE")
     fiche.abbreviation = clean_label(values.get("LIBELLE"))
 
 
 def _read_level(fiche: Fiche, element: ET.Element, ctx: _Context) -> None:
-    values = _children(element, frozenset({"NIVEAU", "LIBELLE"}), ctx)
+    values = _children(element, frozenset(XML_CHILDREN["NOMENCLATURE_EUROPE"]), ctx)
     level = values.get("NIVEAU")
     fiche.level_label = clean_text(values.get("LIBELLE"))
     # REPRISE = "Sans niveau": fiches taken over from the old register without a level.
@@ -899,15 +693,7 @@ def _read_level(fiche: Fiche, element: ET.Element, ctx: _Context) -> None:
         fiche.level_eqf = _checked(ctx, "NIVEAU", level, parse_eqf_level, "a level NIV1..NIV8")
 
 
-_CERTIFIER = frozenset(
-    {
-        "SIRET_CERTIFICATEUR",
-        "NOM_CERTIFICATEUR",
-        "ETAT_CERTIFICATEUR",
-        "DATE_DERNIERE_MODIFICATION_ETAT",
-        "SITE_INTERNET",
-    }
-)
+_CERTIFIER = frozenset(XML_CHILDREN["CERTIFICATEUR"])
 
 
 def _siret(ctx: _Context, tag: str, value: str | None) -> str | None:
@@ -986,11 +772,11 @@ def _read_partners(fiche: Fiche, element: ET.Element, ctx: _Context) -> None:
 
 
 def _read_route(code: str):
-    known = frozenset({"ACTIF", "COMPOSITION", "DATE_DERNIERE_MODIFICATION"})
+    known = frozenset(XML_CHILDREN[f"SI_JURY_{code}"])
 
     def read(fiche: Fiche, element: ET.Element, ctx: _Context) -> None:
         values = _children(element, known, ctx)
-        is_open = _checked(ctx, "ACTIF", values.get("ACTIF"), _yes_no, "Oui/Non")
+        is_open = _checked(ctx, "ACTIF", values.get("ACTIF"), parse_yes_no, "Oui/Non")
         if is_open is None:
             ctx.report(f"{element.tag} without a valid ACTIF; route ignored", element.tag)
             return
@@ -1013,11 +799,12 @@ _STATISTIC = {
     "TAUX_INSERTION_GLOBAL_6MOIS": "insertion_rate_6m",
     "TAUX_INSERTION_METIER_2ANS": "job_insertion_rate_2y",
 }
+_STATISTIC_FIELDS = frozenset(XML_CHILDREN["STATISTIQUES_PROMOTION"])  # ANNEE and the above
 
 
 def _read_statistics(fiche: Fiche, element: ET.Element, ctx: _Context) -> None:
     for entry in _items(element, "STATISTIQUES_PROMOTION", ctx):
-        values = _children(entry, frozenset({"ANNEE", *_STATISTIC}), ctx)
+        values = _children(entry, _STATISTIC_FIELDS, ctx)
         year = _checked(ctx, "ANNEE", values.get("ANNEE"), _integer, "a year")
         if year is None:
             ctx.report("STATISTIQUES_PROMOTION without a valid ANNEE; ignored", "STATISTIQUES_PROMOTION")
@@ -1038,7 +825,7 @@ def _read_cohort_years(fiche: Fiche, element: ET.Element, ctx: _Context) -> None
 def _read_publications(fiche: Fiche, element: ET.Element, ctx: _Context) -> None:
     role = PUBLICATION_ROLES[element.tag]
     for entry in _items(element, "PUBLICATION_JO", ctx):
-        values = _children(entry, frozenset({"TITRE", "DATE_PUBLICATION_JO"}), ctx)
+        values = _children(entry, frozenset(XML_CHILDREN["PUBLICATION_JO"]), ctx)
         publication = LegalPublication(
             role=role,
             title=clean_text(values.get("TITRE")),
@@ -1048,7 +835,7 @@ def _read_publications(fiche: Fiche, element: ET.Element, ctx: _Context) -> None
             fiche.publications.append(publication)
 
 
-_BLOCK = frozenset({"CODE", "LIBELLE", "LISTE_COMPETENCES", "MODALITES_EVALUATION"})
+_BLOCK = frozenset(XML_CHILDREN["BLOC_COMPETENCES"])
 
 
 def _read_blocks(fiche: Fiche, element: ET.Element, ctx: _Context) -> None:
@@ -1097,9 +884,9 @@ def _read_correspondences(fiche: Fiche, element: ET.Element, ctx: _Context) -> N
                 destination = child
             else:
                 ctx.unknown(child.tag, "CORRESPONDANCE")
-        for part, known in ((source, {"BLOC_COMPETENCES"}), (destination, {"BLOC_COMPETENCES", "NUMERO_FICHE"})):
+        for part in (source, destination):
             for child in part if part is not None else ():
-                if child.tag not in known:
+                if child.tag not in XML_CHILDREN[part.tag]:
                     ctx.unknown(child.tag, part.tag)
         raw = (destination.findtext("NUMERO_FICHE") if destination is not None else None) or ""
         target = normalise_fiche_number(raw)
@@ -1174,7 +961,7 @@ _FICHE_FIELDS: dict[str, Callable[[Fiche, ET.Element, _Context], None]] = {
 
 
 def _iter(path, issued, problems, data_dir, sources: list[SourceRef], workers: int = 0) -> Iterator[Fiche]:
-    for item in _inputs(Path(path), Path(data_dir) if data_dir else None, problems):
+    for item in xml_inputs(Path(path), Path(data_dir) if data_dir else None, problems):
         yield from _read_input(item, issued, problems, sources, workers)
 
 

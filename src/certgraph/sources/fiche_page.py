@@ -41,6 +41,7 @@ from ..records import (
     normalise_fiche_number,
 )
 from ..text import collapse_spaces
+from .common import FICHE_PREFIXES
 
 __all__ = ["OLD_LAYOUT", "NEW_LAYOUT", "detect_layout", "parse_fiche_page", "read_fiche_page"]
 
@@ -127,7 +128,7 @@ _NEW_HEADINGS = _headings(
     ("activities", r"Activités visées\s*:"),
     ("capacities", r"Compétences attestées\s*:"),
     ("assessment", r"Modalités d'évaluation\s*:"),
-    ("block", r"(?P<code>(?:RNCP|RS)\d+BC\d+)\s*(?:[-–:]\s*(?P<value>.*))?"),
+    ("block", rf"(?P<code>(?:{FICHE_PREFIXES})\d+BC\d+)\s*(?:[-–:]\s*(?P<value>.*))?"),
     ("acquisition", r"Description des modalités d'acquisition.*"),
     ("sectors", r"Secteurs d'activités?\s*:"),
     ("jobs", r"Types? d'emplois accessibles\s*:"),
@@ -169,7 +170,8 @@ _OLD_MARKERS = re.compile(
 )
 _NEW_MARKERS = re.compile(
     r"^\s*\|?\s*(?:L['’]essentiel\s*$|Nom légal[\s|]+Siret|Liste de compétences[\s|]+Modalités"
-    r"|Nomenclature\s*\n\s*du niveau de qualification|(?:RNCP|RS)\d+BC\d+\s*-)",
+    r"|Nomenclature\s*\n\s*du niveau de qualification"
+    rf"|(?:{FICHE_PREFIXES})\d+BC\d+\s*-)",
     re.M,
 )
 
@@ -178,11 +180,11 @@ _FUNCTION_HEADING = re.compile(r"^[-–•]?\s*Fonction\s+\d+\s*:", re.I)
 _NSF = re.compile(r"(\d{3}[a-zA-Z]?)\s*:?\s+(\S.*)")
 _FORMACODE = re.compile(r"(\d{5})\s*(?::\s*(.*))?")
 _ROME = re.compile(r"(?:[-–•*]\s*)?([A-Z]\d{4})\b\s*(?:[-–:]\s*(.*))?")
-_BLOCK_CODE = re.compile(r"^\s*((?:RNCP|RS)\d+)BC\d+\b", re.M)
+_BLOCK_CODE = re.compile(rf"^\s*((?:{FICHE_PREFIXES})\d+)BC\d+\b", re.M)
 _SIRET_ROW = re.compile(r"(?P<name>.+?)\s+(?P<siret>\d{14})(?:\s+(?P<rest>.*))?")
 _URL = re.compile(r"https?://\S+")
 _ROUTE_ROW = re.compile(r"(?P<label>.+?)\s+X(?P<dashes>(?:\s+[-‐‑‒–—―−])*)\s*")
-_LINEAGE_ROW = re.compile(r"((?:RNCP|RS)\s?\d+)\s*(?:[-–:]\s*)?(.*)")
+_LINEAGE_ROW = re.compile(rf"((?:{FICHE_PREFIXES})\s?\d+)\s*(?:[-–:]\s*)?(.*)")
 
 # Old layout legal history: "Arrêté du 17 mars 2003 publié au Journal Officiel du 27 mars 2003 …".
 _ACT_HEAD = re.compile(

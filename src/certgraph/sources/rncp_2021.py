@@ -36,8 +36,7 @@ from ..records import (
     normalise_fiche_number,
 )
 from ..text import fold
-from .fc_csv import (
-    LICENCE,
+from .common import (
     RowReporter,
     clean_label,
     clean_text,
@@ -46,6 +45,7 @@ from .fc_csv import (
     parse_eqf_level,
     relative_path,
 )
+from .fc_schema import LICENCE
 
 SOURCE_KEY = "rncp-info-2021"
 ISSUED = dt.date(2021, 1, 6)

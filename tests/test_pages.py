@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import html
 import json
 import re
 from html.parser import HTMLParser
@@ -17,11 +16,16 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from markupsafe import escape
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
 from certgraph.ingest.graph import fiche_quads, source_quads
-from certgraph.web.pages import esc, link, local_href, resource_page
+from certgraph.queries import internal_query
+from certgraph.resources import queries_dir
+from certgraph.sparql_text import strip_comments
+from certgraph.web import pages
+from certgraph.web.pages import FACTS_LIMIT, PAGE_SIZE, esc, link, local_href, resource_page
 from certgraph.sources.fc_xml import read_fc_xml
 from certgraph.store import OxigraphStore
 from certgraph.vocab import CG, fiche_iri, graph_iri
@@ -30,7 +34,7 @@ ID = "https://w3id.org/certgraph/id/"
 DATA = Path(__file__).resolve().parents[1] / "data"
 # The reconciled title: Certif Info's (2024-06-28), the newest source giving one.
 TITLE_35080 = "Manager d'organismes à vocation sociale et culturelle en économie sociale et solidaire"
-TITLE_35080_HTML = html.escape(TITLE_35080)
+TITLE_35080_HTML = str(escape(TITLE_35080))  # as Jinja2 escapes it
 K1403_LABEL = "Directeur / Directrice de structure de santé, sociale ou pénitentiaire"
 
 
@@ -156,8 +160,8 @@ def test_local_href():
 
 
 def test_escaping_helpers():
-    assert esc('<script>alert("x")</script>') == "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
-    assert link(ID + "rncp/1", '<b onclick="x">') == '<a href="/id/rncp/1">&lt;b onclick=&quot;x&quot;&gt;</a>'
+    assert esc('<script>alert("x")</script>') == "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;"
+    assert link(ID + "rncp/1", '<b onclick="x">') == '<a href="/id/rncp/1">&lt;b onclick=&#34;x&#34;&gt;</a>'
     # Only web IRIs become links: a javascript: IRI from the data stays inert text.
     assert "href" not in link("javascript:alert(1)")
 
@@ -393,8 +397,8 @@ def test_values_from_the_data_are_escaped(queries):
     )
     text = render(store, queries, str(fiche))
     assert "<script>" not in text and "<img" not in text
-    assert 'href="/id/rome/x&#x27;onmouseover=alert(1)&amp;y"' in text
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co" in text
+    assert 'href="/id/rome/x&#39;onmouseover=alert(1)&amp;y"' in text
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; co" in text
     assert "&lt;img src=x onerror=alert(1)&gt;" in text
     Page(text)  # still well formed
 
@@ -424,12 +428,19 @@ def test_pages_load_nothing_from_elsewhere(page, kind):
     assert '<a href="/">Query editor</a>' in p.raw
 
 
-def test_correspondences_from_the_xml_export(queries):
+@pytest.fixture(scope="module")
+def xml_store() -> OxigraphStore:
+    """The fiches of the XML export fixture: official correspondences and habilitated partners."""
     store = OxigraphStore.in_memory()
     for name in ("export_fiches_RNCP_fixture.xml", "export_fiches_RS_fixture.xml"):
         loaded = read_fc_xml(DATA / "rncp" / "xml-fixture" / name, data_dir=DATA)
         store.add_quads(quad for fiche in loaded.fiches for quad in fiche_quads(fiche))
         store.add_quads(quad for source in {fiche.source for fiche in loaded.fiches} for quad in source_quads(source))
+    return store
+
+
+def test_correspondences_from_the_xml_export(xml_store, queries):
+    store = xml_store
     fiche = Page(render(store, queries, ID + "rncp/36490"))
     table = fiche.section("correspondences")
     # BC02 + BC03 of RNCP36490 give BC04 of RNCP35419: one association, both blocks on one row.
@@ -457,3 +468,96 @@ def test_queries_run_concurrently(mini_store, queries):
 
     assert asyncio.run(resource_page(ID + "rncp/35080", run, queries)) is not None
     assert most == 12  # a fiche page's second round runs its twelve queries together
+
+
+# ------------------------------------------------------------------ the page queries (queries/internal/pages/)
+
+PAGE_QUERIES = sorted(path.stem for path in (queries_dir() / "internal" / "pages").glob("*.rq"))
+
+# For each page query, a resource it gives rows for, and the store holding it: the mini graph, the XML
+# export fixture (correspondences, partners), or a scheme linked to by something else than its concepts
+# (no scheme of the mini graph is).
+SCHEME_LINK = ("https://example.org/doc", "http://www.w3.org/2000/01/rdf-schema#seeAlso", ID + "rome")
+QUERY_RESOURCES = {
+    "block-competencies": ("mini", ID + "rncp/35080/bloc/RNCP35080BC01"),
+    "block-correspondences": ("xml", ID + "rncp/36490/bloc/RNCP36490BC03"),
+    "block-similar": ("mini", ID + "rncp/35080/bloc/RNCP35080BC01"),
+    "classify": ("mini", ID + "rncp/35080"),
+    "concept-fiche-counts": ("mini", ID + "rome/K1403"),
+    "concept-fiches": ("mini", ID + "rome/K1403"),
+    "facts": ("mini", ID + "rncp/35080"),
+    "fiche-blocks": ("mini", ID + "rncp/35080"),
+    "fiche-certifiers": ("mini", ID + "rncp/35080"),
+    "fiche-correspondences": ("xml", ID + "rncp/36490"),
+    "fiche-partners": ("xml", ID + "rncp/36490"),
+    "graph-size": ("mini", "https://w3id.org/certgraph/graph/rncp-info-2021"),
+    "incoming": ("mini", "https://w3id.org/certgraph/graph/rncp-info-2021"),
+    "incoming-block": ("mini", ID + "rncp/35080/bloc/RNCP35080BC01"),
+    "incoming-concept": ("mini", ID + "rome/K1403"),
+    "incoming-fiche": ("mini", ID + "rncp/35080"),
+    "incoming-organisation": ("mini", ID + "org/siret/19753471200017"),
+    "incoming-scheme": ("scheme", ID + "rome"),
+    "narrower": ("mini", ID + "rome/K1403"),
+    "organisation-fiche-count": ("mini", ID + "org/siret/19753471200017"),
+    "organisation-fiches": ("mini", ID + "org/siret/19753471200017"),
+    "scheme-count": ("mini", ID + "rome"),
+    "sources": ("mini", ID + "rncp/35080"),
+    "top-concepts": ("mini", ID + "rome"),
+}
+
+
+def test_every_page_query_has_a_resource_to_run_on():
+    assert PAGE_QUERIES == sorted(QUERY_RESOURCES)
+
+
+@pytest.mark.parametrize("name", PAGE_QUERIES)
+def test_page_query_loads_and_gives_rows(name, mini_store, xml_store):
+    query = internal_query(f"pages/{name}")  # parsed and syntax-checked at load
+    assert [(p.name, p.type) for p in query.params] == [("this", "iri")]
+    where, iri = QUERY_RESOURCES[name]
+    store = {"mini": mini_store, "xml": xml_store}.get(where)
+    if store is None:
+        store = OxigraphStore.in_memory()
+        store.add_quads([(URIRef(s), URIRef(p), URIRef(o), graph_iri("test")) for s, p, o in [SCHEME_LINK]])
+        store.add_quads([(URIRef(ID + "rome/A"), URIRef("http://www.w3.org/2004/02/skos/core#inScheme"),
+                          URIRef(ID + "rome"), graph_iri("test"))])
+    text = query.bind({"this": iri})
+    rows = list(store._store.query(text, use_default_graph_as_union=True))
+    assert rows, name
+    # A count of nothing is a row too: some value of the rows must be more than that.
+    values = [term.value for row in rows for term in row if term is not None]
+    assert any(value not in ("0", "false") for value in values), (name, values)
+
+
+def test_incoming_queries_leave_out_what_the_page_shows():
+    # The scheme's concepts are its own section; the other link is listed.
+    assert "inScheme" not in internal_query("pages/incoming-scheme").text.split("FILTER(?p NOT IN (")[0]
+    for name in PAGE_QUERIES:
+        if name.startswith("incoming-"):
+            assert "FILTER(?p NOT IN (" in strip_comments(internal_query(f"pages/{name}").text), name
+    assert "NOT IN" not in strip_comments(internal_query("pages/incoming").text)
+
+
+def test_page_query_limits_are_the_page_size():
+    """The LIMITs written in the .rq files are the cuts pages.py makes (one row more: the list was cut)."""
+    expected = {
+        "facts": [FACTS_LIMIT],
+        "fiche-partners": [PAGE_SIZE + 1],
+        "concept-fiches": [PAGE_SIZE],
+        "organisation-fiches": [PAGE_SIZE],
+        "narrower": [PAGE_SIZE * 5 + 1],
+        "top-concepts": [PAGE_SIZE * 5 + 1],
+        "block-similar": [20],
+    }
+    for name in PAGE_QUERIES:
+        text = strip_comments(internal_query(f"pages/{name}").text)
+        limits = [int(limit) for limit in re.findall(r"\bLIMIT\s+(\d+)", text, re.IGNORECASE)]
+        want = [PAGE_SIZE + 1] if name.startswith("incoming") else expected.get(name, [])
+        assert limits == want, name
+
+
+def test_pages_build_no_sparql_text():
+    """Every query of the pages is a file: pages.py only names them and binds the resource."""
+    source = Path(pages.__file__).read_text(encoding="utf-8")
+    assert not re.search(r"SELECT\s+(DISTINCT\s+)?[?(*]|WHERE\s*\{|PREFIX\s+\w*:|FILTER\s*\(|\?this\b", source)
+    assert "_sparql" not in source and "<THIS>" not in source

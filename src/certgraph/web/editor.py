@@ -1,10 +1,10 @@
 r"""The SPARQL query editor page: YASGUI with one tab per named query, served at ``/``.
 
-The page loads the vendored YASGUI bundle (``static/yasgui/``, see its ``SOURCE.md``) and
-``static/editor.js`` from the server itself: it fetches nothing from anywhere else. Queries go to
-the endpoint by POST (form-encoded ``query=``, as the SPARQL 1.1 Protocol allows), so long queries
-work; results are asked for as ``application/sparql-results+json`` (SELECT, ASK) and
-``application/n-triples`` (CONSTRUCT, DESCRIBE).
+The page (``templates/editor.html``) loads the vendored YASGUI bundle (``static/yasgui/``, see its
+``SOURCE.md``) and ``static/editor.js`` from the server itself: it fetches nothing from anywhere
+else. Queries go to the endpoint by POST (form-encoded ``query=``, as the SPARQL 1.1 Protocol
+allows), so long queries work; results are asked for as ``application/sparql-results+json``
+(SELECT, ASK) and ``application/n-triples`` (CONSTRUCT, DESCRIBE).
 
 Tabs persist in the browser's localStorage under an id that hashes the examples and the
 endpoint: a new set of examples always shows, and within one set the user's edits survive a
@@ -24,9 +24,10 @@ works too. Other parameters it does not know are sent to the endpoint with the q
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import textwrap
+
+from .jinja import render
 
 __all__ = ["editor_html"]
 
@@ -34,32 +35,6 @@ TITLE = "certgraph SPARQL query editor"
 YASGUI_DIR = "yasgui"
 # Comments wider than this are wrapped when a description is put above a query.
 COMMENT_WIDTH = 96
-
-PAGE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="{static}/{yasgui}/yasgui.min.css">
-<link rel="stylesheet" href="{static}/editor.css">
-</head>
-<body>
-<header class="editor-header">
-<h1>{title}</h1>
-<p>Endpoint: <code>{endpoint}</code>. One tab per named query; Ctrl+Enter runs the query;
-the share button gives a link that reopens it.</p>
-</header>
-<main id="yasgui"></main>
-<noscript><p>The query editor needs JavaScript. The endpoint itself answers
-SPARQL 1.1 Protocol requests at <code>{endpoint}</code>.</p></noscript>
-<script type="application/json" id="certgraph-editor-config">{config}</script>
-<script src="{static}/{yasgui}/yasgui.min.js"></script>
-<script src="{static}/editor.js"></script>
-</body>
-</html>
-"""
 
 
 def editor_html(examples: list[dict], endpoint: str = "/sparql", static: str = "/static") -> str:
@@ -70,7 +45,8 @@ def editor_html(examples: list[dict], endpoint: str = "/sparql", static: str = "
         parameters bound).
     :param endpoint: the SPARQL endpoint, resolved by the browser against the page's URL.
     :param static: where ``certgraph/web/static/`` is served, without a trailing slash.
-    :returns: a complete HTML document; the examples are embedded as JSON.
+    :returns: a complete HTML document; the examples are embedded as JSON (Jinja2's ``tojson``,
+        which escapes ``<``, ``>``, ``&`` and ``'``: no text of a query can end its ``<script>``).
 
     >>> page = editor_html([{"name": "a/b", "summary": "S", "description": "", "query": "ASK {}"}])
     >>> '"name": "a/b"' in page and '/static/yasgui/yasgui.min.js' in page
@@ -78,13 +54,8 @@ def editor_html(examples: list[dict], endpoint: str = "/sparql", static: str = "
     """
     tabs = [{"name": str(example["name"]), "query": tab_query(example)} for example in examples]
     config = {"endpoint": endpoint, "persistenceId": persistence_id(tabs, endpoint), "examples": tabs}
-    return PAGE.format(
-        title=html.escape(TITLE),
-        static=html.escape(static.rstrip("/")),
-        yasgui=YASGUI_DIR,
-        endpoint=html.escape(endpoint),
-        config=script_json(config),
-    )
+    return render("editor.html", title=TITLE, static=static.rstrip("/"), yasgui=YASGUI_DIR, endpoint=endpoint,
+                  config=config)
 
 
 def tab_query(example: dict) -> str:
@@ -129,12 +100,3 @@ def persistence_id(tabs: list[dict], endpoint: str) -> str:
     """
     payload = json.dumps({"endpoint": endpoint, "tabs": tabs}, sort_keys=True)
     return "certgraph-editor-" + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
-
-
-def script_json(value) -> str:
-    r"""JSON safe inside a ``<script>`` element: no ``<`` can close it or open a comment.
-
-    >>> script_json({"query": "# </script>"})
-    '{"query": "# \\u003c/script>"}'
-    """
-    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")

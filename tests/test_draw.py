@@ -13,6 +13,7 @@ clicked, a link hovered), ``equivalence-html.png``.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -208,6 +209,61 @@ def test_html_page_inlines_everything_and_escapes_script_ends():
     assert parser.scripts == 3
     assert page.count("</script") == 3  # the data, Cytoscape.js, the page's code: no other end tag
     assert "&lt;/title&gt;" in page
+
+
+# Labels that try to end the data's <script>, open a tag from an attribute, or run as a template.
+HOSTILE_LABELS = ["</script><script>alert(1)</script>", "\"'><img src=x onerror=alert(1)>", "{{7*7}}"]
+
+
+class _Page(HTMLParser):
+    """The tags of a page, the text of its title and heading, and the text of each script."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags: list[str] = []
+        self.texts: dict[str, str] = {"title": "", "h1": ""}
+        self.scripts: list[str] = []
+        self._open: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self._open.append(tag)
+        if tag == "script":
+            self.scripts.append("")
+
+    def handle_endtag(self, tag):
+        if self._open and self._open[-1] == tag:
+            self._open.pop()
+
+    def handle_data(self, data):
+        where = self._open[-1] if self._open else ""
+        if where == "script":
+            self.scripts[-1] += data
+        elif where in self.texts:
+            self.texts[where] += data
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_LABELS)
+def test_html_page_keeps_hostile_labels_as_text(hostile):
+    """Every text a node or edge carries reaches the page as data, and the title as escaped text:
+    no tag, no script end, no template expression evaluated."""
+    graph = nx.DiGraph()
+    new = add_fiche(graph, "2", hostile, 6, "2020-01-01", "", True, hostile)
+    graph.nodes[new]["label"] = hostile
+    other = "https://example.org/other"
+    graph.add_node(other, uri=other, label=hostile, kind=hostile)
+    graph.add_edge(new, other, kind="correspondence", label=hostile, asserted_by=hostile, weight="")
+    page = html_page(graph, title=hostile)
+    parser = _Page()
+    parser.feed(page)
+    assert "img" not in parser.tags and parser.tags.count("script") == 3
+    assert page.count("</script") == 3  # the data, Cytoscape.js, the page's code
+    assert parser.texts == {"title": hostile, "h1": hostile}  # shown as it is, not run nor evaluated
+    data = parser.scripts[0]
+    assert "<" not in data and ">" not in data and "&" not in data
+    nodes = {e["data"]["id"]: e["data"] for e in json.loads(data)["elements"] if e["group"] == "nodes"}
+    assert nodes[new]["title"] == nodes[other]["label"] == nodes[other]["kind"] == hostile
+    assert nodes[new]["certifier"] == hostile
 
 
 def test_draw_chooses_by_suffix(tmp_path):

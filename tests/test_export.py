@@ -21,8 +21,10 @@ import networkx as nx
 import pytest
 
 from certgraph.export import views as export_module
-from certgraph.export.views import FORMATS, VIEWS, ExportError, dot_id, export
+from certgraph.export.formats import FORMATS, dot_id
+from certgraph.export.views import VIEWS, ExportError, export
 from certgraph.ingest.graph import fiche_quads
+from certgraph.queries import load_queries
 from certgraph.sources.fc_xml import read_fc_xml
 from certgraph.store import OxigraphStore
 
@@ -256,6 +258,16 @@ def test_dot_id():
     assert dot_id("graph") == '"graph"'
     assert dot_id("ends in \\") == '"ends in \\\\"'
     assert unquote_dot(dot_id('a "b" \\ c\nd')) == 'a "b" \\ c\nd'
+
+
+def test_views_run_only_query_files():
+    """Every SPARQL text of the export is a file of queries/internal/export/, and each file is used."""
+    folder = Path(export_module.__file__).parent
+    source = "\n".join(path.read_text(encoding="utf-8") for path in folder.glob("*.py"))
+    assert not re.search(r"\b(SELECT|CONSTRUCT|ASK|DESCRIBE)\s+[?*{(]|\bWHERE\s*\{|\bPREFIX\s+\w*:", source)
+    names = {name.removeprefix("export/") for name in load_queries(internal=True) if name.startswith("export/")}
+    views_source = Path(export_module.__file__).read_text(encoding="utf-8")
+    assert names and {name for name in names if f'"{name}"' not in views_source} == set()
 
 
 # ------------------------------------------------------------------ the views, on real data

@@ -13,15 +13,28 @@ from hypothesis import strategies as st
 from rdflib import Literal
 from rdflib.namespace import DCTERMS, RDFS, SKOS
 
-from certgraph.queries import QueryError, inject_values, load_queries, parse_named_query, run_named
 from certgraph.ingest.hierarchy import hierarchy_quads
 from certgraph.ingest.reconcile import current_quads, reconcile
-from certgraph.records import Certifier, CodeRef, Fiche, SourceRef
-from certgraph.search import index_path
-from certgraph.store import OxigraphStore, RdflibStore, to_python
 from certgraph.ingest.summaries import summary_quads
-from certgraph.vocab import SUMMARY_GRAPH
-from certgraph.vocab import CG, ID, concept_iri, eqf_iri, fiche_iri, graph_iri, org_iri
+from certgraph.queries import (
+    QueryError,
+    inject_values,
+    load_queries,
+    parse_named_query,
+    run_named,
+)
+from certgraph.records import Certifier, CodeRef, Fiche, SourceRef
+from certgraph.store import OxigraphStore, RdflibStore, index_path, to_python
+from certgraph.vocab import (
+    CG,
+    ID,
+    SUMMARY_GRAPH,
+    concept_iri,
+    eqf_iri,
+    fiche_iri,
+    graph_iri,
+    org_iri,
+)
 
 
 def normalised(result):
@@ -264,3 +277,30 @@ def test_broken_query_file_names_file_and_line(tmp_path: Path):
     headless.write_text("SELECT ?s WHERE { ?s ?p ?o }\n")
     with pytest.raises(QueryError, match="needs a summary"):
         parse_named_query(headless, "headless")
+
+
+def test_many_parameter_binds_one_row_per_value(tmp_path: Path):
+    """``many: true``: a list of values, one VALUES row each, every value checked against its type."""
+    path = tmp_path / "numbers.rq"
+    path.write_text(
+        "#+ summary: The numbers of fiches\n#+ params:\n"
+        "#+   - {name: fiche, type: fiche, many: true, example: RNCP1}\n"
+        "#+   - {name: minimum, type: integer, example: 1}\n"
+        "PREFIX cg: <https://w3id.org/certgraph/ontology#>\n"
+        "SELECT ?fiche ?number WHERE { ?fiche cg:number ?number FILTER(?minimum > 0) }\n")
+    query = parse_named_query(path, "numbers")
+    assert [(p.name, p.many) for p in query.params] == [("fiche", True), ("minimum", False)]
+    g = graph_iri("test")
+    store = OxigraphStore.in_memory()
+    store.add_quads([(fiche_iri(f"RNCP{n}"), CG.number, Literal(f"RNCP{n}"), g) for n in (1, 2, 3)])
+    bound = query.bind({"fiche": ["RNCP1", "RNCP3"], "minimum": "1"})
+    assert "VALUES (?fiche ?minimum) { (<https://w3id.org/certgraph/id/rncp/1> 1) (<https://w3id.org/certgraph/id/rncp/3> 1) }" in bound.replace(
+        '"1"^^<http://www.w3.org/2001/XMLSchema#integer>', "1")
+    assert sorted(store.query(bound).values("number")) == ["RNCP1", "RNCP3"]
+    assert store.query(query.bind({"fiche": "RNCP2", "minimum": "1"})).values("number") == ["RNCP2"]  # one value
+    assert store.query(query.bind({"fiche": [], "minimum": "1"})).rows == []  # no value, no row
+    with pytest.raises(QueryError, match="fiche='35080'"):
+        query.bind({"fiche": ["RNCP1", "35080"], "minimum": "1"})
+    path.write_text(path.read_text().replace("many: true", "many: often"))
+    with pytest.raises(QueryError, match="many must be true or false"):
+        parse_named_query(path, "numbers")

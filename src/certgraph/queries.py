@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import product
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -21,9 +22,9 @@ from rdflib.namespace import XSD
 from .errors import CertgraphError
 from .records import normalise_fiche_number
 from .resources import queries_dir
-from .search import SearchIndexError, candidates, index_path
+from .search import SearchIndexError, candidates
 from .sparql_text import inject_values, strip_comments
-from .store import term_nt
+from .store import index_path, term_nt
 from .vocab import concept_iri, eqf_iri, fiche_iri, org_iri
 
 
@@ -119,6 +120,9 @@ class Param:
     kinds: list[str] = field(default_factory=list)
     # The value used when the caller gives none; ``today`` is the date of the call (a ``date``).
     default: str | None = None
+    # ``many: true``: the value is a list of values, bound as one VALUES row each (an empty list
+    # binds no row, so the query answers nothing).
+    many: bool = False
 
     def default_value(self) -> str | None:
         """The default, with ``today`` resolved to today's date."""
@@ -157,7 +161,15 @@ class NamedQuery:
         """The query text with every parameter bound by a VALUES block; raises QueryError.
 
         A ``search`` parameter also binds its hits (IRIs, best first): one VALUES row per hit, with
-        its rank; no hit gives an empty VALUES block, so no row.
+        its rank; no hit gives an empty VALUES block, so no row. A ``many`` parameter takes a list
+        (or one value): one row per value, with every other parameter's value.
+
+        >>> query = NamedQuery("t", Path("t.rq"), "t", "SELECT ?s WHERE { ?s ?p ?o }",
+        ...                    params=[Param("s", "iri", "https://example.org/a", many=True)])
+        >>> query.bind({"s": ["https://example.org/a", "https://example.org/b"]})
+        'SELECT ?s WHERE { VALUES (?s) { (<https://example.org/a>) (<https://example.org/b>) } ?s ?p ?o }'
+        >>> query.bind({"s": []})
+        'SELECT ?s WHERE { VALUES (?s) {  } ?s ?p ?o }'
         """
         values = dict(values or {})
         unknown = sorted(set(values) - {p.name for p in self.params})
@@ -172,13 +184,15 @@ class NamedQuery:
         if not self.params:
             return self.text
         names = " ".join(f"?{p.name}" for p in self.params)
-        terms = " ".join(term_nt(p.term(values[p.name])) for p in self.params)
+        columns = [[term_nt(p.term(v)) for v in _listed(values[p.name])] if p.many else [term_nt(p.term(values[p.name]))]
+                   for p in self.params]
+        rows = [" ".join(terms) for terms in product(*columns)]
         search = self.search_param
         if search is None:
-            block = f"VALUES ({names}) {{ ({terms}) }}"
+            block = f"VALUES ({names}) {{ {' '.join(f'({terms})' for terms in rows)} }}"
         else:
-            rows = " ".join(f"({terms} <{iri}> {rank})" for rank, iri in enumerate(hits or [], start=1))
-            block = f"VALUES ({names} ?{search.binds} ?{search.binds}Rank) {{ {rows} }}"
+            found = " ".join(f"({terms} <{iri}> {rank})" for terms in rows for rank, iri in enumerate(hits or [], start=1))
+            block = f"VALUES ({names} ?{search.binds} ?{search.binds}Rank) {{ {found} }}"
         try:
             return inject_values(self.text, block, everywhere=self.bind_subqueries)
         except ValueError as exc:
@@ -187,6 +201,11 @@ class NamedQuery:
     def example_values(self) -> dict[str, str]:
         """Every parameter set to its declared example."""
         return {p.name: p.example for p in self.params}
+
+
+def _listed(value) -> list:
+    """A ``many`` parameter's values: a text is one value, any other iterable its items."""
+    return [value] if isinstance(value, str) else list(value)
 
 
 def parse_named_query(path: Path, name: str) -> NamedQuery:
@@ -211,8 +230,10 @@ def parse_named_query(path: Path, name: str) -> NamedQuery:
         if spec["type"] not in PARAM_TYPES:
             raise QueryError(f"{path}:1: parameter {spec['name']} has unknown type {spec['type']!r}")
         default = spec.get("default")
+        if not isinstance(spec.get("many", False), bool):
+            raise QueryError(f"{path}:1: parameter {spec['name']}: many must be true or false")
         param = Param(str(spec["name"]), spec["type"], str(spec["example"]), spec.get("description", ""),
-                      default=None if default is None else str(default))
+                      default=None if default is None else str(default), many=spec.get("many", False))
         if param.type == "search":
             if not spec.get("binds") or not spec.get("kinds"):
                 raise QueryError(f"{path}:1: search parameter {param.name} needs binds and kinds")
@@ -315,3 +336,8 @@ def run_named(store, query: NamedQuery, values: dict[str, str] | None = None, in
     if index is None and getattr(store, "path", None) is not None:
         index = index_path(store.path)
     return store.query(bound_text(query, values, index))
+
+
+def fiche_known(store, number: str) -> bool:
+    """Whether any graph of ``store`` (embedded, rdflib or remote) says something about fiche ``number``."""
+    return bool(store.query(internal_query("store/fiche-known").bind({"fiche": number})).boolean)

@@ -14,7 +14,8 @@ Its label and tooltip still say who replaces whom and which fiches state the lin
     draw(graph, Path("lineage.html"))               # Cytoscape.js inlined: opens offline
 
 Node colours say the fiche's status, the same in every drawing (see ``STATUS_STYLE``), with a
-legend.
+legend. The Graphviz text is written by the export's one DOT writer (``formats.dot_lines``), the
+drawing's styles passed as attributes; the page is the template ``templates/drawing.html``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from __future__ import annotations
 import html
 import json
 import math
-import os
 import re
 import shutil
 import subprocess
@@ -32,15 +32,21 @@ from functools import lru_cache
 from pathlib import Path
 
 import networkx as nx
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
+from ..config import setting
 from ..errors import CertgraphError
 from ..status import Status, as_date
 from ..vocab import ID, number_from_iri, official_page
-from .views import dot_escape
+from .formats import Quoted, Verbatim, dot_lines
 
 __all__ = ["DRAWERS", "DrawError", "draw", "draw_dot", "draw_html", "draw_png", "draw_svg", "to_dot"]
 
 CYTOSCAPE_DIR = Path(__file__).resolve().parent / "static" / "cytoscape"
+# The page's template (templates/drawing.html): every value autoescaped but the two marked safe.
+_TEMPLATES = Environment(loader=PackageLoader("certgraph.export", "templates"), autoescape=True,
+                         undefined=StrictUndefined, keep_trailing_newline=True)
 
 # Status of a fiche today, from its reconciled dates (status.py) -> (legend text, fill, border).
 # Shared by the SVG and the HTML drawings; the legend adds the date.
@@ -252,35 +258,16 @@ def lineage_edges(graph) -> list[tuple[object, object, dict]]:
 # ------------------------------------------------------------------ Graphviz
 
 
-def _quote(text: object) -> str:
-    """A DOT double-quoted string; backslashes doubled so Graphviz's escString keeps them literal.
-
-    >>> print(_quote('say "hi" \\\\ bye\\nnext'))
-    "say \\"hi\\" \\\\ bye\\nnext"
-    """
-    return f'"{dot_escape(_text(text))}"'
-
-
 def _html(text: object) -> str:
     """Text for a Graphviz HTML-like label (XML character data)."""
     return html.escape(_text(text), quote=True).replace("&#x27;", "'")
 
 
-class _HtmlLabel(str):
-    """A Graphviz HTML-like label, ``<...>``, its text already escaped by :func:`_html`."""
-
-
-def _attrs(**attrs) -> str:
-    """``[name="value", ...]``: every value quoted, but an :class:`_HtmlLabel` kept as is."""
-    parts = []
-    for name, value in attrs.items():
-        if value is None or value == "":
-            continue
-        if isinstance(value, _HtmlLabel):
-            parts.append(f"{name}={value}")
-        else:
-            parts.append(f"{name}={_quote(value)}")
-    return "[" + ", ".join(parts) + "]"
+def _styled(**attrs) -> dict:
+    """Attributes for the DOT writer: empty ones left out, every value quoted text but an HTML-like
+    label (:class:`~certgraph.export.formats.Verbatim`, its text escaped by :func:`_html`)."""
+    return {name: value if isinstance(value, Verbatim) else Quoted(_text(value))
+            for name, value in attrs.items() if value is not None and value != ""}
 
 
 def _wrap(text: str, width: int = 34, lines: int = 3) -> list[str]:
@@ -350,11 +337,13 @@ def _legend(graph, title: str, lineage: bool) -> str:
         rows.append("<tr>" + "".join(cells) + "</tr>")
     if not rows:
         return ""
-    return _HtmlLabel('<<table border="0" cellspacing="4" cellpadding="3">' + "".join(rows) + "</table>>")
+    return Verbatim('<<table border="0" cellspacing="4" cellpadding="3">' + "".join(rows) + "</table>>")
 
 
 def to_dot(graph, title: str = "") -> str:
     """The graph as Graphviz DOT text: lineage left to right for ``dot``, any other for ``neato``.
+
+    Ids are ``n0``, ``n1``…; every value is quoted text but the HTML-like labels (:func:`_styled`).
 
     >>> g = nx.DiGraph()
     >>> g.add_node("https://w3id.org/certgraph/id/rncp/2", kind="fiche", active=True, title='a "b"')
@@ -368,7 +357,6 @@ def to_dot(graph, title: str = "") -> str:
     title = title or _text(graph.graph.get("title") or graph.graph.get("name"))
     lineage = is_lineage(graph)
     ids = {node: f"n{i}" for i, node in enumerate(graph.nodes)}
-    out = ["digraph certgraph {"]
     graph_attrs = {"fontname": "Helvetica", "fontsize": "11", "labelloc": "t", "labeljust": "l"}
     graph_attrs["tooltip"] = title or "certgraph"
     if lineage:
@@ -377,69 +365,59 @@ def to_dot(graph, title: str = "") -> str:
         # neato: spring model; overlap removal keeps the boxes readable.
         graph_attrs.update(overlap="false", splines="true", sep="+40", pack="true")
     edge_len = {} if lineage else {"len": "3.5"}  # inches between centres: the boxes are wide
-    out.append(f"  graph {_attrs(**graph_attrs)};")
+    statements = [_styled(**graph_attrs)]
     legend = _legend(graph, title, lineage)
     if legend:
-        out.append(f"  graph [label={legend}];")
-    out.append('  node [fontname="Helvetica", fontsize="10", style="rounded,filled", margin="0.12,0.06"];')
-    out.append(f'  edge {_attrs(fontname="Helvetica", fontsize="9", **edge_len)};')
+        statements.append({"label": legend})
+    nodes = []
     for node in graph.nodes:
         info = node_info(graph, node)
         heading, lines = _node_lines(info)
         fill, border = _node_colours(info)
         body = f"<b>{_html(heading)}</b>" + "".join(f"<br/>{_html(line)}" for line in lines)
         shape = SHAPES.get(info["kind"], "ellipse")
-        style = "rounded,filled" if shape == "box" else "filled"
-        out.append(
-            f"  {ids[node]} "
-            + _attrs(
-                label=_HtmlLabel(f"<{body}>"),
-                shape=shape,
-                style=style,
-                fillcolor=fill,
-                color=border,
-                tooltip=_node_tooltip(info),
-                URL=info["official"],
-                target="_blank" if info["official"] else "",
-            )
-            + ";"
-        )
+        nodes.append((ids[node], _styled(
+            label=Verbatim(f"<{body}>"),
+            shape=shape,
+            style="rounded,filled" if shape == "box" else "filled",
+            fillcolor=fill,
+            color=border,
+            tooltip=_node_tooltip(info),
+            URL=info["official"],
+            target="_blank" if info["official"] else "",
+        )))
+    edges = []
     if lineage:
         for old, new, attrs in lineage_edges(graph):
             asserted = _numbers(attrs.get("asserted_by"))
-            out.append(
-                f"  {ids[old]} -> {ids[new]} "
-                + _attrs(
-                    label=("stated by " + ", ".join(asserted)) if asserted else "",
-                    tooltip="\n".join(edge_why(graph, new, old, attrs)),
-                    color=EDGE_STYLE["replaces"][0],
-                )
-                + ";"
-            )
+            edges.append((ids[old], ids[new], _styled(
+                label=("stated by " + ", ".join(asserted)) if asserted else "",
+                tooltip="\n".join(edge_why(graph, new, old, attrs)),
+                color=EDGE_STYLE["replaces"][0],
+            )))
     else:
         for u, v, attrs in graph.edges(data=True):
             kind = _text(attrs.get("kind"))
             colour, dashed = EDGE_STYLE.get(kind, DEFAULT_EDGE_STYLE)
             weight = _weight(attrs.get("weight"))
             scored = kind == "similarity" and weight is not None
-            label = f"{weight:.2f}" if scored else _text(attrs.get("label"))
             symmetric = not graph.is_directed() or kind == "similarity"
-            out.append(
-                f"  {ids[u]} -> {ids[v]} "
-                + _attrs(
-                    label=label,
-                    tooltip="\n".join(edge_why(graph, u, v, attrs)),
-                    color=colour,
-                    fontcolor=colour,
-                    style="dashed" if dashed else "",
-                    dir="none" if symmetric else "",
-                    # A closer pair for a higher score; neato reads len in inches.
-                    len=f"{5.0 - 2.0 * min(max(weight, 0.0), 1.0):.2f}" if scored else "",
-                )
-                + ";"
-            )
-    out.append("}")
-    return "\n".join(out) + "\n"
+            edges.append((ids[u], ids[v], _styled(
+                label=f"{weight:.2f}" if scored else _text(attrs.get("label")),
+                tooltip="\n".join(edge_why(graph, u, v, attrs)),
+                color=colour,
+                fontcolor=colour,
+                style="dashed" if dashed else "",
+                dir="none" if symmetric else "",
+                # A closer pair for a higher score; neato reads len in inches.
+                len=f"{5.0 - 2.0 * min(max(weight, 0.0), 1.0):.2f}" if scored else "",
+            )))
+    # Always a digraph: an undirected graph's edges are drawn without arrows (dir="none").
+    return "".join(dot_lines(
+        nodes, edges, graph=statements,
+        node=_styled(fontname="Helvetica", fontsize="10", style="rounded,filled", margin="0.12,0.06"),
+        edge=_styled(fontname="Helvetica", fontsize="9", **edge_len),
+    ))
 
 
 def dot_binary() -> str:
@@ -447,7 +425,7 @@ def dot_binary() -> str:
 
     :raises DrawError: when there is none, naming the package that provides it.
     """
-    candidate = os.environ.get("CERTGRAPH_DOT") or "dot"
+    candidate = setting("CERTGRAPH_DOT") or "dot"
     found = shutil.which(candidate)
     if found is None:
         raise DrawError(
@@ -559,8 +537,9 @@ def lineage_positions(graph) -> dict[object, tuple[float, float]]:
 
 
 @lru_cache(maxsize=1)
-def cytoscape_js() -> str:
-    """The vendored Cytoscape.js bundle (``static/cytoscape/``), checked safe to inline.
+def cytoscape_js() -> Markup:
+    """The vendored Cytoscape.js bundle (``static/cytoscape/``), checked safe to inline in a
+    ``<script>`` element, then marked so (the template does not escape it).
 
     :raises DrawError: when it is missing (run ``tools/vendor_cytoscape.sh``) or cannot be inlined.
     """
@@ -570,17 +549,18 @@ def cytoscape_js() -> str:
     text = bundle.read_text(encoding="utf-8")
     if re.search(r"</script|<!--", text, re.IGNORECASE):
         raise DrawError(f"{bundle} contains </script or <!--: it cannot be inlined in the page")
-    return text
+    return Markup(text)
 
 
-def _json_for_script(data: object) -> str:
-    """JSON safe inside a ``<script>`` element: no ``<``, ``>`` or ``&`` left to close or open a tag.
+def _json_for_script(data: object) -> Markup:
+    """JSON safe inside a ``<script>`` element: no ``<``, ``>`` or ``&`` left to close or open a tag,
+    then marked so (the template does not escape it).
 
-    >>> _json_for_script({"t": "</script>"})
-    '{"t": "\\\\u003c/script\\\\u003e"}'
+    >>> print(_json_for_script({"t": "</script>"}))
+    {"t": "\\u003c/script\\u003e"}
     """
     text = json.dumps(data, ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def graph_elements(graph) -> dict:
@@ -651,190 +631,6 @@ def graph_elements(graph) -> dict:
     }
 
 
-_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy"
-      content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
-<link rel="icon" href="data:,">
-<title>{title}</title>
-<style>
-  html, body {{ margin: 0; height: 100%; font: 14px/1.4 system-ui, sans-serif; color: #212121; }}
-  body {{ display: flex; flex-direction: column; }}
-  header {{ padding: 8px 16px; border-bottom: 1px solid #ddd; display: flex; flex-wrap: wrap;
-           align-items: center; gap: 6px 18px; }}
-  header h1 {{ font-size: 17px; margin: 0; }}
-  #legend {{ display: flex; flex-wrap: wrap; gap: 6px 14px; font-size: 12px; }}
-  .swatch {{ display: inline-block; width: 14px; height: 12px; border: 2px solid; border-radius: 3px;
-            vertical-align: -2px; margin-right: 4px; }}
-  .line {{ display: inline-block; width: 26px; border-top: 2px solid; vertical-align: 4px; margin-right: 4px; }}
-  header .hint {{ flex-basis: 100%; margin: 0; font-size: 12px; color: #616161; }}
-  main {{ flex: 1; position: relative; min-height: 0; }}
-  #cy {{ position: absolute; inset: 0; }}
-  /* Over the graph rather than beside it: the drawing keeps the whole width until a click. */
-  #panel {{ position: absolute; top: 10px; right: 10px; width: 320px; max-height: calc(100% - 20px);
-           box-sizing: border-box; padding: 12px 16px; overflow: auto; background: #fff;
-           border: 1px solid #ccc; border-radius: 6px; box-shadow: 0 2px 8px rgba(0,0,0,.15); }}
-  #panel h2 {{ font-size: 16px; margin: 0 26px 8px 0; }}
-  #panel-close {{ position: absolute; top: 6px; right: 8px; border: 0; background: none;
-                 font-size: 20px; line-height: 1; cursor: pointer; color: #616161; }}
-  #panel dl {{ margin: 0; display: grid; grid-template-columns: max-content 1fr; gap: 4px 10px; }}
-  #panel dt {{ color: #616161; }}
-  #panel dd {{ margin: 0; overflow-wrap: anywhere; }}
-  #panel ul {{ padding-left: 18px; }}
-  #tip {{ position: fixed; z-index: 10; max-width: 360px; padding: 6px 9px; background: #263238;
-         color: #fff; font-size: 12px; border-radius: 4px; pointer-events: none; white-space: pre-line; }}
-</style>
-</head>
-<body>
-<header><h1>{title}</h1><div id="legend" aria-label="legend"></div><p class="hint">{hint}</p></header>
-<main>
-<div id="cy" aria-label="graph"></div>
-<aside id="panel" aria-live="polite" hidden><button id="panel-close" type="button" aria-label="close">×</button>
-<h2 id="panel-title"></h2><dl id="panel-fields"></dl><ul id="panel-links"></ul></aside>
-</main>
-<div id="tip" role="tooltip" hidden></div>
-<script type="application/json" id="certgraph-data">{data}</script>
-<script>{cytoscape}</script>
-<script>
-(function () {{
-  "use strict";
-  var data = JSON.parse(document.getElementById("certgraph-data").textContent);
-
-  function el(tag, text, attrs) {{
-    var node = document.createElement(tag);
-    if (text) node.textContent = text;
-    Object.keys(attrs || {{}}).forEach(function (k) {{ node.setAttribute(k, attrs[k]); }});
-    return node;
-  }}
-
-  var legend = document.getElementById("legend");
-  if (data.elements.some(function (e) {{ return e.data.statusText; }})) {{
-    data.legend.statuses.forEach(function (s) {{
-      var item = el("span");
-      var sw = el("span", "", {{"class": "swatch"}});
-      sw.style.background = s.fill; sw.style.borderColor = s.border;
-      item.appendChild(sw); item.appendChild(document.createTextNode(s.text));
-      legend.appendChild(item);
-    }});
-  }}
-  data.legend.edges.forEach(function (k) {{
-    var item = el("span");
-    var line = el("span", "", {{"class": "line"}});
-    line.style.borderTopColor = k.colour; line.style.borderTopStyle = k.dashed ? "dashed" : "solid";
-    item.appendChild(line);
-    var text = k.text;
-    if (data.lineage && k.text === "replaces") text = "replaced by (old → new, left to right)";
-    if (k.dashed) text += " (score)";
-    item.appendChild(document.createTextNode(text));
-    legend.appendChild(item);
-  }});
-
-  var cy = cytoscape({{
-    container: document.getElementById("cy"),
-    elements: data.elements,
-    minZoom: 0.05,
-    maxZoom: 4,
-    layout: data.layout === "preset"
-      ? {{name: "preset", fit: true, padding: 40}}
-      : {{name: "cose", animate: false, fit: true, padding: 40, nodeDimensionsIncludeLabels: true, randomize: false}},
-    style: [
-      {{selector: "node", style: {{
-        "shape": "data(shape)", "width": 200, "height": "data(height)",
-        "background-color": "data(fill)", "border-color": "data(border)", "border-width": 2,
-        "label": "data(display)", "text-wrap": "wrap", "text-max-width": 188,
-        "text-valign": "center", "text-halign": "center", "font-size": 11, "color": "#212121"}}}},
-      {{selector: "node:selected", style: {{"border-width": 4, "border-color": "#1565c0"}}}},
-      {{selector: "edge", style: {{
-        "curve-style": "bezier", "width": 2, "line-color": "data(colour)",
-        "line-style": "data(lineStyle)", "target-arrow-shape": "data(arrow)",
-        "target-arrow-color": "data(colour)", "label": "data(display)", "font-size": 10,
-        "color": "data(colour)", "text-wrap": "wrap", "text-max-width": 110,
-        "text-background-color": "#fff", "text-background-opacity": 0.85, "text-background-padding": 2}}}},
-      // Lineage links are straight and horizontal: their label sits above the line.
-      {{selector: "edge[kind = 'replaces']", style: {{"text-margin-y": -24}}}},
-      {{selector: "edge.hover, edge:selected", style: {{"width": 4}}}}
-    ]
-  }});
-  window.cy = cy;
-
-  var panel = document.getElementById("panel");
-  var title = document.getElementById("panel-title");
-  var fields = document.getElementById("panel-fields");
-  var links = document.getElementById("panel-links");
-
-  function show(heading, rows, hrefs) {{
-    title.textContent = heading;
-    panel.hidden = false;
-    fields.replaceChildren();
-    rows.forEach(function (row) {{
-      if (row[1] === "" || row[1] === null || row[1] === undefined) return;
-      fields.appendChild(el("dt", row[0]));
-      fields.appendChild(el("dd", String(row[1])));
-    }});
-    links.replaceChildren();
-    hrefs.forEach(function (h) {{
-      // Only the page's own /id/ paths and web pages: never a javascript: or data: URL.
-      if (!/^(\\/id\\/|https:\\/\\/)/.test(h[1])) return;
-      var li = el("li");
-      li.appendChild(el("a", h[0], {{href: h[1], rel: "noopener", target: h[1][0] === "/" ? "_self" : "_blank"}}));
-      links.appendChild(li);
-    }});
-  }}
-
-  function showNode(n) {{
-    var d = n.data();
-    if (d.statusText) {{  // a certification: a fiche, or a historical one without number
-      show(d.number || d.label, [
-        ["number", d.number], ["title", d.title], ["level", d.level], ["start", d.start],
-        ["end", d.end], ["certifier", d.certifier], ["status", d.statusText],
-        ["kind", d.kind === "fiche" ? "" : d.kind], ["IRI", d.uri]
-      ], [["certgraph page " + d.href, d.href], ["France Compétences page", d.official]]);
-    }} else {{
-      show(d.label, [["kind", d.kind], ["IRI", d.uri]], [["certgraph page " + d.href, d.href]]);
-    }}
-  }}
-
-  function showEdge(e) {{
-    var d = e.data();
-    show(d.why[0], [["kind", d.kind], ["stated by", d.asserted_by],
-                    ["score", d.weight === null ? "" : d.weight.toFixed(2)],
-                    ["why", d.why.slice(1).join("; ")]], []);
-  }}
-
-  document.getElementById("panel-close").addEventListener("click", function () {{
-    panel.hidden = true;
-    cy.elements().unselect();
-  }});
-  cy.on("tap", "node", function (evt) {{ showNode(evt.target); }});
-  cy.on("tap", "edge", function (evt) {{ showEdge(evt.target); }});
-
-  var tip = document.getElementById("tip");
-  cy.on("mouseover", "edge", function (evt) {{
-    evt.target.addClass("hover");
-    tip.textContent = evt.target.data("why").join("\\n");
-    var box = cy.container().getBoundingClientRect();
-    var p = evt.renderedPosition || evt.target.renderedMidpoint();
-    tip.style.left = (box.left + p.x + 12) + "px";
-    tip.style.top = (box.top + p.y + 12) + "px";
-    tip.hidden = false;
-  }});
-  function hideTip() {{
-    cy.edges(".hover").removeClass("hover");
-    tip.hidden = true;
-  }}
-  cy.on("mouseout", "edge", hideTip);
-  // Leaving the canvas over an edge fires no mouseout on it.
-  cy.container().addEventListener("mouseleave", hideTip);
-}})();
-</script>
-</body>
-</html>
-"""
-
-
 def html_page(graph, title: str = "") -> str:
     """The interactive page as text: Cytoscape.js and the graph data inlined, nothing fetched."""
     title = title or _text(graph.graph.get("title") or graph.graph.get("name")) or "certgraph"
@@ -842,8 +638,8 @@ def html_page(graph, title: str = "") -> str:
     hint = "Click a fiche for its details and links; hover a link to see why it exists."
     if data["lineage"]:
         hint += " Time flows left to right: each arrow leads to the fiche that replaced the one it leaves."
-    return _PAGE.format(
-        title=html.escape(title), hint=html.escape(hint), data=_json_for_script(data), cytoscape=cytoscape_js()
+    return _TEMPLATES.get_template("drawing.html").render(
+        title=title, hint=hint, data=_json_for_script(data), cytoscape=cytoscape_js()
     )
 
 

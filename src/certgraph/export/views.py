@@ -1,4 +1,4 @@
-"""Graph views of the store as networkx graphs, and the files they export to (GraphML, GEXF 1.3, Cytoscape.js, node-link, DOT, CSV).
+"""Graph views of the store as networkx graphs: which nodes, edges and attributes each view holds.
 
 A *view* reads the store with a few bulk SELECTs (never one query per node) and returns a networkx
 graph whose node keys are the public IRIs and whose attribute values are plain ``str``, ``int``,
@@ -16,22 +16,17 @@ view                        graph                 edges
 ``graph``                   MultiDiGraph          every IRI → IRI triple but rdf:type
 ==========================  ====================  ===============================================
 
-A *format* writes a graph to a path and returns the files written (``csv`` writes two:
-``<stem>-nodes.csv`` and ``<stem>-edges.csv``). The writers stream: a register-sized graph is never
-held a second time as one XML tree or one JSON document.
+The SELECTs are the files of ``queries/internal/export/``, read with ``internal_query`` and bound
+with ``NamedQuery.bind``; :func:`export` writes a view in one of the formats of ``formats.py``.
 
 >>> sorted(VIEWS) == sorted(["lineage", "occupations", "occupation-projection", "equivalence",
 ...                          "neighbourhood", "graph"])
 True
->>> sorted(FORMATS)
-['csv', 'cytoscape', 'dot', 'gexf', 'graphml', 'node-link']
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -42,27 +37,16 @@ import networkx as nx
 
 from ..compare import compare
 from ..errors import CertgraphError
-from ..queries import load_queries
+from ..queries import QueryError, fiche_known, internal_query, load_queries
 from ..records import normalise_fiche_number
 from ..status import Status, as_date
-from ..store import fiche_known, lexical_rows
-from ..vocab import (
-    ID,
-    ONTOLOGY_GRAPH,
-    block_iri,
-    compact,
-    concept_iri,
-    fiche_iri,
-    number_from_iri,
-    sparql_prologue,
-)
+from ..store import lexical_rows, plain_value
+from ..vocab import ID, block_iri, compact, concept_iri, fiche_iri, number_from_iri
+from .formats import FORMATS
 
 
 class ExportError(CertgraphError):
     """A view or a format could not be produced: unknown name, unknown fiche, too large a result."""
-
-
-PREFIXES = sparql_prologue("cg", "dcterms", "rdf", "rdfs", "skos", "schema", "xkos")
 
 
 # Default thresholds: a similarity score (cosine in [0, 1]) for the views that draw similarity
@@ -89,6 +73,9 @@ _FICHE_IRI = re.compile(re.escape(str(ID)) + r"(rncp|rs)/[0-9]+")
 _HISTORICAL_PREFIX = str(ID) + "historical/"
 # Characters XML 1.0 cannot carry (GraphML, GEXF): stripped from every text at the source.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# The datatypes the ontology gives cg:active and cg:score (the store's rows are lexical forms).
+_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
 
 
 # ------------------------------------------------------------------ small helpers
@@ -125,51 +112,66 @@ def is_fiche(iri: str) -> bool:
     return bool(_FICHE_IRI.fullmatch(iri)) or iri.startswith(_HISTORICAL_PREFIX)
 
 
-def _iri(value: str) -> str:
-    if any(c in value for c in '<>"{}|\\^` \n'):
-        raise ExportError(f"not an IRI: {value!r}")
-    return f"<{value}>"
-
-
 def _chunks(items: list[str], size: int = VALUES_CHUNK) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
 
 
-def _select(store, body: str) -> Iterator[tuple[str | None, ...]]:
-    return lexical_rows(store, PREFIXES + body)
+def _run(store, name: str, values: dict | None = None) -> Iterator[tuple[str | None, ...]]:
+    """The rows (lexical forms) of the internal query ``export/<name>`` with ``values`` bound."""
+    try:
+        text = internal_query(f"export/{name}").bind(values)
+    except QueryError as exc:
+        raise ExportError(str(exc)) from None
+    return lexical_rows(store, text)
 
 
-def _pairs(store, pattern: str, subjects: Iterable[str] | None = None, var: str = "s") -> Iterator[tuple]:
-    """Distinct rows of ``SELECT DISTINCT * { pattern }`` whose ``?var`` is one of ``subjects``.
+def _rows(store, name: str, nodes: Iterable[str] | None = None,
+          keep: Callable[[tuple, set[str]], bool] | None = None) -> Iterator[tuple[str | None, ...]]:
+    """The rows of ``export/<name>``, a query of one ``many`` parameter: those of ``nodes`` only.
 
-    ``pattern`` binds ``?s`` and ``?o`` (and whatever else it selects, in its own order); with
-    ``subjects`` None every row comes back.
+    ``nodes`` are bound VALUES_CHUNK at a time. A longer list is read with the query unbound (its
+    text as is, the parameter a free variable: every row, in one scan) and ``keep(row, nodes)``
+    picks the rows (by default, those whose first column is one of ``nodes``). ``nodes`` None:
+    every row.
     """
-    head = "SELECT DISTINCT ?s ?o"
-    extra = sorted(set(re.findall(r"\?(x[0-9])", pattern)))
-    head += "".join(f" ?{name}" for name in extra)
-    if subjects is None:
-        yield from _select(store, f"{head} WHERE {{ {pattern} }}")
+    query = internal_query(f"export/{name}")
+    if nodes is None:
+        yield from lexical_rows(store, query.text)
         return
-    wanted = set(subjects)
+    wanted = set(nodes)
     if len(wanted) > VALUES_CHUNK:
-        index = 0 if var == "s" else 1
-        yield from (row for row in _select(store, f"{head} WHERE {{ {pattern} }}") if row[index] in wanted)
+        rows = lexical_rows(store, query.text)
+        if keep is None:
+            yield from (row for row in rows if row[0] in wanted)
+        else:
+            yield from (row for row in rows if keep(row, wanted))
         return
     for chunk in _chunks(sorted(wanted)):
-        values = " ".join(_iri(i) for i in chunk)
-        yield from _select(store, f"{head} WHERE {{ VALUES ?{var} {{ {values} }} {pattern} }}")
+        yield from _run(store, name, {query.params[0].name: chunk})
 
 
-def _least(store, pattern: str, subjects: list[str], clean=str) -> dict[str, str]:
-    """The least ``?o`` (after ``clean``) of each of ``subjects`` in ``pattern``: where sources state
-    several values, the alphabetically first, as the named queries pick them."""
+def _either_end(row: tuple, wanted: set[str]) -> bool:
+    """A link (``?kind ?s ?o``) touching one of ``wanted``."""
+    return row[1] in wanted or row[2] in wanted
+
+
+def _least(rows: Iterable[tuple], clean=str) -> dict[str, str]:
+    """The least value (after ``clean``) of each subject of ``(subject, value)`` rows: where sources
+    state several values, the alphabetically first, as the named queries pick them."""
     least: dict[str, str] = {}
-    for iri, value, *_ in _pairs(store, pattern, subjects):
+    for iri, value in rows:
         value = clean(value)
         least[iri] = min(value, least.get(iri, value))
     return least
+
+
+def _fields(rows: Iterable[tuple]) -> dict[str, list[tuple]]:
+    """``(subject, field, value, …)`` rows grouped by field, as ``(subject, value, …)``."""
+    grouped: dict[str, list[tuple]] = defaultdict(list)
+    for subject, name, *rest in rows:
+        grouped[name].append((subject, *rest))
+    return grouped
 
 
 def _fiche_iri_of(store, fiche: str) -> str:
@@ -196,8 +198,26 @@ FICHE_ATTRIBUTES = ("uri", "label", "kind", "number", "title", "level", "certifi
                     "active_as_of", "in_force", "status")
 
 
+# What fiche_attributes reads: field -> its query (export/fiche-*: one per field, which the store
+# answers faster than their union).
+_FICHE_FIELDS = {
+    "number": "fiche-number",
+    "title": "fiche-title",
+    "eqf": "fiche-eqf",
+    "eqf1969": "fiche-eqf1969",
+    "certifier": "fiche-certifier",
+    "active": "fiche-active",
+    "activeAsOf": "fiche-active-as-of",
+    "effect": "fiche-effect",
+    "registrationEffect": "fiche-registration-effect",
+    "decision": "fiche-decision",
+    "end": "fiche-end",
+    "registrationEnd": "fiche-registration-end",
+}
+
+
 def fiche_attributes(store, iris: Iterable[str]) -> dict[str, dict]:
-    """Node attributes of certifications, read in bulk: one scan per property, not one query per fiche.
+    """Node attributes of certifications, read in bulk: one query per field, not one query per fiche.
 
     ``kind`` is ``fiche`` (numbered) or ``historical`` (a predecessor known by its title only);
     ``level`` the EQF level as an int (the 1969 level mapped through cg:correspondsToEqf when no
@@ -213,24 +233,9 @@ def fiche_attributes(store, iris: Iterable[str]) -> dict[str, dict]:
     wanted = sorted(set(iris))
     values: dict[str, dict[str, set]] = {iri: defaultdict(set) for iri in wanted}
     today = dt.date.today()
-
-    def collect(field: str, pattern: str) -> None:
-        for subject, value, *_ in _pairs(store, pattern, wanted):
-            if value is not None:
-                values[subject][field].add(value)
-
-    collect("number", "?s cg:number ?o")
-    collect("title", "GRAPH <https://w3id.org/certgraph/graph/derived/current> { ?s dcterms:title|rdfs:label ?o }")
-    collect("eqf", "GRAPH <https://w3id.org/certgraph/graph/derived/current> { ?s cg:eqfLevel ?o }")
-    collect("eqf1969", "?s cg:level1969/cg:correspondsToEqf ?o")
-    collect("certifier", "GRAPH <https://w3id.org/certgraph/graph/derived/current> { ?s cg:certifier ?c } ?c schema:legalName ?o")
-    collect("active", "GRAPH <https://w3id.org/certgraph/graph/derived/current> { ?s cg:active ?o }")
-    collect("activeAsOf", "GRAPH <https://w3id.org/certgraph/graph/derived/current> { ?s cg:activeAsOf ?o }")
-    collect("effect", "GRAPH <https://w3id.org/certgraph/graph/derived/current> { ?s cg:effectDate ?o }")
-    collect("registrationEffect", "?r cg:registrationOf ?s ; cg:effectDate ?o")
-    collect("decision", "?s cg:decisionDate ?o")
-    collect("end", "GRAPH <https://w3id.org/certgraph/graph/derived/current> { ?s cg:endDate ?o }")
-    collect("registrationEnd", "?r cg:registrationOf ?s ; cg:endDate ?o")
+    for field, query in _FICHE_FIELDS.items():
+        for subject, value in _rows(store, query, wanted):
+            values[subject][field].add(value)
     nodes = {}
     for iri in wanted:
         found = values[iri]
@@ -241,8 +246,8 @@ def fiche_attributes(store, iris: Iterable[str]) -> dict[str, dict]:
         active = found["active"]
         start = min(found["effect"] or found["registrationEffect"] or found["decision"], default="")
         end = max(found["end"] or found["registrationEnd"], default="")
-        status = Status(today, as_date(min(found["effect"], default=None)), as_date(end or None),
-                        any(v in ("true", "1") for v in active) if active else None,
+        flag = any(plain_value(v, _BOOLEAN) is True for v in active) if active else None
+        status = Status(today, as_date(min(found["effect"], default=None)), as_date(end or None), flag,
                         as_date(max(found["activeAsOf"], default=None)))
         label = f"{number} {short_title(title)}".strip() if title else number or compact(iri)
         nodes[iri] = {
@@ -255,7 +260,7 @@ def fiche_attributes(store, iris: Iterable[str]) -> dict[str, dict]:
             "certifier": NAME_SEPARATOR.join(sorted({_text(n) for n in found["certifier"]})),
             "start": start,
             "end": end,
-            "active": any(v in ("true", "1") for v in active) if active else "",
+            "active": "" if flag is None else flag,
             "active_as_of": max(found["activeAsOf"], default=""),
             "in_force": "" if status.in_force is None else status.in_force,
             "status": status.describe(today),
@@ -264,7 +269,7 @@ def fiche_attributes(store, iris: Iterable[str]) -> dict[str, dict]:
 
 
 def _lineage_members(store, iri: str) -> list[str]:
-    rows = _select(store, f"SELECT DISTINCT ?m WHERE {{ GRAPH <https://w3id.org/certgraph/graph/derived/current> {{ {_iri(iri)} (dcterms:replaces|dcterms:isReplacedBy)* ?m }} }}")
+    rows = _run(store, "lineage-members", {"fiche": iri})
     return sorted({m for (m,) in rows if is_fiche(m)} | {iri})
 
 
@@ -275,8 +280,7 @@ def _asserters(store, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], set[
     joined through cg:number, which the union of graphs repeats once per source.
     """
     found: dict[tuple[str, str], set[str]] = defaultdict(set)
-    pattern = "?link cg:successor ?s ; cg:predecessor ?o ; cg:assertedBy ?x1"
-    for new, old, asserter in _pairs(store, pattern, sorted({new for new, _ in pairs})):
+    for new, old, asserter in _rows(store, "asserters", {new for new, _ in pairs}):
         if (new, old) in pairs:
             found[new, old].add(number_from_iri(asserter) or compact(asserter))
     return found
@@ -301,10 +305,9 @@ def lineage_view(store, fiche: str | None = None, depth: int = 2, threshold: flo
     graph = _graph(nx.DiGraph, "lineage", fiche)
     if fiche:
         members = _lineage_members(store, _fiche_iri_of(store, fiche))
-        pairs = {(new, old) for new, old, *_ in _pairs(store, "GRAPH <https://w3id.org/certgraph/graph/derived/current> { ?s dcterms:replaces ?o }", members) if is_fiche(old)}
+        pairs = {(new, old) for new, old in _rows(store, "replaces", members) if is_fiche(old)}
     else:
-        pairs = {(new, old) for new, old in _select(store, "SELECT DISTINCT ?s ?o WHERE { GRAPH <https://w3id.org/certgraph/graph/derived/current> { ?s dcterms:replaces ?o } }")
-                 if is_fiche(new) and is_fiche(old)}
+        pairs = {(new, old) for new, old in _rows(store, "replaces") if is_fiche(new) and is_fiche(old)}
         members = sorted({iri for pair in pairs for iri in pair})
     for iri, attributes in fiche_attributes(store, members).items():
         graph.add_node(iri, **attributes)
@@ -318,9 +321,10 @@ def lineage_view(store, fiche: str | None = None, depth: int = 2, threshold: flo
 def _rome_nodes(store, iris: Iterable[str]) -> dict[str, dict]:
     """Node attributes of ROME codes: ``code`` and ``title`` (the French preferred label)."""
     wanted = sorted(set(iris))
-    notation = _least(store, "?s skos:notation ?o", wanted)
+    found = _fields(_rows(store, "rome-nodes", wanted))
+    notation = _least((iri, value) for iri, value, _ in found["notation"])
     labels: dict[str, list[tuple[bool, str]]] = defaultdict(list)
-    for iri, label, lang in _pairs(store, "?s skos:prefLabel ?o BIND(LANG(?o) AS ?x1)", wanted):
+    for iri, label, lang in found["label"]:
         labels[iri].append((lang not in ("fr", ""), _text(label)))
     nodes = {}
     for iri in wanted:
@@ -331,7 +335,7 @@ def _rome_nodes(store, iris: Iterable[str]) -> dict[str, dict]:
 
 
 def _rome_links(store, fiches: list[str] | None) -> set[tuple[str, str]]:
-    return {(f, c) for f, c, *_ in _pairs(store, "?s cg:rome ?o", fiches) if is_fiche(f)}
+    return {(f, c) for f, c in _rows(store, "rome-codes", fiches) if is_fiche(f)}
 
 
 def occupations_view(store, fiche: str | None = None, depth: int = 2, threshold: float | None = None) -> nx.Graph:
@@ -367,9 +371,8 @@ def occupation_projection_view(store, fiche: str | None = None, depth: int = 2,
     least = DEFAULT_SHARED_CODES if threshold is None else threshold
     graph = _graph(nx.Graph, "occupation-projection", fiche, threshold=least)
     centre = _fiche_iri_of(store, fiche) if fiche else None
-    if centre:  # the fiche's codes, then only the fiches that have one of them
-        codes = sorted({c for _, c in _rome_links(store, [centre])})
-        links = {(f, c) for f, c, *_ in _pairs(store, "?s cg:rome ?o", codes, "o") if is_fiche(f)}
+    if centre:  # only the fiches that have one of the fiche's codes
+        links = {(f, c) for f, c in _run(store, "shared-rome", {"centre": centre}) if is_fiche(f)}
     else:
         links = _rome_links(store, None)
     fiches_of: dict[str, set[str]] = defaultdict(set)
@@ -410,20 +413,15 @@ def occupation_projection_view(store, fiche: str | None = None, depth: int = 2,
 
 def _similarities(store, least: float) -> Iterator[tuple[str, str, float, str]]:
     """Stored fiche-to-fiche similarity scores at least ``least``: (left, right, score, method)."""
-    query = ("SELECT DISTINCT ?left ?right ?score ?method ?methodLabel WHERE { ?a a cg:SimilarityAssessment ; "
-             "cg:left ?left ; cg:right ?right ; cg:score ?score ; cg:method ?method . "
-             "OPTIONAL { ?method rdfs:label ?methodLabel } }")
-    for left, right, score, method, method_label in _select(store, query):
-        if is_fiche(left) and is_fiche(right) and float(score) >= least:
-            yield left, right, float(score), _text(method_label) or method.rsplit("/", 1)[-1]
+    for left, right, score, method, method_label in _run(store, "similarities"):
+        score = plain_value(score, _DECIMAL)
+        if is_fiche(left) and is_fiche(right) and score >= least:
+            yield left, right, score, _text(method_label) or method.rsplit("/", 1)[-1]
 
 
 def _correspondences(store) -> Iterator[tuple[str, str, str, str]]:
     """Official correspondences between fiches: (asserting fiche, other fiche, its number, label)."""
-    query = ("SELECT DISTINCT ?corr ?from ?to ?number ?label WHERE { ?corr a xkos:Correspondence ; "
-             "cg:assertedBy ?from ; xkos:compares ?to . FILTER(?to != ?from) "
-             "OPTIONAL { ?from cg:number ?number } OPTIONAL { ?corr rdfs:label ?label } }")
-    for _, source, target, number, label in _select(store, query):
+    for _, source, target, number, label in _run(store, "correspondences"):
         if is_fiche(source) and is_fiche(target):
             yield source, target, number or "", _text(label)
 
@@ -468,8 +466,9 @@ def equivalence_view(store, fiche: str | None = None, depth: int = 2, threshold:
 
 def _block_nodes(store, iris: Iterable[str]) -> dict[str, dict]:
     wanted = sorted(set(iris))
-    codes = _least(store, "?s skos:notation ?o", wanted)
-    titles = _least(store, "?s dcterms:title ?o", wanted, _text)
+    found = _fields(_rows(store, "block-nodes", wanted))
+    codes = _least(found["notation"])
+    titles = _least(found["title"], _text)
     nodes = {}
     for iri in wanted:
         code, title = codes.get(iri, iri.rsplit("/", 1)[-1]), titles.get(iri, "")
@@ -480,9 +479,10 @@ def _block_nodes(store, iris: Iterable[str]) -> dict[str, dict]:
 
 def _organisation_nodes(store, iris: Iterable[str]) -> dict[str, dict]:
     wanted = sorted(set(iris))
-    names = _least(store, "?s schema:legalName ?o", wanted, _text)
+    found = _fields(_rows(store, "organisation-nodes", wanted))
+    names = _least(found["name"], _text)
     sirets: dict[str, str] = {}
-    for iri, siret, *_ in _pairs(store, "?s cg:siret ?o", wanted):
+    for iri, siret in found["siret"]:
         sirets[iri] = siret
     # The legal name is the ``title``, as for every other kind of node: an attribute called ``name``
     # would break pydot (and so networkx.read_dot) and shadow Cytoscape's own ``name``.
@@ -490,13 +490,13 @@ def _organisation_nodes(store, iris: Iterable[str]) -> dict[str, dict]:
                   "title": names.get(iri, ""), "siret": sirets.get(iri, "")} for iri in wanted}
 
 
-# (edge kind, pattern from ?s to ?o, the kind of node each end is): the relations the neighbourhood walks.
-_RELATIONS = (
-    ("replaces", "GRAPH <https://w3id.org/certgraph/graph/derived/current> { ?s dcterms:replaces ?o }", "fiche", "fiche"),
-    ("rome", "?s cg:rome ?o", "fiche", "rome"),
-    ("block", "?s dcterms:hasPart ?o", "fiche", "block"),
-    ("certifier", "?s cg:certifier ?o", "fiche", "organisation"),
-)
+# Edge kind -> the kind of node each end is: the relations the neighbourhood walks (export/neighbours).
+_RELATIONS = {
+    "replaces": ("fiche", "fiche"),
+    "rome": ("fiche", "rome"),
+    "block": ("fiche", "block"),
+    "certifier": ("fiche", "organisation"),
+}
 
 
 def neighbourhood_view(store, fiche: str | None = None, depth: int = 2, threshold: float | None = None) -> nx.MultiDiGraph:
@@ -524,12 +524,9 @@ def neighbourhood_view(store, fiche: str | None = None, depth: int = 2, threshol
     frontier = [centre]
     for hop in range(1, depth + 1):
         found: list[tuple[str, str, str, dict, str, str]] = []
-        for kind, pattern, from_kind, to_kind in _RELATIONS:
-            for s, o, *_ in _pairs(store, pattern, frontier, "s"):
-                found.append((s, o, kind, {"kind": kind, "label": kind}, from_kind, to_kind))
-            for s, o, *_ in _pairs(store, pattern, frontier, "o"):
-                if is_fiche(s):
-                    found.append((s, o, kind, {"kind": kind, "label": kind}, from_kind, to_kind))
+        for kind, s, o in _rows(store, "neighbours", frontier, _either_end):
+            from_kind, to_kind = _RELATIONS[kind]
+            found.append((s, o, kind, {"kind": kind, "label": kind}, from_kind, to_kind))
         here = set(frontier)
         for left, right, score, method in similarity:
             if left in here or right in here:
@@ -575,15 +572,8 @@ _LABEL_PROPERTIES = {  # the literals that become a node's label, best first
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
-_OUTSIDE_ONTOLOGY = f"FILTER(?g != <{ONTOLOGY_GRAPH}> && isIRI(?s) && isIRI(?o))"
-
-
-def _triples(store, nodes: list[str], reverse: bool = False) -> Iterator[tuple[str, str, str]]:
-    """IRI → IRI triples outside the ontology graph whose subject (object if ``reverse``) is one of ``nodes``."""
-    for chunk in _chunks(nodes):
-        values = " ".join(_iri(i) for i in chunk)
-        yield from _select(store, f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?{'o' if reverse else 's'} {{ {values} }} "
-                                  f"GRAPH ?g {{ ?s ?p ?o }} {_OUTSIDE_ONTOLOGY} }}")
+def _object_in(row: tuple, wanted: set[str]) -> bool:
+    return row[2] in wanted
 
 
 def _ego_triples(store, centre: str, depth: int) -> tuple[list[tuple[str, str, str]], list[str]]:
@@ -591,8 +581,8 @@ def _ego_triples(store, centre: str, depth: int) -> tuple[list[tuple[str, str, s
     seen, frontier = {centre}, [centre]
     triples: set[tuple[str, str, str]] = set()
     for _ in range(depth):
-        found = [t for t in _triples(store, frontier) if t[1] != _RDF_TYPE]
-        found += [t for t in _triples(store, frontier, reverse=True) if t[1] != _RDF_TYPE]
+        found = [t for t in _rows(store, "triples-from", frontier) if t[1] != _RDF_TYPE]
+        found += [t for t in _rows(store, "triples-to", frontier, _object_in) if t[1] != _RDF_TYPE]
         triples.update(found)
         frontier = sorted({n for s, _, o in found for n in (s, o)} - seen)
         seen.update(frontier)
@@ -618,13 +608,12 @@ def graph_view(store, fiche: str | None = None, depth: int = 2, threshold: float
     if fiche:
         triples, nodes = _ego_triples(store, _fiche_iri_of(store, fiche), depth)
         graph.add_nodes_from(nodes)
-        typed: Iterable[tuple] = _pairs(store, "?s a ?o", nodes)
+        typed: Iterable[tuple] = _rows(store, "types", nodes)
         stream: Iterable[tuple[str, str, str]] = triples
         wanted: list[str] | None = nodes
     else:
-        typed = _select(store, f"SELECT DISTINCT ?s ?o WHERE {{ GRAPH ?g {{ ?s a ?o }} {_OUTSIDE_ONTOLOGY} }}")
-        stream = _select(store, f"SELECT DISTINCT ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {_OUTSIDE_ONTOLOGY} "
-                                f"FILTER(?p != <{_RDF_TYPE}>) }}")
+        typed = _run(store, "graph-types")
+        stream = _run(store, "triples")
         wanted = None
     names: dict[str, str] = {}  # compact names of properties and classes: a few hundred, met a million times
     types: dict[str, set[str]] = defaultdict(set)
@@ -638,15 +627,14 @@ def graph_view(store, fiche: str | None = None, depth: int = 2, threshold: float
         add_edge(s, o, key=kind, kind=kind, label=kind)
     labels: dict[str, tuple] = {}
     codes: dict[str, str] = {}
-    label_pattern = ("?s ?x1 ?o BIND(LANG(?o) AS ?x2) FILTER(?x1 IN (skos:prefLabel, rdfs:label, "
-                     "dcterms:title, schema:legalName))")
-    for s, label, prop, lang in _pairs(store, label_pattern, wanted):
-        if s in graph:
-            rank = (_LABEL_PROPERTIES[prop], lang not in ("fr", ""), _text(label))
+    for s, prop, text, lang in _rows(store, "labels", wanted):
+        if s not in graph:
+            continue
+        if prop in _LABEL_PROPERTIES:
+            rank = (_LABEL_PROPERTIES[prop], lang not in ("fr", ""), _text(text))
             labels[s] = min(rank, labels.get(s, rank))
-    for s, code, *_ in _pairs(store, "?s ?x1 ?o FILTER(?x1 IN (cg:number, skos:notation))", wanted):
-        if s in graph:
-            codes[s] = min(code, codes.get(s, code))
+        else:  # cg:number or skos:notation
+            codes[s] = min(text, codes.get(s, text))
     for node, data in graph.nodes(data=True):
         title, code = labels[node][2] if node in labels else "", codes.get(node, "")
         label = f"{code} {short_title(title)}" if code and title else code or title or compact(node)
@@ -696,285 +684,6 @@ VIEWS: dict[str, View] = {
     "equivalence": equivalence_view,
     "neighbourhood": neighbourhood_view,
     "graph": graph_view,
-}
-
-
-# ------------------------------------------------------------------ formats
-
-
-def _columns(items: Iterable[dict]) -> dict[str, type]:
-    """Each attribute's type across items: bool, int, float (int and float mixed) or str.
-
-    ``""`` is a missing value and does not count: ``level`` holding 7 or ``""`` is an int column
-    whose empty cells are left out of typed formats (GraphML, GEXF) rather than turning the whole
-    column into text.
-
-    >>> _columns([{"level": 7, "title": "a"}, {"level": "", "title": ""}, {"level": 6, "score": 0.5}])
-    {'level': <class 'int'>, 'title': <class 'str'>, 'score': <class 'float'>}
-    """
-    seen: dict[str, set[type]] = {}
-    for data in items:
-        for key, value in data.items():
-            kinds = seen.setdefault(key, set())
-            if value != "" or isinstance(value, bool):
-                kinds.add(type(value))
-    columns = {}
-    for key, kinds in seen.items():
-        if kinds == {bool}:
-            columns[key] = bool
-        elif kinds == {int}:
-            columns[key] = int
-        elif kinds and kinds <= {int, float}:
-            columns[key] = float
-        else:
-            columns[key] = str
-    return columns
-
-
-def _typed(value, kind: type):
-    """A value in its column's type, or None when it is missing there (left out)."""
-    if kind is str:
-        return value if isinstance(value, str) else _plain(value)
-    if value == "" and not isinstance(value, bool):
-        return None
-    return kind(value)
-
-
-def _plain(value) -> str:
-    """A value as text: booleans in lower case (XML Schema, JSON), numbers as Python writes them."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _edges(graph: nx.Graph) -> Iterator[tuple[str, str, object, dict]]:
-    if graph.is_multigraph():
-        yield from graph.edges(keys=True, data=True)
-    else:
-        for u, v, data in graph.edges(data=True):
-            yield u, v, None, data
-
-
-def write_graphml(graph: nx.Graph, path: Path) -> list[Path]:
-    """GraphML through networkx, typed keys named after the attributes.
-
-    A column with missing values (``""``) keeps its type and leaves those cells out. Edges of a
-    multigraph get ids ``e0``, ``e1``… (unique, as Gephi and yEd need), the edge kinds staying in ``kind``.
-    """
-    node_types = _columns(data for _, data in graph.nodes(data=True))
-    edge_types = _columns(data for *_, data in _edges(graph))
-    typed = graph.__class__()
-    typed.graph.update({k: _plain(v) if isinstance(v, bool) else v for k, v in graph.graph.items()})
-    for node, data in graph.nodes(data=True):
-        typed.add_node(node, **{k: t for k, v in data.items() if (t := _typed(v, node_types[k])) is not None})
-    for index, (u, v, _, data) in enumerate(_edges(graph)):
-        attributes = {k: t for k, v in data.items() if (t := _typed(v, edge_types[k])) is not None}
-        if graph.is_multigraph():
-            typed.add_edge(u, v, key=f"e{index}", **attributes)
-        else:
-            typed.add_edge(u, v, **attributes)
-    nx.write_graphml(typed, str(path), named_key_ids=True)
-    return [path]
-
-
-GEXF_NAMESPACE = "http://gexf.net/1.3"
-_GEXF_TYPES = {bool: "boolean", int: "long", float: "double", str: "string"}
-
-
-def _xml_attribute(value: str) -> str:
-    """A quoted XML attribute value; line breaks and tabs as character references so they survive."""
-    escaped = (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-               .replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;"))
-    return f'"{escaped}"'
-
-
-def write_gexf(graph: nx.Graph, path: Path) -> list[Path]:
-    """GEXF 1.3 (namespace ``http://gexf.net/1.3``) with typed attributes, written as a stream.
-
-    networkx 3.6 can label a file "1.3" (``write_gexf(version="1.3")``) but what it writes does not
-    validate: a wrong XSI namespace (``http://w3.org/2001/…``), a ``name`` attribute on ``<graph>``,
-    and node attributes named ``start``/``end`` turned into dynamics (empty ones invalid); it also
-    builds the whole document in memory. This writer avoids all of it and reads back with
-    ``networkx.read_gexf``. Node ``label``, edge ``label``, ``weight`` and ``kind``
-    are GEXF's own XML attributes (Gephi shows them; ``kind`` tells parallel edges apart); every
-    attribute is also an ``attvalue``, but ``label`` and ``weight``. Ints are ``long``, floats
-    ``double``; a missing value (``""``) is left out of a typed column.
-    """
-    node_types = _columns(data for _, data in graph.nodes(data=True))
-    edge_types = _columns({k: v for k, v in data.items() if k not in ("label", "weight")} for *_, data in _edges(graph))
-    directed = "directed" if graph.is_directed() else "undirected"
-    description = graph.graph.get("name", "")
-    with open(path, "w", encoding="utf-8") as out:
-        out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-        out.write(f'<gexf xmlns="{GEXF_NAMESPACE}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-                  f'xsi:schemaLocation="{GEXF_NAMESPACE} {GEXF_NAMESPACE}/gexf.xsd" version="1.3">\n')
-        out.write(f'  <meta lastmodifieddate="{dt.date.today().isoformat()}">\n'
-                  f'    <creator>certgraph</creator>\n'
-                  f'    <description>{_xml_attribute(description)[1:-1]}</description>\n  </meta>\n')
-        out.write(f'  <graph defaultedgetype="{directed}" mode="static">\n')
-        for cls, types, skip in (("node", node_types, ("label",)), ("edge", edge_types, ())):
-            out.write(f'    <attributes class="{cls}">\n')
-            for key, kind in types.items():
-                if key not in skip:
-                    out.write(f"      <attribute id={_xml_attribute(key)} title={_xml_attribute(key)} "
-                              f'type="{_GEXF_TYPES[kind]}"/>\n')
-            out.write("    </attributes>\n")
-        out.write(f'    <nodes count="{graph.number_of_nodes()}">\n')
-        for node, data in graph.nodes(data=True):
-            label = data.get("label", node)
-            out.write(f"      <node id={_xml_attribute(str(node))} label={_xml_attribute(_plain(label))}>")
-            out.write(_attvalues(data, node_types, ("label",)))
-            out.write("</node>\n")
-        out.write("    </nodes>\n")
-        out.write(f'    <edges count="{graph.number_of_edges()}">\n')
-        for index, (u, v, _, data) in enumerate(_edges(graph)):
-            head = f'      <edge id="e{index}" source={_xml_attribute(str(u))} target={_xml_attribute(str(v))}'
-            if data.get("label", "") != "":
-                head += f" label={_xml_attribute(_plain(data['label']))}"
-            if isinstance(data.get("weight"), (int, float)) and not isinstance(data.get("weight"), bool):
-                head += f' weight="{float(data["weight"])!r}"'
-            if data.get("kind", "") != "":
-                head += f" kind={_xml_attribute(_plain(data['kind']))}"
-            out.write(head + ">" + _attvalues(data, edge_types, ("label", "weight")) + "</edge>\n")
-        out.write("    </edges>\n  </graph>\n</gexf>\n")
-    return [path]
-
-
-def _attvalues(data: dict, types: dict[str, type], skip: tuple[str, ...]) -> str:
-    cells = []
-    for key, value in data.items():
-        if key in skip:
-            continue
-        typed = _typed(value, types[key])
-        if typed is not None:
-            cells.append(f"<attvalue for={_xml_attribute(key)} value={_xml_attribute(_plain(typed))}/>")
-    return f"<attvalues>{''.join(cells)}</attvalues>" if cells else ""
-
-
-def _json_lines(out, items: Iterable[dict], indent: str) -> None:
-    first = True
-    for item in items:
-        out.write(("\n" if first else ",\n") + indent + json.dumps(item, ensure_ascii=False))
-        first = False
-    out.write("\n" + indent[:-2] if not first else "")
-
-
-def write_cytoscape(graph: nx.Graph, path: Path) -> list[Path]:
-    """Cytoscape.js JSON, as ``cy.json()`` gives and Cytoscape desktop imports (File › Import › Network).
-
-    ``{"data": {…graph…}, "elements": {"nodes": [{"data": {"id": …, …}}], "edges": [{"data":
-    {"id": "e0", "source": …, "target": …, …}}]}}``. Nodes also get ``name`` (= label) and edges
-    ``interaction`` (= kind), the columns Cytoscape desktop shows by default.
-    """
-    graph_data = dict(graph.graph, directed=graph.is_directed(), multigraph=graph.is_multigraph())
-    with open(path, "w", encoding="utf-8") as out:
-        out.write('{\n  "data": ' + json.dumps(graph_data, ensure_ascii=False) + ',\n  "elements": {\n    "nodes": [')
-        _json_lines(out, ({"data": {"id": str(node), "name": data.get("label", str(node)), **data}}
-                          for node, data in graph.nodes(data=True)), "      ")
-        out.write('],\n    "edges": [')
-        _json_lines(out, ({"data": {"id": f"e{index}", "source": str(u), "target": str(v),
-                                    "interaction": data.get("kind", ""), **data}}
-                          for index, (u, v, _, data) in enumerate(_edges(graph))), "      ")
-        out.write("]\n  }\n}\n")
-    return [path]
-
-
-def write_node_link(graph: nx.Graph, path: Path) -> list[Path]:
-    """networkx node-link JSON with ``links`` (as d3-force reads it): ``node_link_data(graph, edges="links")``, streamed."""
-    multigraph = graph.is_multigraph()
-    with open(path, "w", encoding="utf-8") as out:
-        out.write(f'{{\n  "directed": {json.dumps(graph.is_directed())},\n  "multigraph": {json.dumps(multigraph)},\n'
-                  f'  "graph": {json.dumps(graph.graph, ensure_ascii=False)},\n  "nodes": [')
-        _json_lines(out, ({**data, "id": node} for node, data in graph.nodes(data=True)), "    ")
-        out.write('],\n  "links": [')
-        _json_lines(out, ({**data, "source": u, "target": v, **({"key": key} if multigraph else {})}
-                          for u, v, key, data in _edges(graph)), "    ")
-        out.write("]\n}\n")
-    return [path]
-
-
-def dot_id(value) -> str:
-    """A DOT identifier: plain when it is a safe name, else double-quoted with ``\\`` and ``"`` escaped.
-
-    Inside quotes DOT only unescapes ``\\"``; a backslash is doubled so a text ending in one cannot
-    swallow the closing quote, and a line break becomes ``\\n`` (a line break in Graphviz labels).
-
-    >>> dot_id("kind"), dot_id('say "hi"\\\\'), dot_id("two\\nlines"), dot_id(7)
-    ('kind', '"say \\\\"hi\\\\"\\\\\\\\"', '"two\\\\nlines"', '"7"')
-    """
-    text = _plain(value)
-    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text) and text.lower() not in ("node", "edge", "graph", "digraph", "subgraph", "strict"):
-        return text
-    return f'"{dot_escape(text)}"'
-
-
-def dot_escape(text: str) -> str:
-    """Text for inside a DOT double-quoted string: ``\\`` and ``"`` escaped, line breaks as ``\\n``."""
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
-
-
-def _dot_attributes(data: dict) -> str:
-    if not data:
-        return ""
-    return " [" + ", ".join(f"{dot_id(k)}={dot_id(v)}" for k, v in data.items()) + "]"
-
-
-def write_dot(graph: nx.Graph, path: Path) -> list[Path]:
-    """Graphviz DOT, written here (no pygraphviz): every attribute kept, ids and values quoted.
-
-    The lineage runs left to right (``rankdir=LR``), oldest fiche on the right since edges go from
-    the new fiche to the one it replaces; nodes are boxes.
-    """
-    keyword, arrow = ("digraph", "->") if graph.is_directed() else ("graph", "--")
-    with open(path, "w", encoding="utf-8") as out:
-        out.write(f"{keyword} {dot_id(graph.graph.get('name', 'certgraph'))} {{\n")
-        layout = {"rankdir": "LR"} if graph.graph.get("view") == "lineage" else {}
-        out.write(f"  graph{_dot_attributes(dict(layout, **{k: v for k, v in graph.graph.items() if k != 'name'}))};\n")
-        out.write('  node [shape=box, style=rounded, fontname="Helvetica"];\n')
-        out.write('  edge [fontname="Helvetica", fontsize=9];\n')
-        out.writelines(f"  {dot_id(node)}{_dot_attributes(data)};\n" for node, data in graph.nodes(data=True))
-        out.writelines(f"  {dot_id(u)} {arrow} {dot_id(v)}{_dot_attributes(data)};\n" for u, v, _, data in _edges(graph))
-        out.write("}\n")
-    return [path]
-
-
-def _ordered_keys(items: Iterable[dict]) -> list[str]:
-    keys: dict[str, None] = {}
-    for data in items:
-        keys.update(dict.fromkeys(data))
-    return list(keys)
-
-
-def write_csv(graph: nx.Graph, path: Path) -> list[Path]:
-    """Two CSV files beside ``path``: ``<stem>-nodes.csv`` (``id`` then the attributes) and
-    ``<stem>-edges.csv`` (``source``, ``target`` then the attributes); UTF-8, booleans as true/false.
-    """
-    nodes_path = path.with_name(f"{path.stem}-nodes.csv")
-    edges_path = path.with_name(f"{path.stem}-edges.csv")
-    node_keys = _ordered_keys(data for _, data in graph.nodes(data=True))
-    edge_keys = _ordered_keys(data for *_, data in _edges(graph))
-    with open(nodes_path, "w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(["id", *node_keys])
-        for node, data in graph.nodes(data=True):
-            writer.writerow([node, *(_plain(data.get(k, "")) for k in node_keys)])
-    with open(edges_path, "w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(["source", "target", *edge_keys])
-        for u, v, _, data in _edges(graph):
-            writer.writerow([u, v, *(_plain(data.get(k, "")) for k in edge_keys)])
-    return [nodes_path, edges_path]
-
-
-Writer = Callable[[nx.Graph, Path], list[Path]]
-
-FORMATS: dict[str, Writer] = {
-    "graphml": write_graphml,
-    "gexf": write_gexf,
-    "cytoscape": write_cytoscape,
-    "node-link": write_node_link,
-    "dot": write_dot,
-    "csv": write_csv,
 }
 
 

@@ -31,8 +31,7 @@ import time
 from pathlib import Path
 
 from certgraph.queries import load_queries, run_named
-from certgraph.search import index_path
-from certgraph.store import OxigraphStore, RdflibStore
+from certgraph.store import OxigraphStore, RdflibStore, index_path
 from certgraph.validate import validate_store
 
 REPO = Path(__file__).resolve().parent.parent

@@ -22,8 +22,7 @@ from certgraph.export.views import VIEWS
 from certgraph.lineage import lineage
 from certgraph.publish import PublishError, local_counts, publish
 from certgraph.queries import run_named
-from certgraph.search import index_path
-from certgraph.store import Credentials, RemoteStore, StoreError
+from certgraph.store import Credentials, RemoteStore, StoreError, index_path
 from tests.browser import serve_on_loopback
 from tests.engines import Engine, oxigraph_server, virtuoso_server
 from tests.test_queries import PINNED, normalised

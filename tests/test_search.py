@@ -14,12 +14,12 @@ from rdflib import Literal
 from rdflib.namespace import DCTERMS
 
 from certgraph.ingest.graph import text_hash
+from certgraph.ingest.search_index import build_index
 from certgraph.search import (
     Index,
     Query,
     SearchIndexError,
     StaleIndexError,
-    build_index,
     candidates,
     search,
     store_fingerprint,

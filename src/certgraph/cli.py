@@ -10,7 +10,6 @@ import io
 import json
 import re
 import sys
-from collections import Counter
 from functools import wraps
 from pathlib import Path
 
@@ -19,18 +18,18 @@ import click
 from .compare import compare
 from .errors import CertgraphError
 from .export.draw import draw
-from .export.views import FORMATS as EXPORT_FORMATS
+from .export.formats import FORMATS as EXPORT_FORMATS
 from .export.views import VIEWS, comparison_view
 from .ingest.build import build, problems_by_source
 from .ingest.snapshots import diff, read_snapshot
 from .lineage import Member, lineage
-from .lineage_stats import lineage_stats, read_statuses, render_table
+from .lineage_stats import lineage_stats, render_table
+from .overview import fiche_overview, register_counts
 from .publish import DEFAULT_BATCH, publish
-from .queries import load_queries, run_named
+from .queries import fiche_known, load_queries, run_named
 from .records import normalise_fiche_number
 from .resources import default_data_dir
-from .search import KINDS, SearchIndexError, index_path, search
-from .status import Status
+from .search import KINDS, SearchIndexError, search
 from .store import (
     Credentials,
     OxigraphStore,
@@ -38,8 +37,11 @@ from .store import (
     RemoteStore,
     StoreError,
     default_store_path,
-    fiche_known,
+    index_path,
     to_python,
+)
+from .store import (
+    dump_path as default_dump_path,
 )
 from .synth import FORMATS, SynthError, write_synthetic_register
 from .validate import ValidationError, save_report, validate_store
@@ -67,24 +69,44 @@ def endpoint_option(command):
     return click.option(
         "--endpoint",
         default=None,
-        envvar=ENDPOINT_ENV,
+        envvar=ENDPOINT_ENV,  # click reads it; the name is in config.ENVIRONMENT
         metavar="URL",
         help=f"Query this SPARQL endpoint instead of the local store (default: ${ENDPOINT_ENV}); "
         "credentials from $CERTGRAPH_SPARQL_USER and _PASSWORD, or $CERTGRAPH_SPARQL_TOKEN.",
     )(command)
 
 
-json_flag = click.option("--json", "as_json", is_flag=True, help="As JSON.")
 UNKNOWN = "(no source gives one)"
 NO_TITLE = "(no source gives a title)"
 
+# What each output format is, as the flags' help says it.
+FORMAT_HELP = {
+    "text": "as text for people",
+    "table": "as an aligned table",
+    "json": "as JSON",
+    "csv": "as CSV",
+    "tsv": "as TSV (tab-separated)",
+    "turtle": "as RDF (Turtle)",
+}
 
-def output_options(command):
-    """The shared output flags: --json (default), --csv, --tsv, --table."""
-    for flag in ("table", "tsv", "csv", "json"):
-        label = "an aligned table" if flag == "table" else flag.upper() + (" lines (default)" if flag == "json" else "")
-        command = click.option(f"--{flag}", "fmt", flag_value=flag, default=None, help=f"Output as {label}.")(command)
-    return command
+
+def output_format(*formats: str, default: str):
+    """The one output choice of every command that prints rows or records.
+
+    One flag per format (``--json``, ``--table``, ``--csv``…), all setting the command's ``fmt``
+    parameter; ``default`` is the format without a flag. The last flag given wins.
+    """
+    assert default in formats and set(formats) <= set(FORMAT_HELP)
+
+    def decorate(command):
+        for flag in reversed(formats):
+            helptext = f"Output {FORMAT_HELP[flag]}" + (" (default)." if flag == default else ".")
+            # Only the default flag names a default: a flag given default=False would set fmt to "False".
+            given = {"default": True} if flag == default else {}
+            command = click.option(f"--{flag}", "fmt", flag_value=flag, help=helptext, **given)(command)
+        return command
+
+    return decorate
 
 
 # OSError too: a file that cannot be written, and pyoxigraph's error for a query failing as it runs.
@@ -235,7 +257,7 @@ def build_command(data_dir, store_path, dump_path, strict, exports, force):
         certgraph build --export export-fiches-rncp-v4-1-2026-02-01.zip --store build/register
     """
     store_path = store_path or default_store_path()
-    dump_path = dump_path or store_path.with_name(store_path.name + ".nq")
+    dump_path = dump_path or default_dump_path(store_path)
     progress = lambda m: click.echo(m, err=True)
     report = build(data_dir or default_data_dir(), store_path, dump_path, strict, progress, exports, force)
     total = sum(report.timings.values())
@@ -252,9 +274,7 @@ def build_command(data_dir, store_path, dump_path, strict, exports, force):
 @cli.command(name="validate")
 @store_option
 @click.option("--fiche", default=None, help="Only the findings about this fiche (e.g. RNCP41296).")
-@click.option("--json", "fmt", flag_value="json", help="Findings as JSON lines.")
-@click.option("--turtle", "fmt", flag_value="turtle", help="The SHACL validation report as Turtle.")
-@click.option("--table", "fmt", flag_value="table", default=True, help="Findings as a table (default).")
+@output_format("table", "json", "turtle", default="table")
 @click.option("--summary", is_flag=True, help="Only the counts by shape and severity.")
 @click.option("--save", is_flag=True, help="Store the report in the named graph graph/derived/validation.")
 def validate_command(store_path, fiche, fmt, summary, save):
@@ -294,9 +314,7 @@ def validate_command(store_path, fiche, fmt, summary, save):
 @click.argument("old", type=click.Path(path_type=Path, exists=True))
 @click.argument("new", type=click.Path(path_type=Path, exists=True))
 @click.option("--field", "fields", multiple=True, help="Compare only this field (repeatable), e.g. certifiers.")
-@click.option("--json", "fmt", flag_value="json", help="The whole change set as JSON.")
-@click.option("--turtle", "fmt", flag_value="turtle", help="The change set as RDF (Turtle).")
-@click.option("--table", "fmt", flag_value="table", default=True, help="Counts, then every change, as tables (default).")
+@output_format("table", "json", "turtle", default="table")
 @library_errors
 def diff_command(old, new, fields, fmt):
     """Compare two exports of the register: fiches added, removed, changed, lineage and certifiers.
@@ -363,8 +381,8 @@ def synth_command(fiches, seed, fmt, defect_rate, issued, out_dir, data_dir):
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many hits.")
 @click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True, help="Skip this many hits (paging).")
 @store_option
-@json_flag
-def search_command(text, kinds, fiche, limit, offset, store_path, as_json):
+@output_format("table", "json", default="table")
+def search_command(text, kinds, fiche, limit, offset, store_path, fmt):
     """Full-text search of titles, blocks and competencies (accent- and case-insensitive), best first.
 
     Every word must match; the last one may be a prefix. The index is built with the store.
@@ -378,7 +396,7 @@ def search_command(text, kinds, fiche, limit, offset, store_path, as_json):
         hits = search(index_path(store_path or default_store_path()), text, kinds or None, number, limit, offset)
     except (SearchIndexError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
-    if as_json:
+    if fmt == "json":
         for hit in hits:
             click.echo(json.dumps(dataclasses.asdict(hit), ensure_ascii=False))
         return
@@ -387,9 +405,9 @@ def search_command(text, kinds, fiche, limit, offset, store_path, as_json):
 
 
 @cli.command(name="queries")
-@click.option("--json", "as_json", is_flag=True, help="As JSON lines.")
+@output_format("table", "json", default="table")
 @library_errors
-def queries_command(as_json):
+def queries_command(fmt):
     """List the named queries with their parameters.
 
     Example:
@@ -398,7 +416,7 @@ def queries_command(as_json):
     """
     for name, query in load_queries().items():
         params = [{"name": p.name, "type": p.type, "example": p.example} for p in query.params]
-        if as_json:
+        if fmt == "json":
             click.echo(json.dumps({"name": name, "summary": query.summary, "params": params}, ensure_ascii=False))
         else:
             args = " ".join(f"-p {p['name']} {p['example']}" for p in params)
@@ -410,7 +428,7 @@ def queries_command(as_json):
 @click.option("-p", "--param", "params", type=(str, str), multiple=True, help="A parameter NAME VALUE (repeatable).")
 @store_option
 @endpoint_option
-@output_options
+@output_format("json", "table", "csv", "tsv", default="json")
 @library_errors
 def query_command(name, params, store_path, endpoint, fmt):
     """Run a named query with bound, validated parameters.
@@ -444,7 +462,7 @@ def single_values(params: tuple[tuple[str, str], ...]) -> dict[str, str]:
 @click.argument("source", type=click.File("rb"))
 @store_option
 @endpoint_option
-@output_options
+@output_format("json", "table", "csv", "tsv", default="json")
 @library_errors
 def sparql_command(source, store_path, endpoint, fmt):
     """Run a SPARQL query from a UTF-8 file, or from standard input with ``-``.
@@ -469,9 +487,9 @@ def sparql_command(source, store_path, endpoint, fmt):
 @as_of_option
 @store_option
 @endpoint_option
-@json_flag
+@output_format("text", "json", default="text")
 @library_errors
-def lineage_command(fiche, as_of, store_path, endpoint, as_json):
+def lineage_command(fiche, as_of, store_path, endpoint, fmt):
     """Show the lineage of a fiche as a DAG, oldest first: when each fiche is in force, who states each link, the current equivalent.
 
     Statuses are for --as-of (default today), from the newest sources' dates. Links a newer register
@@ -489,7 +507,7 @@ def lineage_command(fiche, as_of, store_path, endpoint, as_json):
         raise click.ClickException(f"{number} is not in the graph")
     members = result.ordered()
     name = lambda iri: result.members[iri].name if iri in result.members else (number_from_iri(iri) or iri)
-    if as_json:
+    if fmt == "json":
         click.echo(json.dumps({
             "fiche": number,
             "asOf": result.as_of.isoformat(),
@@ -538,11 +556,11 @@ def member_json(member: Member) -> dict:
 @cli.command(name="lineage-stats")
 @store_option
 @endpoint_option
-@json_flag
+@output_format("table", "json", default="table")
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="How many of the longest and largest lineages to list.")
 @as_of_option
 @library_errors
-def lineage_stats_command(store_path, endpoint, as_json, top, as_of):
+def lineage_stats_command(store_path, endpoint, fmt, top, as_of):
     """Lineage analytics over the whole register: chains, merges, splits, lengths, one-sided links, cycles.
 
     Example:
@@ -551,7 +569,7 @@ def lineage_stats_command(store_path, endpoint, as_json, top, as_of):
         certgraph lineage-stats --json
     """
     stats = lineage_stats(open_store(store_path, endpoint), top=top, as_of=as_of_date(as_of))
-    click.echo(stats.to_json() if as_json else render_table(stats, rows=top))
+    click.echo(stats.to_json() if fmt == "json" else render_table(stats, rows=top))
 
 
 @cli.command(name="compare")
@@ -560,9 +578,9 @@ def lineage_stats_command(store_path, endpoint, as_json, top, as_of):
 @as_of_option
 @store_option
 @endpoint_option
-@json_flag
+@output_format("text", "json", default="text")
 @library_errors
-def compare_command(left, right, as_of, store_path, endpoint, as_json):
+def compare_command(left, right, as_of, store_path, endpoint, fmt):
     """Compare two fiches: status on a date, level, certifiers, ROME/NSF/Formacode, blocks side by side.
 
     Example:
@@ -575,7 +593,7 @@ def compare_command(left, right, as_of, store_path, endpoint, as_json):
         if not fiche_known(store, number):
             raise click.BadParameter(f"{number} is not in the graph", param_hint=hint)
     result = compare(store, load_queries(), *numbers, as_of_date(as_of))
-    if as_json:
+    if fmt == "json":
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return
     click.echo(render_comparison(result))
@@ -631,9 +649,9 @@ def describe_value(row: dict) -> str:
 @as_of_option
 @store_option
 @endpoint_option
-@json_flag
+@output_format("text", "json", default="text")
 @library_errors
-def show_command(fiche, as_of, store_path, endpoint, as_json):
+def show_command(fiche, as_of, store_path, endpoint, fmt):
     """Show what the graph knows about a fiche: its status on a date, then every source's value of every field.
 
     The value marked * is the reconciled one: what the newest source stating that field says.
@@ -644,28 +662,23 @@ def show_command(fiche, as_of, store_path, endpoint, as_json):
         certgraph show RNCP41296
         certgraph show 35080 --as-of 2024-01-01
     """
-    store, queries = open_store(store_path, endpoint), load_queries()
+    store = open_store(store_path, endpoint)
     number, day = fiche_argument(fiche, store), as_of_date(as_of)
-    rows = run_named(store, queries["fiche/summary"], {"fiche": number, "asOf": day.isoformat()}).rows
-    if not rows:
+    found = fiche_overview(store, number, day)
+    if found is None:
         raise click.ClickException(f"{number} is not in the graph")
-    status = Status.of(day, {str(r["field"]): (to_python(r["value"]), to_python(r.get("issued")))
-                             for r in rows if to_python(r.get("reconciled")) is True})
-    if as_json:
-        click.echo(json.dumps({
-            "fiche": number, "asOf": day.isoformat(), "inForce": status.in_force, "status": status.describe(day),
-            "values": [{k: to_python(v) for k, v in row.items()} for row in rows],
-        }, ensure_ascii=False, indent=2, default=str))
+    if fmt == "json":
+        click.echo(json.dumps(found.to_json(), ensure_ascii=False, indent=2, default=str))
         return
-    click.echo(f"{number} on {day}: {status.describe(day)}")
+    click.echo(f"{number} on {day}: {found.status.describe(day)}")
     click.echo("")
     table = [
         ["*" if to_python(r.get("reconciled")) is True else "", plain(r["field"]), describe_value(r),
          plain(r["source"]).rsplit("/graph/", 1)[-1], plain(r.get("issued")) or "undated"]
-        for r in rows
+        for r in found.values
     ]
     click.echo(format_table(["", "field", "value", "source", "of"], table))
-    blocks = run_named(store, queries["fiche/blocks"], {"fiche": number}).rows
+    blocks = found.blocks
     if blocks:
         click.echo("")
         current = None
@@ -680,9 +693,9 @@ def show_command(fiche, as_of, store_path, endpoint, as_json):
 @cli.command(name="stats")
 @as_of_option
 @store_option
-@json_flag
+@output_format("table", "json", default="table")
 @library_errors
-def stats_command(as_of, store_path, as_json):
+def stats_command(as_of, store_path, fmt):
     """Count what the graph holds: quads, graphs, certifications, links, titles and levels, conflicts, statuses.
 
     Titles, levels and statuses are the reconciled ones (the newest source stating each field);
@@ -692,16 +705,8 @@ def stats_command(as_of, store_path, as_json):
 
         certgraph stats
     """
-    store, day = open_store(store_path), as_of_date(as_of)
-    counts = {"quads": len(store), "named graphs": len(store.named_graphs())}
-    for row in run_named(store, load_queries()["stats/overview"]).rows:
-        counts[str(row["what"])] = int(to_python(row["count"]))
-    states = Counter(read_statuses(store, day).values())
-    for state, words in (("in-force", "in force"), ("not-yet", "not yet in force"), ("ended", "ended")):
-        counts[f"certifications {words} on {day} (by their dates)"] = states[state]
-    total = counts.get("RNCP certifications", 0) + counts.get("RS certifications", 0)
-    counts["certifications whose end date no source gives"] = total - sum(states.values())
-    if as_json:
+    counts = register_counts(open_store(store_path), as_of_date(as_of))
+    if fmt == "json":
         click.echo(json.dumps(counts, indent=2))
     else:
         click.echo(format_table(["what", "count"], [[k, f"{v:,}"] for k, v in counts.items()]))

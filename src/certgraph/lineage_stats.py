@@ -27,45 +27,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 
 import networkx as nx
 
+from .queries import internal_query
+from .records import FICHE_NUMBER
 from .status import Status, as_date
 from .store import lexical_rows
 
 KINDS = ("chain", "merge", "split", "mixed")
 
-# One row per named graph, link and asserter: within one graph every triple exists once, so the
-# rows grow with the links; the same pattern over the union would repeat each link once per
-# combination of graphs stating its type, ends and asserter before DISTINCT could fold them.
-_LINKS = """
-PREFIX cg: <https://w3id.org/certgraph/ontology#>
-SELECT ?oldNumber ?newNumber ?assertedBy ?old ?superseded WHERE {
-  GRAPH ?g {
-    ?link a cg:LineageLink ; cg:predecessor ?old ; cg:successor ?new .
-    OPTIONAL { ?link cg:assertedBy ?asserter . OPTIONAL { ?asserter cg:number ?assertedBy } }
-    OPTIONAL { ?old cg:number ?oldNumber }
-    OPTIONAL { ?new cg:number ?newNumber }
-  }
-  OPTIONAL { GRAPH <https://w3id.org/certgraph/graph/derived/current> { ?link cg:supersededBy ?superseded } }
-}
-"""
-
-_DATES = """
-PREFIX cg: <https://w3id.org/certgraph/ontology#>
-SELECT ?number ?effect ?end WHERE {
-  GRAPH <https://w3id.org/certgraph/graph/derived/current> {
-    ?fiche cg:number ?number ; cg:endDate ?end .
-    OPTIONAL { ?fiche cg:effectDate ?effect }
-  }
-}
-"""
-
-_NUMBER = re.compile(r"^(RNCP|RS)(\d+)$")
 
 
 def fiche_key(number: str) -> tuple:
@@ -74,7 +48,7 @@ def fiche_key(number: str) -> tuple:
     >>> sorted(["RS12", "RNCP1000", "RNCP999"], key=fiche_key)
     ['RNCP999', 'RNCP1000', 'RS12']
     """
-    match = _NUMBER.match(number)
+    match = FICHE_NUMBER.match(number)
     return (match[1], int(match[2]), "") if match else ("~", 0, number)
 
 
@@ -179,7 +153,7 @@ def read_links(store) -> tuple[dict[tuple[str, str], set[str]], int, int]:
     links: dict[tuple[str, str], set[str]] = defaultdict(set)
     historical: set[tuple[str, str]] = set()
     superseded: set[tuple[str, str]] = set()
-    for old_number, new_number, asserted_by, old, superseded_by in lexical_rows(store, _LINKS):
+    for old_number, new_number, asserted_by, old, superseded_by in lexical_rows(store, internal_query("stats/lineage-links").bind()):
         if superseded_by is not None:
             superseded.add((old, new_number or ""))
             continue
@@ -197,7 +171,7 @@ def read_statuses(store, as_of: dt.date | None = None) -> dict[str, str]:
     known: ``in-force``, ``ended`` or ``not-yet`` (:attr:`certgraph.status.Status.state`)."""
     as_of = as_of or dt.date.today()
     states = {}
-    for number, effect, end in lexical_rows(store, _DATES):
+    for number, effect, end in lexical_rows(store, internal_query("stats/end-dates").bind()):
         states[number] = Status(as_of, as_date(effect), as_date(end)).state
     return states
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from .errors import CertgraphError
+from .queries import internal_query
 from .store import RDF_PARSERS, Credentials, OxigraphStore, auth_hint
 
 DEFAULT_BATCH = 50_000
@@ -153,8 +154,7 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 def local_counts(store: OxigraphStore) -> dict[str, int]:
     """Triples per named graph of the store."""
-    sparql = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-    return {g: int(n) for g, n in store.select_lexical(sparql)}
+    return {g: int(n) for g, n in store.select_lexical(internal_query("stats/graph-sizes").bind())}
 
 
 def count_triples(response: httpx.Response) -> int:

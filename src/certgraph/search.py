@@ -35,23 +35,17 @@ whatever is left.
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 import re
 import sqlite3
-import tempfile
 import threading
-import time
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import groupby
 from pathlib import Path
 
 from .errors import CertgraphError
 from .records import normalise_fiche_number
-from .store import lexical_rows
-from .vocab import number_from_iri
+from .store import index_path
 
 FORMAT_VERSION = 1
 KINDS = ("fiche", "block", "competency")
@@ -247,62 +241,7 @@ def snippet(text: str, query: Query, markers: tuple[str, str] = ("[", "]"), word
     return ("… " if start else "") + "".join(pieces) + (" …" if cut else text[cursor:])
 
 
-# ------------------------------------------------------------------ building
-
-_PREFIXES = """\
-PREFIX cg: <https://w3id.org/certgraph/ontology#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-"""
-
-# (kind, role, query): each query selects ?iri ?fiche ?code ?text, ?fiche being the fiche's IRI;
-# role 0 is a current wording, 1 a former title or another source's wording. The patterns start from the texts and join no
-# more than needed: over the union of the named graphs, every join and every decoded string counts.
-_TEXT_QUERIES = (
-    # the title shown is the reconciled one (the newest source's); every source's titles are searched
-    ("fiche", 0, _PREFIXES + """
-SELECT DISTINCT ?iri ?fiche ?code ?text WHERE {
-  GRAPH <https://w3id.org/certgraph/graph/derived/current> { ?iri dcterms:title ?text ; cg:number [] }
-  BIND(?iri AS ?fiche)
-}"""),
-    ("fiche", 1, _PREFIXES + """
-SELECT DISTINCT ?iri ?fiche ?code ?text WHERE {
-  ?iri dcterms:title ?text ; cg:number [] .
-  BIND(?iri AS ?fiche)
-}"""),
-    ("fiche", 1, _PREFIXES + """
-SELECT DISTINCT ?iri ?fiche ?code ?text WHERE {
-  ?iri cg:formerTitle ?text ; cg:number [] .
-  BIND(?iri AS ?fiche)
-}"""),
-    ("block", 0, _PREFIXES + """
-SELECT DISTINCT ?iri ?fiche ?code ?text WHERE {
-  ?iri rdfs:label ?text ; a cg:CompetencyBlock ; skos:notation ?code ; dcterms:isPartOf ?fiche .
-}"""),
-    ("competency", 0, _PREFIXES + """
-SELECT DISTINCT ?iri ?fiche ?code ?text WHERE {
-  ?iri rdfs:label ?text ; a cg:Competency .
-  ?block cg:competency ?iri ; skos:notation ?code ; dcterms:isPartOf ?fiche .
-}"""),
-)
-
-_SCHEMA = f"""
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE entry (
-  id INTEGER PRIMARY KEY,  -- in (kind, length, iri) order: a kind is a rowid range
-  iri TEXT NOT NULL,
-  kind TEXT NOT NULL CHECK (kind IN {KINDS}),
-  fiche TEXT NOT NULL,     -- fiche number: RNCP35080
-  block TEXT,              -- block code, for blocks and competencies
-  text TEXT NOT NULL,      -- title, block label or competency statement, as published
-  other TEXT               -- former titles and variant wordings, one per line
-);
-CREATE VIRTUAL TABLE entry_fts USING fts5(
-  text, other, content='', tokenize='unicode61 remove_diacritics 2'
-);
-CREATE TABLE word (word TEXT PRIMARY KEY, rows INTEGER NOT NULL) WITHOUT ROWID;
-"""
+# ------------------------------------------------------------------ the store's fingerprint
 
 
 def store_fingerprint(store) -> str:
@@ -321,164 +260,6 @@ def store_fingerprint(store) -> str:
         else:
             identity = f"mtime {Path(path).stat().st_mtime_ns}"
     return f"{quads} quads, store {identity}"
-
-
-class _Numbers(dict):
-    """Fiche IRI -> fiche number, each IRI parsed once (a fiche has many blocks and competencies)."""
-
-    def __missing__(self, iri: str) -> str | None:
-        self[iri] = number = number_from_iri(iri)
-        return number
-
-
-def _token_key(text: str) -> str:
-    """Two wordings with this key in common index the same words (they differ in punctuation only)."""
-    return " ".join(_WORDS.findall(normalise(text)))
-
-
-def _merge(rows: Iterable[tuple]) -> Iterator[tuple]:
-    """Group staged (kind rank, iri, fiche, block, role, text) rows, sorted by IRI, into one entry each.
-
-    The text shown is the first current wording in sort order; other wordings that index other
-    words, and former titles, go to ``other``. Yields (kind rank, iri, fiche, block, text, other).
-    """
-    for (rank, iri), group in groupby(rows, key=lambda row: (row[0], row[1])):
-        group = list(group)
-        if len(group) == 1:  # the usual case, and the fast path
-            _, _, fiche, block, _, text = group[0]
-            yield rank, iri, fiche, block, text, None
-            continue
-        current = [row[5] for row in group if row[4] == 0] or [row[5] for row in group]
-        shown, seen, other = current[0], {_token_key(current[0])}, []
-        for text in current[1:] + [row[5] for row in group if row[4] == 1]:
-            key = _token_key(text)
-            if key not in seen:
-                seen.add(key)
-                other.append(text)
-        block = min((row[3] for row in group if row[3] is not None), default=None)
-        yield rank, iri, min(row[2] for row in group), block, shown, "\n".join(other) or None
-
-
-def build_index(store, path: Path) -> IndexStats:
-    """Write the full-text index of ``store`` to ``path``, replacing it atomically.
-
-    The index is written to a temporary file in the same folder and renamed over ``path`` at the
-    end: readers see the old index or the new one, never half of one, and a failed build leaves the
-    old one in place.
-
-    :param store: an :class:`~certgraph.store.OxigraphStore` (or any store with ``query``).
-    :returns: the rows per kind, the seconds taken and the size of the file.
-    """
-    clock = time.perf_counter()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".building", dir=path.parent)
-    os.close(fd)
-    work = Path(name)
-    try:
-        counts, fingerprint, timings = _write_index(store, work)
-        with open(work, "rb") as f:
-            os.fsync(f.fileno())
-        os.chmod(work, 0o644)  # mkstemp made it private; readers (a web endpoint) need to open it
-        os.replace(work, path)
-    except BaseException:
-        work.unlink(missing_ok=True)
-        raise
-    return IndexStats(
-        path=path,
-        fiches=counts["fiche"],
-        blocks=counts["block"],
-        competencies=counts["competency"],
-        seconds=time.perf_counter() - clock,
-        size=path.stat().st_size,
-        fingerprint=fingerprint,
-        timings=timings,
-    )
-
-
-def _write_index(store, work: Path) -> tuple[dict[str, int], str, dict[str, float]]:
-    timings, clock = {}, time.perf_counter()
-    conn = sqlite3.connect(work)
-    try:
-        # A throw-away file until renamed: no journal, no syncing until the final fsync.
-        conn.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536;")
-        conn.executescript(_SCHEMA)
-        fingerprint = store_fingerprint(store)  # of the store as read, before reading it
-        # Rows are staged in SQLite rather than in Python: it sorts them on disk if need be.
-        conn.execute("CREATE TEMP TABLE staging (rank, iri, fiche, block, role, text)")
-        numbers = _Numbers()
-        for kind, role, sparql in _TEXT_QUERIES:
-            rank = KINDS.index(kind)
-            rows = (
-                (rank, iri, numbers[fiche], code, role, text)
-                for iri, fiche, code, text in lexical_rows(store, sparql)
-                if text and text.strip() and numbers[fiche]
-            )
-            conn.executemany("INSERT INTO staging VALUES (?, ?, ?, ?, ?, ?)", rows)
-        timings["read"], clock = time.perf_counter() - clock, time.perf_counter()
-        staged = conn.execute("SELECT * FROM staging ORDER BY rank, iri, role, text")
-        counts = _index_entries(conn, _merge(staged))
-        conn.execute("DROP TABLE staging")
-        timings["index"], clock = time.perf_counter() - clock, time.perf_counter()
-        _finish(conn, counts, fingerprint, str(getattr(store, "path", None) or "memory"))
-        timings["compact"] = time.perf_counter() - clock
-    finally:
-        conn.close()
-    return counts, fingerprint, timings
-
-
-def _index_entries(conn: sqlite3.Connection, entries: Iterable[tuple], batch: int = 5000) -> dict[str, int]:
-    """Number (kind rank, iri, fiche, block, text, other) entries in id order, and index them.
-
-    They go through a temporary table to be sorted by kind, length in words, then IRI.
-    """
-    conn.execute("CREATE TEMP TABLE merged (rank, length, iri, fiche, block, text, other)")
-    conn.executemany(
-        "INSERT INTO merged VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            (rank, len(_WORDS.findall(f"{text} {other or ''}")), iri, fiche, block, text, other)
-            for rank, iri, fiche, block, text, other in entries
-        ),
-    )
-    counts = dict.fromkeys(KINDS, 0)
-    rows, texts = [], []
-    ordered = conn.execute("SELECT rank, iri, fiche, block, text, other FROM merged ORDER BY rank, length, iri")
-    for id_, (rank, iri, fiche, block, text, other) in enumerate(ordered, start=1):
-        kind = KINDS[rank]
-        counts[kind] += 1
-        rows.append((id_, iri, kind, fiche, block, text, other))
-        texts.append((id_, normalise(text), normalise(other) if other else None))
-        if len(rows) >= batch:
-            _flush(conn, rows, texts)
-    _flush(conn, rows, texts)
-    conn.execute("DROP TABLE merged")
-    return counts
-
-
-def _flush(conn: sqlite3.Connection, rows: list, texts: list) -> None:
-    conn.executemany("INSERT INTO entry VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-    conn.executemany("INSERT INTO entry_fts (rowid, text, other) VALUES (?, ?, ?)", texts)
-    rows.clear()
-    texts.clear()
-
-
-def _finish(conn: sqlite3.Connection, counts: dict[str, int], fingerprint: str, store_name: str) -> None:
-    """Merge the FTS5 segments into one (fastest to query), write the metadata, compact the file."""
-    conn.execute("INSERT INTO entry_fts (entry_fts) VALUES ('optimize')")
-    conn.execute("CREATE INDEX entry_fiche ON entry (fiche)")
-    conn.execute("CREATE VIRTUAL TABLE temp.vocabulary USING fts5vocab(main, entry_fts, row)")
-    conn.execute("INSERT INTO word SELECT term, doc FROM temp.vocabulary")
-    conn.execute("DROP TABLE temp.vocabulary")
-    meta = {
-        "format": str(FORMAT_VERSION),
-        "fingerprint": fingerprint,
-        "built": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "store": store_name,
-        **{f"count.{kind}": str(counts[kind]) for kind in KINDS},
-    }
-    conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-    conn.commit()
-    conn.execute("VACUUM")
 
 
 # ------------------------------------------------------------------ searching
@@ -702,15 +483,6 @@ def _kinds(kinds: Iterable[str] | str | None) -> list[str]:
     if unknown:
         raise ValueError(f"unknown kind(s) {', '.join(unknown)}: expected some of {', '.join(KINDS)}")
     return [kind for kind in KINDS if kind in asked]
-
-
-def index_path(store_path: Path) -> Path:
-    """Where ``certgraph build`` puts the search index of the store at ``store_path``.
-
-    >>> index_path(Path("build/store")).as_posix()
-    'build/store.search.sqlite'
-    """
-    return Path(store_path).with_name(Path(store_path).name + ".search.sqlite")
 
 
 def search(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import shutil
 from collections.abc import Iterable, Iterator
@@ -22,10 +21,11 @@ import pyoxigraph as ox
 from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.namespace import XSD
 
+from .config import setting
 from .errors import CertgraphError
 from .resources import package_version
 from .sparql_text import QueryRefused, check, strip_comments
-from .vocab import Quad, fiche_iri
+from .vocab import Quad
 
 DEFAULT_STORE = Path("build/store")
 STORE_ENV = "CERTGRAPH_STORE"
@@ -48,9 +48,27 @@ def _checked_union(sparql: str) -> bool:
         raise StoreError(exc.message) from None
 
 
+def dump_path(store_path: Path) -> Path:
+    """Where ``certgraph build`` writes the N-Quads dump of the store at ``store_path`` (and ``serve`` reads it).
+
+    >>> dump_path(Path("build/store.v2")).as_posix()
+    'build/store.v2.nq'
+    """
+    return Path(store_path).with_name(Path(store_path).name + ".nq")
+
+
+def index_path(store_path: Path) -> Path:
+    """Where ``certgraph build`` puts the full-text search index of the store at ``store_path``.
+
+    >>> index_path(Path("build/store")).as_posix()
+    'build/store.search.sqlite'
+    """
+    return Path(store_path).with_name(Path(store_path).name + ".search.sqlite")
+
+
 def default_store_path() -> Path:
     """``$CERTGRAPH_STORE``, else ``build/store`` under the current directory."""
-    return Path(os.environ.get(STORE_ENV) or DEFAULT_STORE)
+    return Path(setting(STORE_ENV) or DEFAULT_STORE)
 
 
 @dataclass
@@ -362,11 +380,6 @@ class RdflibStore:
         return QueryResult(triples=[tuple(_from_rdflib(t) for t in triple) for triple in result])
 
 
-def fiche_known(store, number: str) -> bool:
-    """Whether any graph of ``store`` (embedded, rdflib or remote) says something about fiche ``number``."""
-    return bool(store.query(f"ASK {{ <{fiche_iri(number)}> ?p ?o }}").boolean)
-
-
 def lexical_rows(store, sparql: str) -> Iterator[tuple[str | None, ...]]:
     """The rows of a SELECT as tuples of lexical forms (None where unbound), from any store.
 
@@ -415,17 +428,17 @@ class Credentials:
     def from_env(cls, environ=None) -> Credentials | None:
         """``$CERTGRAPH_SPARQL_TOKEN``, else ``$CERTGRAPH_SPARQL_USER`` and ``_PASSWORD`` (scheme
         ``$CERTGRAPH_SPARQL_AUTH``: basic, the default, or digest); None when none is set."""
-        environ = os.environ if environ is None else environ
-        scheme = (environ.get(SCHEME_ENV) or "basic").strip().lower()
+        scheme = (setting(SCHEME_ENV, environ) or "basic").strip().lower()
         if scheme not in AUTH_SCHEMES:
             raise StoreError(f"${SCHEME_ENV}={scheme!r}: expected one of {', '.join(AUTH_SCHEMES)}")
-        token, user = environ.get(TOKEN_ENV), environ.get(USER_ENV)
+        token, user = setting(TOKEN_ENV, environ), setting(USER_ENV, environ)
         if token:
             return cls(token=token)
         if user:
-            if environ.get(PASSWORD_ENV) is None:
+            password = setting(PASSWORD_ENV, environ)
+            if password is None:
                 raise StoreError(f"${USER_ENV} is set but ${PASSWORD_ENV} is not")
-            return cls(user=user, password=environ[PASSWORD_ENV], scheme=scheme)
+            return cls(user=user, password=password, scheme=scheme)
         return None
 
     def httpx_auth(self):

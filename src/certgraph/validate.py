@@ -18,10 +18,12 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
 from .errors import CertgraphError
+from .queries import fiche_known, internal_query
+from .records import FICHE_NUMBER
 from .resources import shapes_path
-from .sparql_text import inject_values
-from .store import QueryResult, fiche_known, to_python
-from .vocab import CG, VALIDATION_GRAPH, fiche_iri, number_from_iri
+from .sparql_text import inject_values, strip_comments
+from .store import QueryResult, to_python
+from .vocab import CG, FICHE_IRI, ID, VALIDATION_GRAPH, number_from_iri
 
 SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 _RANK = {"Violation": 0, "Warning": 1, "Info": 2}
@@ -44,12 +46,12 @@ class Finding:
     @property
     def fiche(self) -> str | None:
         """The fiche the finding is about, when the focus is a fiche or something under it."""
-        match = re.match(r"(https://w3id\.org/certgraph/id/(?:rncp|rs)/[0-9]+)(/|$)", self.focus)
-        if match:
-            return number_from_iri(match.group(1))
+        match = FICHE_IRI.match(self.focus)
+        if match and self.focus[match.end():match.end() + 1] in ("", "/"):
+            return number_from_iri(match.group(0))
         # a source's status claim about a fiche: id/status/<source>/<number>
-        claim = re.match(r"https://w3id\.org/certgraph/id/status/[^/]+/((?:RNCP|RS)[0-9]+)$", self.focus)
-        return claim.group(1) if claim else None
+        claim = re.match(re.escape(str(ID)) + r"status/[^/]+/([^/]+)$", self.focus)
+        return claim.group(1) if claim and FICHE_NUMBER.match(claim.group(1)) else None
 
 
 @dataclass
@@ -148,25 +150,20 @@ def _message(template: str, row: dict) -> str:
     return re.sub(r"\{[?$](\w+)\}", fill, template)
 
 
-def constraint_query(constraint: Constraint, target: str, fiche_iri: str | None = None) -> str:
+def constraint_query(constraint: Constraint, target: str, fiche: str | None = None) -> str:
     """The constraint as a query over every focus node of one target class.
 
-    With ``fiche_iri``, only that fiche and the nodes minted under it (blocks, registrations...).
+    The focus nodes come from ``queries/internal/validate/`` with the class (and the fiche) bound as
+    terms; the shape's SELECT is joined with them as SHACL-SPARQL pre-binds ``$this``. With
+    ``fiche`` (a fiche number), only that fiche and the nodes minted under it or about it.
     """
     body = re.sub(r"\$this\b", "?this", constraint.select)
-    # DISTINCT: a fiche is typed in every source graph that mentions it, and the union default
-    # graph of the store repeats a triple once per graph.
-    if fiche_iri is None:
-        target_pattern = f"{{ SELECT DISTINCT ?this WHERE {{ ?this a <{target}> }} }}"
-    elif target in FICHE_CLASSES:
-        target_pattern = f"{{ SELECT DISTINCT ?this WHERE {{ BIND(<{fiche_iri}> AS ?this) ?this a <{target}> }} }}"
+    if fiche is None:
+        targets = internal_query("validate/target").bind({"class": target})
     else:
-        # nodes minted under the fiche (blocks...), or about it (a source's status claim: cg:fiche)
-        target_pattern = (
-            f"{{ SELECT DISTINCT ?this WHERE {{ ?this a <{target}> "
-            f'FILTER(STRSTARTS(STR(?this), "{fiche_iri}/") || EXISTS {{ ?this <{CG.fiche}> <{fiche_iri}> }}) }} }}'
-        )
-    return constraint.prefixes + inject_values(body, target_pattern)
+        name = "validate/target-fiche" if target in FICHE_CLASSES else "validate/target-under-fiche"
+        targets = internal_query(name).bind({"class": target, "fiche": fiche})
+    return constraint.prefixes + inject_values(body, "{ " + strip_comments(targets).strip() + " }")
 
 
 def validate_store(store, constraints: list[Constraint] | None = None, fiche: str | None = None) -> ValidationReport:
@@ -175,14 +172,13 @@ def validate_store(store, constraints: list[Constraint] | None = None, fiche: st
     :param fiche: a fiche number: validate only that fiche and what hangs under it.
     :raises ValidationError: when ``fiche`` is not in the graph (it would otherwise "conform").
     """
-    fiche_node = str(fiche_iri(fiche)) if fiche else None
     if fiche and not fiche_known(store, fiche):
         raise ValidationError(f"{fiche} is not in the graph: unknown fiche, nothing to validate")
     started = time.perf_counter()
     findings = set()
     for constraint in constraints or load_constraints():
         for target in constraint.targets:
-            result: QueryResult = store.query(constraint_query(constraint, target, fiche_node))
+            result: QueryResult = store.query(constraint_query(constraint, target, fiche))
             for row in result.rows:
                 focus = str(row["this"])
                 value = row.get("value", row["this"])

@@ -200,11 +200,18 @@ def official_page(number: str) -> URIRef:
     return URIRef(FC_PAGE.format(repertory=repertory, digits=number[len(repertory):]))
 
 
+# The one pattern of a fiche's IRI (``records.FICHE_NUMBER`` is the one of its number). The queries
+# that must tell a fiche from its blocks by the IRI test the path after ``id/`` with
+# ``FICHE_KEY_REGEX``, written as it is here (tests/test_house.py checks every .rq file).
+FICHE_KEY_REGEX = "^(rncp|rs)/[0-9]+$"
+FICHE_IRI = re.compile(re.escape(str(ID)) + FICHE_KEY_REGEX[1:-1].replace("[0-9]+", "([0-9]+)"))
+
+
 def number_from_iri(iri: str) -> str | None:
     """The fiche number an IRI names, or None.
 
     >>> number_from_iri("https://w3id.org/certgraph/id/rs/5000")
     'RS5000'
     """
-    match = re.fullmatch(re.escape(str(ID)) + r"(rncp|rs)/([0-9]+)", str(iri))
+    match = FICHE_IRI.fullmatch(str(iri))
     return f"{match.group(1).upper()}{match.group(2)}" if match else None

@@ -28,10 +28,9 @@ from rdflib.namespace import RDF, RDFS, XSD
 
 from ..compare import fiche_blocks
 from ..errors import CertgraphError
-from ..queries import NamedQuery, load_queries
+from ..queries import NamedQuery, internal_query, load_queries
 from ..records import Concept, Loaded, Problem, SourceRef
 from ..resources import ontology_path
-from ..search import build_index, index_path
 from ..similarity import METHOD, align
 from ..sources.brochure import read_programme_brochure, read_programme_web_page
 from ..sources.certifinfo import read_certifinfo
@@ -47,14 +46,13 @@ from ..sources.fc_csv import read_fc_export
 from ..sources.fc_xml import read_fc_xml
 from ..sources.fiche_page import read_fiche_page
 from ..sources.rncp_2021 import read_rncp_info_2021
-from ..store import OxigraphStore, StoreError, write_nquads
+from ..store import OxigraphStore, StoreError, index_path, write_nquads
 from ..text import fold
 from ..vocab import (
     CG,
     ID,
     ONTOLOGY_GRAPH,
     SIMILARITY_GRAPH,
-    SUMMARY_GRAPH,
     Quad,
     block_iri,
     fiche_iri,
@@ -69,6 +67,7 @@ from .reconcile import (
     reconcile,
     status_claim_quads,
 )
+from .search_index import build_index
 from .snapshots import (
     Snapshot,
     is_xml_export,
@@ -368,22 +367,6 @@ def map_to_files(
 
 # ------------------------------------------------------------------ derived similarity
 
-_FICHES_WITH_COMPETENCIES = """
-PREFIX cg: <https://w3id.org/certgraph/ontology#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-SELECT DISTINCT ?number WHERE {
-  ?block cg:competency ?c ; dcterms:isPartOf ?fiche .
-  ?fiche cg:number ?number .
-}
-"""
-
-_FICHE_CODES = """
-PREFIX cg: <https://w3id.org/certgraph/ontology#>
-SELECT DISTINCT ?number ?concept WHERE {
-  VALUES ?number { %s }
-  ?fiche cg:number ?number ; cg:rome|cg:nsf ?concept .
-}
-"""
 
 
 # Block-by-block similarity is stored for every two fiches with competency texts that share a code,
@@ -401,11 +384,11 @@ def similarity_quads(
     Returns the quads and the number of candidate pairs; nothing is computed (no quads) when the
     candidates exceed ``limit``, the count then being the first one found over it.
     """
-    numbers = sorted(str(row["number"]) for row in store.query(_FICHES_WITH_COMPETENCIES).rows)
+    numbers = sorted(str(row["number"]) for row in store.query(internal_query("build/fiches-with-competencies").bind()).rows)
     if len(numbers) < 2:
         return [], 0
     codes: dict[str, set[str]] = defaultdict(set)
-    for row in store.query(_FICHE_CODES % " ".join(f'"{n}"' for n in numbers)).rows:
+    for row in store.query(internal_query("build/fiche-codes").bind()).rows:
         codes[str(row["number"])].add(str(row["concept"]))
     sharing: dict[str, set[str]] = defaultdict(set)
     for number in numbers:
@@ -465,19 +448,11 @@ def _method_description() -> str:
 
 # ------------------------------------------------------------------ the build
 
-_FICHE_COUNT = f"""
-PREFIX cg: <https://w3id.org/certgraph/ontology#>
-PREFIX void: <http://rdfs.org/ns/void#>
-SELECT (SUM(?entities) AS ?fiches) WHERE {{
-  VALUES ?class {{ cg:RNCPCertification cg:RSCertification }}
-  GRAPH <{SUMMARY_GRAPH}> {{ ?partition void:class ?class ; void:entities ?entities }}
-}}
-"""
 
 
 def stored_fiches(store: OxigraphStore) -> int:
     """How many fiches (RNCP and RS) a built store holds, as its summary counts them (``stats``)."""
-    rows = store.query(_FICHE_COUNT).rows
+    rows = store.query(internal_query("build/fiche-count").bind()).rows
     return int(rows[0]["fiches"].toPython()) if rows and "fiches" in rows[0] else 0
 
 

@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import networkx as nx
 
+from ..queries import internal_query
 from ..vocab import CG, HIERARCHY_GRAPH, Quad
-
-_EDGES = "SELECT ?narrower ?broader WHERE { ?narrower <http://www.w3.org/2004/02/skos/core#broader> ?broader }"
-_CODES = f"SELECT DISTINCT ?code WHERE {{ ?fiche <{CG.rome}>|<{CG.nsf}>|<{CG.formacode}> ?code }}"
 
 
 def _iris(store, sparql: str):
@@ -30,8 +28,8 @@ def hierarchy_quads(store) -> list[Quad]:
     """``(code, cg:broaderOrSelf, ancestor, HIERARCHY_GRAPH)`` for every code a fiche carries and
     every ancestor of it, itself included (``store``: anything with ``query``)."""
     above = nx.DiGraph()
-    above.add_edges_from(_iris(store, _EDGES))
-    carried = sorted(code for (code,) in _iris(store, _CODES))
+    above.add_edges_from(_iris(store, internal_query("build/broader").bind()))
+    carried = sorted(code for (code,) in _iris(store, internal_query("build/codes-in-use").bind()))
     above.add_nodes_from(carried)
     quads = []
     for concept in carried:

@@ -12,19 +12,12 @@ import hashlib
 from rdflib import Literal, Namespace, URIRef
 from rdflib.namespace import RDF, XSD
 
+from ..queries import internal_query
 from ..vocab import ID, SUMMARY_GRAPH, Quad
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 SUMMARY = ID["summary"]
 
-# Distinct instances per class over the named graphs, the summary itself aside (so that computing it
-# again on a store that holds it gives the same quads): the count ``stats/overview`` made on every
-# call before. A class with no instance has no partition (the query gave it no row).
-_CLASS_COUNTS = f"""
-SELECT ?class (COUNT(DISTINCT ?x) AS ?entities)
-WHERE {{ GRAPH ?g {{ ?x a ?class }} FILTER(?g != <{SUMMARY_GRAPH}> && isIRI(?class)) }}
-GROUP BY ?class
-"""
 
 
 def summary_quads(store) -> list[Quad]:
@@ -39,7 +32,7 @@ def summary_quads(store) -> list[Quad]:
     """
     g = SUMMARY_GRAPH
     quads: list[Quad] = [(SUMMARY, RDF.type, VOID.Dataset, g)]
-    for row in sorted(store.query(_CLASS_COUNTS).rows, key=lambda row: str(row["class"])):
+    for row in sorted(store.query(internal_query("build/class-counts").bind()).rows, key=lambda row: str(row["class"])):
         cls = URIRef(str(row["class"]))
         partition = ID[f"summary/class/{hashlib.sha1(str(cls).encode()).hexdigest()[:12]}"]
         quads += [

@@ -36,7 +36,6 @@ import time
 from collections import OrderedDict
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
 from urllib.parse import quote, unquote_to_bytes
 
@@ -55,16 +54,15 @@ from starlette.responses import (
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..queries import NamedQuery, QueryError, bound_text, load_queries
+from ..queries import NamedQuery, QueryError, bound_text, internal_query, load_queries
 from ..resources import ontology_path, package_version
-from ..search import index_path
 from ..sparql_text import UPDATE_REFUSED, QueryRefused, check
-from ..store import OxigraphStore, StoreError, plain_value
-from ..vocab import BASE, ID, SUMMARY_GRAPH
+from ..store import OxigraphStore, StoreError, dump_path, index_path, plain_value
+from ..vocab import BASE, ID
 from .conneg import GRAPH_TYPES, RESULT_TYPES, choose, parse_accept, prefers_html
 from .editor import editor_html
 from .engine import Answer, EngineError, EnginePool, serialize_graph
-from .pages import resource_page
+from .pages import not_found_page, resource_page
 
 READ_METHODS = "GET, POST, OPTIONS"
 MAX_QUERY_BYTES = 1 << 20
@@ -472,7 +470,7 @@ class Endpoint:
             except EngineError as exc:
                 return _error(exc.status, exc.message)
             if page is None:
-                return HTMLResponse(_not_found_html(iri), status_code=404)
+                return HTMLResponse(not_found_page(iri), status_code=404)
             return HTMLResponse(page, headers={"Vary": "Accept"})
         try:
             triples = await self.describe(iri, _client(request))
@@ -484,13 +482,11 @@ class Endpoint:
 
     async def describe(self, iri: str, client: str | None = None) -> list:
         """The resource's own triples (each once, whatever graphs repeat it) and blank-node closure."""
-        node = ox.NamedNode(iri)
-        sparql = (
-            "CONSTRUCT { ?s ?p ?o } WHERE { SELECT DISTINCT ?s ?p ?o WHERE { "
-            f"{{ BIND({node} AS ?s) ?s ?p ?o }} UNION {{ {node} ?q ?s . FILTER(isBlank(?s)) ?s ?p ?o }} }} }}"
-        )
-        answer = await self.pool.run(sparql, accept="application/n-triples", client=client)
-        return list(ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES))
+        triples = []
+        for name in ("web/describe", "web/describe-blank"):
+            answer = await self.pool.run(internal_query(name).bind({"this": iri}), accept="application/n-triples", client=client)
+            triples += ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)
+        return list(dict.fromkeys(triples))
 
     async def void(self, request: Request) -> Response:
         """The VoID description of the dataset: counts, classes, sources, licences, dates, links."""
@@ -506,12 +502,15 @@ class Endpoint:
         graph = request.query_params.get("graph")
         if graph is None and "default" not in request.query_params:
             return _error(400, "give ?graph=IRI or ?default")
-        pattern = "?s ?p ?o" if graph is None else f"GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }}" if _is_iri(graph) else None
-        if pattern is None:
+        if graph is not None and not _is_iri(graph):
             return _error(400, f"graph={graph!r}: expected an absolute IRI")
         try:
-            answer = await self.pool.run(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {pattern} }}", accept="application/n-triples",
-                                         client=_client(request))
+            sparql = internal_query("web/default-graph" if graph is None else "web/graph").bind(
+                {} if graph is None else {"graph": graph})
+        except QueryError:  # an absolute IRI that is no http(s) IRI: none of this store's graphs
+            return _error(404, f"no graph <{graph}> in this store")
+        try:
+            answer = await self.pool.run(sparql, accept="application/n-triples", client=_client(request))
         except EngineError as exc:
             return _error(exc.status, exc.message)
         triples = list(ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES))
@@ -540,7 +539,7 @@ class Endpoint:
         return rdf_response(triples, request)
 
     async def dump(self, request: Request) -> Response:
-        path = self.store_path.with_suffix(".nq")
+        path = dump_path(self.store_path)
         if not path.exists():
             return _error(404, "no dump beside this store (certgraph build writes <store>.nq)")
         return FileResponse(path, media_type="application/n-quads")
@@ -561,14 +560,6 @@ def _asks_results_type(accept: str | None) -> bool:
     """Whether Accept names a SPARQL results type explicitly (then /queries answers raw results)."""
     named = {f"{r.type}/{r.subtype}" for r in parse_accept(accept)}
     return bool(named & {"application/sparql-results+json", "application/sparql-results+xml", "text/csv", "text/tab-separated-values"})
-
-
-def _not_found_html(iri: str) -> str:
-    return (
-        "<!doctype html><html lang=en><meta charset=utf-8><title>Not found</title>"
-        f"<h1>Not found</h1><p>Nothing is known about <code>{escape(iri)}</code> in this graph.</p>"
-        '<p><a href="/">Query editor</a></p></html>'
-    )
 
 
 def describe_query(query: NamedQuery) -> dict:
@@ -651,15 +642,6 @@ VOCABULARIES = [
     "http://xmlns.com/foaf/0.1/", "http://data.europa.eu/snb/eqf/",
 ]
 
-_GRAPH_COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-_SOURCES = """SELECT ?g ?p ?o WHERE { GRAPH ?x { ?g ?p ?o }
-  VALUES ?p { <http://purl.org/dc/terms/title> <http://purl.org/dc/terms/license> <http://purl.org/dc/terms/issued> <http://purl.org/dc/terms/publisher> }
-  FILTER(STRSTARTS(STR(?g), "https://w3id.org/certgraph/graph/")) }"""
-_CLASSES = f"SELECT ?p ?c ?n WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{ ?d <{VOID_NS}classPartition> ?p . ?p <{VOID_NS}class> ?c ; <{VOID_NS}entities> ?n }} }}"
-_LINKS = """SELECT ?p ?target (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(isIRI(?o) && !STRSTARTS(STR(?o), "https://w3id.org/certgraph/"))
-  BIND(REPLACE(STR(?o), "^(https?://[^/]+/).*$", "$1") AS ?target) FILTER(?p != <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>) } GROUP BY ?p ?target"""
-
-
 def _term(binding: dict):
     kind, value = binding["type"], binding["value"]
     if kind == "uri":
@@ -673,7 +655,8 @@ def _term(binding: dict):
 
 async def void_triples(pool: EnginePool, base_url: str) -> list:
     """The VoID description, read from the store: per-graph triples, classes, sources, links."""
-    graphs, sources, classes, links = await asyncio.gather(*(pool.run_json(q) for q in (_GRAPH_COUNTS, _SOURCES, _CLASSES, _LINKS)))
+    names = ("stats/graph-sizes", "void/sources", "void/classes", "void/links")
+    graphs, sources, classes, links = await asyncio.gather(*(pool.run_json(internal_query(n).bind()) for n in names))
     dataset = ox.NamedNode(str(ID) + "dataset")
     integer = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
     triples = [

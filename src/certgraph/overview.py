@@ -1,0 +1,66 @@
+"""What the graph says of one fiche (``certgraph show``) and of itself (``certgraph stats``).
+
+Both read the named queries, so the CLI, a notebook and the web pages get the same answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+from .lineage_stats import read_statuses
+from .queries import NamedQuery, load_queries, run_named
+from .status import Status
+from .store import to_python
+
+
+@dataclass
+class FicheOverview:
+    """A fiche on a date: its status, every source's value of every field, its blocks.
+
+    ``values`` are the rows of ``fiche/summary`` (field, value, source, issued, reconciled: the
+    reconciled value is the newest source's), ``blocks`` those of ``fiche/blocks``.
+    """
+
+    number: str
+    day: dt.date
+    status: Status
+    values: list[dict]
+    blocks: list[dict]
+
+    def to_json(self) -> dict:
+        return {
+            "fiche": self.number, "asOf": self.day.isoformat(), "inForce": self.status.in_force,
+            "status": self.status.describe(self.day),
+            "values": [{k: to_python(v) for k, v in row.items()} for row in self.values],
+        }
+
+
+def fiche_overview(store, number: str, day: dt.date, queries: dict[str, NamedQuery] | None = None) -> FicheOverview | None:
+    """What ``store`` says of fiche ``number`` on ``day``; None when it says nothing."""
+    queries = queries or load_queries()
+    rows = run_named(store, queries["fiche/summary"], {"fiche": number, "asOf": day.isoformat()}).rows
+    if not rows:
+        return None
+    status = Status.of(day, {str(r["field"]): (to_python(r["value"]), to_python(r.get("issued")))
+                             for r in rows if to_python(r.get("reconciled")) is True})
+    blocks = run_named(store, queries["fiche/blocks"], {"fiche": number}).rows
+    return FicheOverview(number, day, status, rows, blocks)
+
+
+def register_counts(store, day: dt.date, queries: dict[str, NamedQuery] | None = None) -> dict[str, int]:
+    """Quads, graphs, certifications, links, titles, levels, conflicts and statuses on ``day``.
+
+    Titles, levels and statuses are the reconciled ones; statuses come from the fiches' dates.
+    """
+    queries = queries or load_queries()
+    counts = {"quads": len(store), "named graphs": len(store.named_graphs())}
+    for row in run_named(store, queries["stats/overview"]).rows:
+        counts[str(row["what"])] = int(to_python(row["count"]))
+    states = Counter(read_statuses(store, day).values())
+    for state, words in (("in-force", "in force"), ("not-yet", "not yet in force"), ("ended", "ended")):
+        counts[f"certifications {words} on {day} (by their dates)"] = states[state]
+    total = counts.get("RNCP certifications", 0) + counts.get("RS certifications", 0)
+    counts["certifications whose end date no source gives"] = total - sum(states.values())
+    return counts

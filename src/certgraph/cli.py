@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from .compare import compare
+from .config import ENDPOINT_ENV
 from .errors import CertgraphError
 from .export.draw import draw
 from .export.formats import FORMATS as EXPORT_FORMATS
@@ -61,7 +62,6 @@ def store_option(command):
     )(command)
 
 
-ENDPOINT_ENV = "CERTGRAPH_ENDPOINT"
 
 
 def endpoint_option(command):
@@ -69,7 +69,7 @@ def endpoint_option(command):
     return click.option(
         "--endpoint",
         default=None,
-        envvar=ENDPOINT_ENV,  # click reads it; the name is in config.ENVIRONMENT
+        envvar=ENDPOINT_ENV,  # click reads it
         metavar="URL",
         help=f"Query this SPARQL endpoint instead of the local store (default: ${ENDPOINT_ENV}); "
         "credentials from $CERTGRAPH_SPARQL_USER and _PASSWORD, or $CERTGRAPH_SPARQL_TOKEN.",
@@ -664,7 +664,7 @@ def show_command(fiche, as_of, store_path, endpoint, fmt):
     """
     store = open_store(store_path, endpoint)
     number, day = fiche_argument(fiche, store), as_of_date(as_of)
-    found = fiche_overview(store, number, day)
+    found = fiche_overview(store, number, day, blocks=fmt != "json")  # the JSON has no blocks
     if found is None:
         raise click.ClickException(f"{number} is not in the graph")
     if fmt == "json":
@@ -678,11 +678,10 @@ def show_command(fiche, as_of, store_path, endpoint, fmt):
         for r in found.values
     ]
     click.echo(format_table(["", "field", "value", "source", "of"], table))
-    blocks = found.blocks
-    if blocks:
+    if found.blocks:
         click.echo("")
         current = None
-        for row in blocks:
+        for row in found.blocks:
             if row["code"] != current:
                 current = row["code"]
                 click.echo(f"{plain(row['code'])}  {plain(row.get('label'))}")

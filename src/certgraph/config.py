@@ -9,15 +9,21 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+STORE_ENV = "CERTGRAPH_STORE"
+ENDPOINT_ENV = "CERTGRAPH_ENDPOINT"
+USER_ENV, PASSWORD_ENV = "CERTGRAPH_SPARQL_USER", "CERTGRAPH_SPARQL_PASSWORD"
+SCHEME_ENV, TOKEN_ENV = "CERTGRAPH_SPARQL_AUTH", "CERTGRAPH_SPARQL_TOKEN"
+DOT_ENV = "CERTGRAPH_DOT"
+
 # name -> what it sets (the README's table of environment variables is this one)
 ENVIRONMENT = {
-    "CERTGRAPH_STORE": "the store folder when --store is not given (default build/store)",
-    "CERTGRAPH_ENDPOINT": "the SPARQL endpoint to query instead of the store when --endpoint is not given",
-    "CERTGRAPH_SPARQL_USER": "the user name for that endpoint or for publish (HTTP basic or digest)",
-    "CERTGRAPH_SPARQL_PASSWORD": "the password that goes with CERTGRAPH_SPARQL_USER",
-    "CERTGRAPH_SPARQL_AUTH": "basic (the default) or digest",
-    "CERTGRAPH_SPARQL_TOKEN": "a bearer token, instead of a user and password",
-    "CERTGRAPH_DOT": "the Graphviz dot executable (default: dot on PATH)",
+    STORE_ENV: "the store folder when --store is not given (default build/store)",
+    ENDPOINT_ENV: "the SPARQL endpoint to query instead of the store when --endpoint is not given",
+    USER_ENV: "the user name for that endpoint or for publish (HTTP basic or digest)",
+    PASSWORD_ENV: "the password that goes with CERTGRAPH_SPARQL_USER",
+    SCHEME_ENV: "basic (the default) or digest",
+    TOKEN_ENV: "a bearer token, instead of a user and password",
+    DOT_ENV: "the Graphviz dot executable (default: dot on PATH)",
 }
 
 

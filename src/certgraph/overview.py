@@ -37,16 +37,21 @@ class FicheOverview:
         }
 
 
-def fiche_overview(store, number: str, day: dt.date, queries: dict[str, NamedQuery] | None = None) -> FicheOverview | None:
-    """What ``store`` says of fiche ``number`` on ``day``; None when it says nothing."""
+def fiche_overview(
+    store, number: str, day: dt.date, queries: dict[str, NamedQuery] | None = None, blocks: bool = True
+) -> FicheOverview | None:
+    """What ``store`` says of fiche ``number`` on ``day``; None when it says nothing.
+
+    ``blocks=False`` leaves the blocks out (``[]``): one query fewer for a caller that shows none.
+    """
     queries = queries or load_queries()
     rows = run_named(store, queries["fiche/summary"], {"fiche": number, "asOf": day.isoformat()}).rows
     if not rows:
         return None
     status = Status.of(day, {str(r["field"]): (to_python(r["value"]), to_python(r.get("issued")))
                              for r in rows if to_python(r.get("reconciled")) is True})
-    blocks = run_named(store, queries["fiche/blocks"], {"fiche": number}).rows
-    return FicheOverview(number, day, status, rows, blocks)
+    found = run_named(store, queries["fiche/blocks"], {"fiche": number}).rows if blocks else []
+    return FicheOverview(number, day, status, rows, found)
 
 
 def register_counts(store, day: dt.date, queries: dict[str, NamedQuery] | None = None) -> dict[str, int]:

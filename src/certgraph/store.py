@@ -21,14 +21,13 @@ import pyoxigraph as ox
 from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.namespace import XSD
 
-from .config import setting
+from .config import PASSWORD_ENV, SCHEME_ENV, STORE_ENV, TOKEN_ENV, USER_ENV, setting
 from .errors import CertgraphError
 from .resources import package_version
 from .sparql_text import QueryRefused, check, strip_comments
 from .vocab import Quad
 
 DEFAULT_STORE = Path("build/store")
-STORE_ENV = "CERTGRAPH_STORE"
 
 
 class StoreError(CertgraphError):
@@ -405,9 +404,6 @@ def iter_quads_of(store: OxigraphStore, graphs: Iterable[str] | None = None) -> 
 
 # ------------------------------------------------------------------ any other SPARQL store
 
-USER_ENV, PASSWORD_ENV, TOKEN_ENV, SCHEME_ENV = (
-    "CERTGRAPH_SPARQL_USER", "CERTGRAPH_SPARQL_PASSWORD", "CERTGRAPH_SPARQL_TOKEN", "CERTGRAPH_SPARQL_AUTH",
-)
 AUTH_SCHEMES = ("basic", "digest")
 
 

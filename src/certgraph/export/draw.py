@@ -35,7 +35,7 @@ import networkx as nx
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from ..config import setting
+from ..config import DOT_ENV, setting
 from ..errors import CertgraphError
 from ..status import Status, as_date
 from ..vocab import ID, number_from_iri, official_page
@@ -425,7 +425,7 @@ def dot_binary() -> str:
 
     :raises DrawError: when there is none, naming the package that provides it.
     """
-    candidate = setting("CERTGRAPH_DOT") or "dot"
+    candidate = setting(DOT_ENV) or "dot"
     found = shutil.which(candidate)
     if found is None:
         raise DrawError(

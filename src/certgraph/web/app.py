@@ -482,6 +482,8 @@ class Endpoint:
 
     async def describe(self, iri: str, client: str | None = None) -> list:
         """The resource's own triples (each once, whatever graphs repeat it) and blank-node closure."""
+        # One after the other: with --client-concurrency 1 --client-queue 0 a second query of the
+        # same client at once would be refused.
         triples = []
         for name in ("web/describe", "web/describe-blank"):
             answer = await self.pool.run(internal_query(name).bind({"this": iri}), accept="application/n-triples", client=client)

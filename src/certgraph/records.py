@@ -315,8 +315,27 @@ class Fiche:
 
 
 @dataclass
+class ConceptMatch:
+    """A code of a certgraph code list that a crosswalk maps to a concept of another scheme.
+
+    ``relation`` is the SKOS mapping property as published (``exactMatch``, ``closeMatch``,
+    ``broadMatch``, ``narrowMatch``), read from this code to the other concept: ``broadMatch`` says
+    the other concept is the broader. ``label`` is the code's label as the crosswalk prints it.
+    """
+
+    scheme: str
+    code: str
+    relation: str
+    label: str | None = None
+
+
+@dataclass
 class Concept:
-    """An entry of a code list (ROME, NSF, Formacode): code, labels, broader codes."""
+    """An entry of a code list (ROME, NSF, Formacode): code, labels, broader codes.
+
+    ``matched_by`` lists the codes of certgraph's code lists that a crosswalk maps to this concept
+    (a concept of a scheme published by others, such as an ESCO occupation).
+    """
 
     scheme: str
     code: str
@@ -328,6 +347,7 @@ class Concept:
     related: list[str] = field(default_factory=list)
     note: str | None = None
     source: SourceRef | None = None
+    matched_by: list[ConceptMatch] = field(default_factory=list)
 
 
 @dataclass

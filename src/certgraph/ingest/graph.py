@@ -29,6 +29,7 @@ from ..records import (
 from ..vocab import (
     CG,
     ETALAB_LICENCE,
+    EXTERNAL_SCHEMES,
     ID,
     LEVEL_1969_TO_EQF,
     PROVENANCE_GRAPH,
@@ -63,6 +64,7 @@ SCHEME_TITLES = {
     "formacode": ("Formacode", "Formacode training thesaurus (Centre Inffo)"),
     "formacode-champ": ("Formacode — champs sémantiques", "Formacode semantic fields"),
     "level1969": ("Nomenclature des niveaux de formation de 1969", "French 1969 level nomenclature"),
+    "esco": ("ESCO — professions", "ESCO occupations"),
 }
 
 
@@ -229,6 +231,9 @@ def _level_quads(g: URIRef) -> Iterator[Quad]:
 def concept_quads(concept: Concept) -> Iterator[Quad]:
     """A code list entry as a skos:Concept of its scheme, in the graph of the file that states it."""
     assert concept.source is not None, f"{concept.scheme} {concept.code}: a record needs its source"
+    if concept.scheme in EXTERNAL_SCHEMES:
+        yield from _external_concept_quads(concept)
+        return
     g, node = graph_iri(concept.source.key), concept_iri(concept.scheme, concept.code)
     scheme = concept.scheme
     yield node, RDF.type, SKOS.Concept, g
@@ -251,6 +256,33 @@ def concept_quads(concept: Concept) -> Iterator[Quad]:
         yield node, SKOS.topConceptOf, scheme_iri(scheme), g
     for code in concept.related:
         yield node, SKOS.related, concept_iri(scheme, code), g
+
+
+# The SKOS mapping properties a crosswalk may publish, by their local name.
+MAPPING_RELATIONS = ("exactMatch", "closeMatch", "broadMatch", "narrowMatch")
+
+
+def _external_concept_quads(concept: Concept) -> Iterator[Quad]:
+    """A concept of a scheme published by others (an ESCO occupation), as a crosswalk names it.
+
+    Only what the crosswalk states: the concept, its scheme and its label, and the mapping relation
+    from each certgraph code it maps to it, kept as published (``<id/rome/11987> skos:exactMatch
+    <http://data.europa.eu/esco/occupation/…>``), with the code's label as the crosswalk prints it
+    (``cg:citedLabel``). No notation and no place in the publisher's hierarchy: the file gives none.
+    """
+    g, node = graph_iri(concept.source.key), concept_iri(concept.scheme, concept.code)
+    yield node, RDF.type, SKOS.Concept, g
+    yield node, SKOS.inScheme, scheme_iri(concept.scheme), g
+    if concept.label_fr:
+        yield node, SKOS.prefLabel, fr(concept.label_fr), g
+    if concept.label_en:
+        yield node, SKOS.prefLabel, Literal(concept.label_en, lang="en"), g
+    for match in concept.matched_by:
+        assert match.relation in MAPPING_RELATIONS, f"{match.relation}: not a SKOS mapping property"
+        code = concept_iri(match.scheme, match.code)
+        yield code, getattr(SKOS, match.relation), node, g
+        if match.label:
+            yield code, CG.citedLabel, fr(match.label), g
 
 
 def _broader_scheme(concept: Concept) -> str:

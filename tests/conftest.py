@@ -62,7 +62,7 @@ def _filter_csv(source: Path, target: Path, encoding: str = "utf-8", column: str
 
 def make_mini_data(root: Path) -> Path:
     """Write the mini data folder under ``root`` and return it."""
-    for folder in ("seeds", "rome", "nsf", "formacode", "curated"):
+    for folder in ("seeds", "rome", "rome_esco", "nsf", "formacode", "curated"):
         shutil.copytree(DATA / folder, root / folder)
     for folder in ("rncp/hackathon-export-2026-02-01", "rncp/rpa-data-collector-export-2024-01-17"):
         for csv_file in (DATA / folder).glob("*.csv"):

@@ -347,20 +347,22 @@ def test_whole_register_projection_refuses_millions_of_edges(mini_store, monkeyp
 
 
 def test_equivalence_similarity_on_the_mini_store(mini_store):
+    """Content-mode scores of at least 3.0 (the default threshold): RNCP35080 with its successor, its
+    predecessor and IRCOM's near twin."""
     graph = VIEWS["equivalence"](mini_store)
     scores = {tuple(sorted((graph.nodes[u]["number"], graph.nodes[v]["number"]))): data
               for u, v, data in graph.edges(data=True)}
     assert {pair: data["weight"] for pair, data in scores.items()} == {
-        ("RNCP28720", "RNCP35080"): 0.397, ("RNCP28720", "RNCP41296"): 0.1849, ("RNCP35080", "RNCP41296"): 0.1317}
+        ("RNCP28720", "RNCP35080"): 3.0517, ("RNCP35080", "RNCP41296"): 3.4966, ("RNCP35080", "RNCP41336"): 5.2907}
     assert {data["kind"] for data in scores.values()} == {"similarity"}
-    assert {data["method"] for data in scores.values()} == {"block-tfidf-cosine-v1"}
+    assert {data["method"] for data in scores.values()} == {"equivalence-v1 (content)"}
     assert graph.number_of_edges(iri("RNCP35080"), iri("RNCP41296")) == 1
     mine = VIEWS["equivalence"](mini_store, fiche="RNCP35080")
-    assert set(mine) == {iri("RNCP35080"), iri("RNCP28720"), iri("RNCP41296")}
-    assert mine.number_of_edges() == 2
-    strict = VIEWS["equivalence"](mini_store, threshold=0.2)
+    assert set(mine) == {iri("RNCP35080"), iri("RNCP28720"), iri("RNCP41296"), iri("RNCP41336")}
+    assert mine.number_of_edges() == 3
+    strict = VIEWS["equivalence"](mini_store, threshold=5.0)
     assert [(strict.nodes[u]["number"], strict.nodes[v]["number"]) for u, v in strict.edges()] in (
-        [("RNCP28720", "RNCP35080")], [("RNCP35080", "RNCP28720")])
+        [("RNCP35080", "RNCP41336")], [("RNCP41336", "RNCP35080")])
 
 
 def test_equivalence_correspondences_on_the_xml_fixture(xml_store):

@@ -52,24 +52,50 @@ def mini_summarised(mini_build):
     For the queries that read ``graph/derived/summary``; adding the summary to a store that already
     holds it changes nothing.
     """
+    return mini_with(mini_build, summary_quads)
+
+
+def mini_with(mini_build, make_quads):
+    """The mini graph plus the quads ``make_quads(store)`` computes from it, in an in-memory store and in rdflib."""
     store = OxigraphStore.in_memory()
     store.load_nquads(mini_build.dump)
-    summary = summary_quads(store)
-    store.add_quads(summary)
+    quads = make_quads(store)
+    store.add_quads(quads)
     reference = RdflibStore.from_nquads(mini_build.dump)
-    for quad in summary:
+    for quad in quads:
         reference.dataset.add(quad)
     return store, reference
 
 
+@pytest.fixture(scope="module")
+def mini_suggested(mini_build):
+    """The mini graph with the suggestion the suggester makes for RNCP35080 once its stated link
+    from RNCP28720 is hidden (the mini register has no fiche without a predecessor to suggest for)."""
+    from certgraph.equivalence.descriptors import read_descriptors
+    from certgraph.equivalence.index import EquivalenceIndex
+    from certgraph.equivalence.suggest import suggest
+    from certgraph.ingest.equivalence import Evidence, suggestion_quads
+
+    def hidden_link_suggestion(store):
+        descriptors = read_descriptors(store)
+        found = suggest(EquivalenceIndex.build(descriptors), predecessors={"RNCP41336", "RNCP28720", "RNCP5385"},
+                        successors={"RNCP5385", "RNCP1611", "RNCP35080"}, fiches=["RNCP35080"], min_score=0.0)
+        return suggestion_quads(found, Evidence(descriptors))
+    return mini_with(mini_build, hidden_link_suggestion)
+
+
 # Named queries that read the derived summary rather than the facts.
 READS_SUMMARY = {"stats/overview"}
+# Named queries that read the block maps (derived/block-maps).
+READS_SUGGESTIONS = {"lineage/suggested"}
 
 
 def stores_for(name, request):
-    """The (embedded, rdflib) stores a named query is checked on: the mini graph, with its summary if needed."""
+    """The (embedded, rdflib) stores a named query is checked on: the mini graph, with its summary or a suggestion if needed."""
     if name in READS_SUMMARY:
         return request.getfixturevalue("mini_summarised")
+    if name in READS_SUGGESTIONS:
+        return request.getfixturevalue("mini_suggested")
     return request.getfixturevalue("mini_store"), request.getfixturevalue("mini_rdflib")
 
 
@@ -88,18 +114,32 @@ PINNED = {
         {(p, n) for p, n in zip(column(s, q, "lineage/links", "predecessorNumber", fiche="RNCP35080"), column(s, q, "lineage/links", "successorNumber", fiche="RNCP35080"))}
         == {("RNCP1611", "RNCP5385"), ("RNCP5385", "RNCP28720"), ("RNCP28720", "RNCP35080"), ("RNCP35080", "RNCP41336"), ("RNCP5385", "RNCP35080")}
         and set(column(s, q, "lineage/links", "supersededBy", fiche="RNCP35080")) == {None, "https://w3id.org/certgraph/graph/fc-export-2026-02-01-ancienne-nouvelle-certification"}),
+    # RNCP28720 -> RNCP35080: BC02 and BC03 keep their labels, BC04 is rewritten, BC01 reworded past 0.3
+    "lineage/block-map": lambda s, q: [(k, o, n) for k, o, n in zip(*(column(s, q, "lineage/block-map", v, fiche="RNCP35080") for v in ("kind", "oldCode", "newCode")))] == [
+        ("continues", "RNCP28720BC02", "RNCP35080BC02"), ("continues", "RNCP28720BC03", "RNCP35080BC03"),
+        ("disappeared", "RNCP28720BC01", None), ("new", None, "RNCP35080BC01"), ("renamed", "RNCP28720BC04", "RNCP35080BC04")],
     "lineage/registrations": lambda s, q: column(s, q, "lineage/registrations", "actDate", fiche="RNCP35080") == ["2003-03-17", "2004-02-19", "2007-03-30", "2012-08-10", "2017-07-07"],
     "fiche/summary": lambda s, q: {r for r in column(s, q, "fiche/summary", "label", fiche="RNCP35080") if r} >= {"CONSERVATOIRE NATIONAL DES ARTS ET METIERS", "Niveau 7"},
     "fiche/blocks": lambda s, q: len(column(s, q, "fiche/blocks", "competency", fiche="RNCP41296")) == 27,
     "fiche/by-level": lambda s, q: column(s, q, "fiche/by-level", "number", level="7") == ["RNCP28720", "RNCP35080", "RNCP41296", "RNCP5385"],
     "fiche/by-certifier": lambda s, q: column(s, q, "fiche/by-certifier", "number", certifier="32949147600019") == ["RNCP41296"],
-    "fiche/similar": lambda s, q: column(s, q, "fiche/similar", "number", fiche="RNCP35080") == ["RNCP28720", "RNCP41296"],
+    # The successor or the predecessor first in lineage mode (certifier, register and dates agree).
+    "fiche/nearest": lambda s, q: column(s, q, "fiche/nearest", "number", fiche="RNCP35080", mode="lineage")[0] in {"RNCP41336", "RNCP28720"}
+    and "RNCP41296" in column(s, q, "fiche/nearest", "number", fiche="RNCP35080", mode="content"),
+    # With its stated link hidden, RNCP35080's predecessor RNCP28720 is found again and suggested.
+    "lineage/suggested": lambda s, q: list(zip(column(s, q, "lineage/suggested", "predecessorNumber", minScore="0"), column(s, q, "lineage/suggested", "successorNumber", minScore="0"))).count(("RNCP28720", "RNCP35080")) == 1,
     "codes/by-rome": lambda s, q: column(s, q, "codes/by-rome", "code", rome="K18") == ["K1802", "K1802", "K1802"],
     "codes/by-nsf": lambda s, q: sorted(set(column(s, q, "codes/by-nsf", "code", nsf="33"))) == ["330", "330p", "332n"],
     "codes/by-formacode": lambda s, q: column(s, q, "codes/by-formacode", "code", formacode="32154") == ["32135", "32142", "32135", "32135", "32142"],
+    # The crosswalk maps all 47 appellations of K1403: "Responsable d'établissement de santé" (18956) exactly.
+    "occupations/esco-of-fiche": lambda s, q: column(s, q, "occupations/esco-of-fiche", "rome", fiche="RNCP35080").count("K1403") == 47
+    and ("https://w3id.org/certgraph/id/rome/18956", "http://www.w3.org/2004/02/skos/core#exactMatch", "http://data.europa.eu/esco/occupation/4a29eab1-5f02-4723-a863-e2d5a0614dfa")
+    in zip(*(column(s, q, "occupations/esco-of-fiche", v, fiche="RNCP35080") for v in ("appellation", "relation", "esco"))),
+    # 18 appellations of K1403 lead to it (1 exact, 8 close, 9 broad), for each fiche coded K1403.
+    "occupations/fiches-of-esco": lambda s, q: column(s, q, "occupations/fiches-of-esco", "appellations", esco="http://data.europa.eu/esco/occupation/4a29eab1-5f02-4723-a863-e2d5a0614dfa")[:3] == [1, 8, 9]
+    and sorted(set(column(s, q, "occupations/fiches-of-esco", "number", esco="http://data.europa.eu/esco/occupation/4a29eab1-5f02-4723-a863-e2d5a0614dfa"))) == ["RNCP28720", "RNCP35080", "RNCP41296", "RNCP41336", "RNCP5385"],
     "search/competencies": lambda s, q: column(s, q, "search/competencies", "code", text="RECHERCHE ACTION") == ["RNCP35080BC04"],
     "compare/codes": lambda s, q: len(column(s, q, "compare/codes", "code", left="RNCP35080", right="RNCP41296")) == 15,
-    "compare/block-similarity": lambda s, q: column(s, q, "compare/block-similarity", "aligned", left="RNCP35080", right="RNCP41296").count(True) == 4,
     "snapshot/fiche-at": lambda s, q: "RNCP41336" in column(s, q, "snapshot/fiche-at", "valueLabel", fiche="RNCP35080", date="2026-03-01")
     and "RNCP41336" not in column(s, q, "snapshot/fiche-at", "valueLabel", fiche="RNCP35080", date="2025-01-01"),
     "stats/overview": lambda s, q: dict(zip(column(s, q, "stats/overview", "what"), column(s, q, "stats/overview", "count")))["blocks"] == 12,

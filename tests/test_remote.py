@@ -25,7 +25,7 @@ from certgraph.queries import run_named
 from certgraph.store import Credentials, RemoteStore, StoreError, index_path
 from tests.browser import serve_on_loopback
 from tests.engines import Engine, oxigraph_server, virtuoso_server
-from tests.test_queries import PINNED, normalised
+from tests.test_queries import PINNED, READS_SUGGESTIONS, normalised
 
 ENGINES = {"oxigraph": oxigraph_server, "virtuoso": virtuoso_server}
 ROME_APPELLATIONS = "https://w3id.org/certgraph/graph/rome-v344-appellations"
@@ -74,6 +74,9 @@ def test_publish_sends_every_graph_and_verifies_the_counts(published, mini_store
 
 @pytest.mark.parametrize("name", sorted(PINNED))
 def test_every_named_query_gives_the_same_rows_remotely(name, remote, mini_store, queries):
+    if name in READS_SUGGESTIONS:
+        pytest.skip("the mini register has no fiche to suggest a predecessor for: test_queries compares "
+                    "lineage/suggested on the mini graph plus a computed suggestion, and the whole-register test here")
     query = queries[name]
     local = normalised(run_named(mini_store, query, query.example_values()))
     assert local, f"{name}: the example must return rows, or the comparison proves nothing"
@@ -90,7 +93,7 @@ def test_lineage_and_comparison_do_not_depend_on_the_store(remote, mini_store, q
     assert compare(remote, queries, "RNCP35080", "RNCP41296").as_dict() == compare(mini_store, queries, "RNCP35080", "RNCP41296").as_dict()
 
 
-@pytest.mark.parametrize("view, nodes, edges", [("lineage", 5, 4), ("occupations", 13, 18), ("neighbourhood", 14, 14)])
+@pytest.mark.parametrize("view, nodes, edges", [("lineage", 5, 4), ("occupations", 13, 18), ("neighbourhood", 14, 15)])
 def test_export_views_are_the_same_from_the_engine(view, nodes, edges, remote, mini_store):
     here = VIEWS[view](mini_store, fiche="RNCP35080", depth=1, threshold=None)
     there = VIEWS[view](remote, fiche="RNCP35080", depth=1, threshold=None)
@@ -221,10 +224,10 @@ def test_publish_authenticates_and_retries_transient_failures(environ, authoriza
     with serve_on_loopback(guard.handler()) as base:
         report = publish(mini_store, base + "/store", credentials=Credentials.from_env(environ), batch=2000,
                          backoff=0.01, progress=progress.append)
-    # Every third write fails once: the 88 writes that batches of 2,000 need (one per started
-    # batch of each graph) take 43 retries, the last write being a success.
+    # Every third write fails once: the 103 writes that batches of 2,000 need (one per started
+    # batch of each graph) take 51 retries, the last write being a success.
     needed = sum(-(-n // 2000) for n in local_counts(mini_store).values())
-    assert (needed, guard.failed) == (88, (needed - 1) // 2) and guard.writes == needed + guard.failed
+    assert (needed, guard.failed) == (103, (needed - 1) // 2) and guard.writes == needed + guard.failed
     assert report.retries == guard.failed
     assert any("HTTP 503; retrying" in line for line in progress)
     assert guard.refused == 0 and guard.seen_authorizations == {authorization}
@@ -291,7 +294,7 @@ def test_credentials_come_from_the_environment_only():
 def test_certgraph_serve_is_an_endpoint_like_any_other(mini_server, mini_store, queries):
     """A read-only replica behind `certgraph serve` answers the named queries as the store does."""
     remote = RemoteStore(mini_server + "/sparql")
-    for name in ("lineage/ancestors", "compare/block-similarity", "fiche/summary", "codes/by-nsf"):
+    for name in ("lineage/ancestors", "fiche/nearest", "fiche/summary", "codes/by-nsf"):
         query = queries[name]
         assert normalised(run_named(remote, query, query.example_values())) == normalised(run_named(mini_store, query, query.example_values()))
 

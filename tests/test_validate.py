@@ -41,7 +41,7 @@ def test_every_constraint_is_loaded():
         "FicheNumber", "OneLevel", "LevelKnown", "TitleKnown", "RomeCodeMalformed", "RomeCodeDomainOnly", "RomeCodeUnknown",
         "NsfCodeMalformed", "NsfCodeDomainOnly", "NsfCodeUnknown", "FormacodeMalformed", "FormacodeUnknown",
         "DateTyped", "EndNotBeforeEffect", "LineageAcyclic", "LineageAsserted", "BlockOfItsFiche", "Siret",
-        "CertifierSiret", "LineageEndDescribed", "BlockOneTitle", "FlagAgreesWithDates"}
+        "CertifierSiret", "LineageEndDescribed", "BlockOneTitle", "FlagAgreesWithDates", "StatedSuccessorUnsupported"}
 
 
 def test_report_is_rdf(mini_store):

@@ -17,6 +17,8 @@ import click
 
 from .compare import compare
 from .config import ENDPOINT_ENV
+from .equivalence.index import MODES, load_index
+from .equivalence.suggest import MIN_SCORE
 from .errors import CertgraphError
 from .export.draw import draw
 from .export.formats import FORMATS as EXPORT_FORMATS
@@ -31,6 +33,7 @@ from .queries import fiche_known, load_queries, run_named
 from .records import normalise_fiche_number
 from .resources import default_data_dir
 from .search import KINDS, SearchIndexError, search
+from .status import as_date
 from .store import (
     Credentials,
     OxigraphStore,
@@ -611,8 +614,12 @@ def render_comparison(result) -> str:
     out.append("")
     for scheme, codes in [*result.codes.items(), ("nsf group", result.nsf_groups)]:
         out.append(f"{scheme:10s} shared: {' '.join(codes.shared) or '-'} | only {a}: {' '.join(codes.left) or '-'} | only {b}: {' '.join(codes.right) or '-'}")
+    if result.official:
+        out += ["", "Official block correspondences (stated by the register):"]
+        for item in result.official:
+            out.append(f"  {' + '.join(item.left)} ↔ {' + '.join(item.right)}  (stated by {item.asserter})")
     alignment = result.alignment
-    out += ["", f"Blocks ({len(alignment.left)} × {len(alignment.right)}), similarity of competency texts (method block-tfidf-cosine-v1):"]
+    out += ["", f"Blocks ({len(alignment.left)} × {len(alignment.right)}), similarity of competency texts (method {alignment.method}):"]
     header = ["", *[block.code[-4:] for block in alignment.right]]
     rows = [[block.code, *[f"{s:.2f}" for s in row]] for block, row in zip(alignment.left, alignment.matrix)]
     out.append(format_table(header, rows))
@@ -620,6 +627,7 @@ def render_comparison(result) -> str:
     for i, j in alignment.pairs:
         left_block, right_block = alignment.left[i], alignment.right[j]
         out.append(f"  {left_block.code} {left_block.label[:45]:45s} ↔ {right_block.code} {right_block.label[:45]:45s} {alignment.matrix[i][j]:.2f}")
+        out.append(f"  {'':13s} shared: {', '.join(alignment.evidence_words(i, j)) or '-'}")
     out.append(f"Fiche similarity: {alignment.fiche_score:.2f}")
     return "\n".join(out)
 
@@ -855,6 +863,91 @@ def serve_command(host, port, store_path, workers, timeout, max_result_mb, cache
 def _url_host(host: str) -> str:
     """``host`` as a URL writes it: an IPv6 address in brackets."""
     return f"[{host}]" if ":" in host else host
+
+
+@cli.command(name="block-map")
+@click.argument("fiche")
+@store_option
+@endpoint_option
+@output_format("text", "json", default="text")
+@library_errors
+def block_map_command(fiche, store_path, endpoint, fmt):
+    """What became of a fiche's blocks along each of its lineage links (continues, renamed, merged, split, disappeared, new).
+
+    Reads the named query lineage/block-map (graph derived/block-maps, computed at build time).
+
+    Example:
+
+        certgraph block-map RNCP35080
+    """
+    store = open_store(store_path, endpoint)
+    number = fiche_argument(fiche, store)
+    rows = [{k: to_python(v) for k, v in row.items()}
+            for row in run_named(store, load_queries()["lineage/block-map"], {"fiche": number}).rows]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    if not rows:
+        click.echo(f"{number}: no block map (no lineage link with blocks on both sides)")
+        return
+    table = [[f"{r.get('predecessorNumber', '')} → {r.get('successorNumber', '')}", r["kind"], r.get("oldCode") or "-",
+              r.get("newCode") or "-", "" if r.get("score") is None else f"{float(r['score']):.2f}", r.get("evidence") or ""]
+             for r in rows]
+    click.echo(format_table(["link", "kind", "old block", "new block", "score", "shared words"], table))
+
+
+@cli.command(name="nearest")
+@click.argument("fiche")
+@click.option("--mode", type=click.Choice(MODES), default="content", show_default=True,
+              help="content: what the certifications cover; lineage: content plus certifier, register and dates.")
+@click.option("--level", type=click.IntRange(1, 8), default=None, help="Only fiches of this EQF level.")
+@click.option("--in-force-on", "in_force_on", default=None, help="Only fiches in force on this date (YYYY-MM-DD).")
+@click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True)
+@store_option
+@output_format("text", "json", default="text")
+@library_errors
+def nearest_command(fiche, mode, level, in_force_on, limit, store_path, fmt):
+    """The certifications closest to a fiche in the whole register (method equivalence-v1), with the evidence.
+
+    Reads the equivalence index the build saves beside the store.
+
+    Example:
+
+        certgraph nearest RNCP35080 --mode lineage
+    """
+    number = normalise_fiche_number(fiche) or fiche
+    rows = load_index(store_path).filtered_nearest(number, mode, limit, level, as_date(in_force_on) if in_force_on else None)
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = [[r["number"], f"{r['score']:.2f}", "; ".join(f"{k} {' '.join(v)}" for k, v in r.items() if k not in {"number", "score"})]
+             for r in rows]
+    click.echo(format_table(["fiche", "score", "shared"], table) if table else f"{number}: no fiche shares anything with it")
+
+
+@cli.command(name="suggest-links")
+@click.option("--min-score", type=float, default=MIN_SCORE, show_default=True, help="The lowest lineage-mode score to list.")
+@store_option
+@endpoint_option
+@output_format("text", "json", default="text")
+@library_errors
+def suggest_links_command(min_score, store_path, endpoint, fmt):
+    """Suggested predecessors of fiches with no stated predecessor (computed leads, never stated links).
+
+    Reads the named query lineage/suggested (graph derived/suggested-links, computed at build time).
+
+    Example:
+
+        certgraph suggest-links --min-score 8
+    """
+    store = open_store(store_path, endpoint)
+    rows = [{k: to_python(v) for k, v in row.items()}
+            for row in run_named(store, load_queries()["lineage/suggested"], {"minScore": f"{min_score:.4f}"}).rows]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    table = [[r["predecessorNumber"], r["successorNumber"], f"{float(r['score']):.2f}", r.get("evidence") or ""] for r in rows]
+    click.echo(format_table(["suggested predecessor", "fiche", "score", "shared"], table))
 
 
 def _keep_examples_as_written(group: click.Group) -> None:

@@ -1,7 +1,9 @@
 """Compare two certifications: level, certifiers, codes (shared / left only / right only), blocks.
 
-Facts come from named queries; the block similarity is computed here with the documented method of
-``similarity.py`` from the competency texts the store holds, so any store gives the same comparison.
+Facts come from named queries; the official block correspondences (XKOS, stated by the register)
+come first, apart; the block similarity is computed here with the documented method of
+:mod:`certgraph.equivalence.blocks` from the competency texts the store holds, weighted by the IDF
+of every block of the store (or of the ``idf`` given).
 """
 
 from __future__ import annotations
@@ -9,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from .equivalence.blocks import Alignment, BlockText, align, register_idf
+from .equivalence.index import load_block_idf
 from .errors import CertgraphError
-from .queries import NamedQuery, run_named
-from .similarity import Alignment, BlockText, align
+from .queries import NamedQuery, internal_query, run_named
 from .status import Status
-from .store import to_python
+from .store import equivalence_path, lexical_rows, to_python
+from .vocab import fiche_iri
 
 SCHEMES = ("rome", "nsf", "formacode")
 
@@ -32,6 +36,22 @@ class CodeComparison:
 
 
 @dataclass
+class OfficialCorrespondence:
+    """One association of an official correspondence (XKOS) between the two fiches.
+
+    ``left`` and ``right`` are block codes (or the fiche number, when the association names the
+    whole fiche); ``asserter`` is the fiche whose record states it.
+    """
+
+    asserter: str
+    left: list[str]
+    right: list[str]
+
+    def as_dict(self) -> dict:
+        return {"asserter": self.asserter, "left": self.left, "right": self.right}
+
+
+@dataclass
 class Comparison:
     """Everything ``certgraph compare`` shows."""
 
@@ -44,6 +64,8 @@ class Comparison:
     as_of: dt.date = field(default_factory=dt.date.today)
     # Each fiche's status on ``as_of`` (from its reconciled dates), by number.
     status: dict[str, Status] = field(default_factory=dict)
+    # The correspondences the register states between the two fiches, before any computed score.
+    official: list[OfficialCorrespondence] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         """A JSON-ready view."""
@@ -56,12 +78,16 @@ class Comparison:
             "summary": self.summary,
             "codes": {k: vars(v) for k, v in self.codes.items()},
             "nsf_groups": vars(self.nsf_groups),
+            "official": [item.as_dict() for item in self.official],
             "blocks": {
+                "method": a.method,
                 "left": [b.code for b in a.left],
                 "right": [b.code for b in a.right],
                 "matrix": a.matrix,
                 "alignment": [
-                    {"left": a.left[i].code, "right": a.right[j].code, "score": a.matrix[i][j]} for i, j in a.pairs
+                    {"left": a.left[i].code, "right": a.right[j].code, "score": a.matrix[i][j],
+                     "evidence": a.evidence_words(i, j)}
+                    for i, j in a.pairs
                 ],
                 "fiche_score": a.fiche_score,
             },
@@ -111,9 +137,37 @@ def fiche_blocks(store, queries: dict[str, NamedQuery], fiche: str) -> list[Bloc
     return [BlockText(b.code, b.label, sorted(b.competencies)) for _, b in sorted(blocks.items())]
 
 
-def compare(store, queries: dict[str, NamedQuery], left: str, right: str, as_of: dt.date | None = None) -> Comparison:
+def official_correspondences(store, left: str, right: str) -> list[OfficialCorrespondence]:
+    """The official block correspondences (XKOS) between two fiches, stated by either, left's blocks on the left."""
+    associations: dict[str, OfficialCorrespondence] = {}
+    other = str(fiche_iri(right))
+    for row in lexical_rows(store, internal_query("pages/fiche-correspondences").bind({"this": str(fiche_iri(left))})):
+        _corr, found, _number, asserter, association, _from, from_code, _to, to_code = row
+        if found != other or association is None:
+            continue
+        item = associations.setdefault(association, OfficialCorrespondence(asserter or "", [], []))
+        # An association goes from the asserter's blocks to the other fiche's.
+        mine, theirs = (from_code, to_code) if asserter == left else (to_code, from_code)
+        if mine and mine not in item.left:
+            item.left.append(mine)
+        if theirs and theirs not in item.right:
+            item.right.append(theirs)
+    return sorted(associations.values(), key=lambda item: (item.asserter, item.left, item.right))
+
+
+def _register_idf(store) -> dict[str, float]:
+    """The block IDF saved with the store's equivalence index, else read from its blocks."""
+    path = getattr(store, "path", None)
+    saved = load_block_idf(equivalence_path(path)) if path else None
+    return saved if saved is not None else register_idf(store)
+
+
+def compare(store, queries: dict[str, NamedQuery], left: str, right: str, as_of: dt.date | None = None,
+            idf: dict[str, float] | None = None) -> Comparison:
     """Compare fiches ``left`` and ``right`` (numbers like RNCP35080), their statuses on ``as_of`` (default today).
 
+    :param idf: the register's block IDF (:func:`certgraph.equivalence.blocks.register_idf`); when not
+        given, the one saved with the store's equivalence index, else read from the store's blocks.
     :raises CompareError: when the graph does not know one of them.
     """
     as_of = as_of or dt.date.today()
@@ -127,10 +181,13 @@ def compare(store, queries: dict[str, NamedQuery], left: str, right: str, as_of:
         summary={left: left_summary, right: right_summary},
         codes=codes,
         nsf_groups=_nsf_groups(codes["nsf"]),
-        alignment=align(fiche_blocks(store, queries, left), fiche_blocks(store, queries, right)),
+        alignment=align(fiche_blocks(store, queries, left), fiche_blocks(store, queries, right),
+                        _register_idf(store) if idf is None else idf),
         as_of=as_of,
         status={left: left_status, right: right_status},
+        official=official_correspondences(store, left, right),
     )
 
 
-__all__ = ["Comparison", "CodeComparison", "CompareError", "compare", "fiche_blocks"]
+__all__ = ["Comparison", "CodeComparison", "CompareError", "OfficialCorrespondence", "compare", "fiche_blocks",
+           "official_correspondences"]

@@ -76,6 +76,12 @@ def _integer(value: str):
     return Literal(str(int(value)), datatype=XSD.integer)
 
 
+def _decimal(value: str):
+    if not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", value.strip()):
+        raise ValueError("expected a decimal number like 6.5")
+    return Literal(value.strip(), datatype=XSD.decimal)
+
+
 def _date(value: str):
     try:
         return Literal(dt.date.fromisoformat(value.strip()))
@@ -99,6 +105,7 @@ PARAM_TYPES = {
     "level": _level,
     "string": _string,
     "integer": _integer,
+    "decimal": _decimal,
     "date": _date,
     "iri": _iri,
     # Words looked up in the full-text index; the query gets the hits (see Param.binds).

@@ -38,7 +38,6 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +45,7 @@ from pathlib import Path
 from .errors import CertgraphError
 from .records import normalise_fiche_number
 from .store import index_path
+from .text import fold
 
 FORMAT_VERSION = 1
 KINDS = ("fiche", "block", "competency")
@@ -117,47 +117,16 @@ class IndexStats:
 
 # ------------------------------------------------------------------ words
 
-_LIGATURES = {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae"}
 _WORDS = re.compile(r"[^\W_]+")
 
 
-def _is_word_char(char: str) -> bool:
-    """Whether FTS5's unicode61 tokenizer keeps ``char`` in a token (letters, digits, private use)."""
-    category = unicodedata.category(char)
-    return category[0] in "LN" or category == "Co"
-
-
-class _Folding(dict):
-    """``str.translate`` table folding each word character on first sight, then from the cache."""
-
-    def __missing__(self, code: int) -> str:
-        char = chr(code)
-        folded = char
-        if _is_word_char(char):
-            decomposed = unicodedata.normalize("NFKD", char)
-            candidate = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-            candidate = "".join(_LIGATURES.get(c, c) for c in candidate)
-            # A letter becomes letters, never a separator ("½" is not "1⁄2"): words stay words.
-            if candidate and all(_is_word_char(c) for c in candidate):
-                folded = candidate
-        self[code] = folded
-        return folded
-
-
-_FOLDING = _Folding()
-
-
 def normalise(text: str) -> str:
-    """The form of a text that is indexed and searched: NFC, then each letter folded on its own.
-
-    Case, accents, ligatures and compatibility forms are folded; punctuation and spaces are kept.
+    """The form of a text that is indexed and searched: the project's one folding (:func:`text.fold`).
 
     >>> normalise("Mise en Œuvre d’un cœur")
     'mise en oeuvre d’un coeur'
-    >>> normalise("Compe\\u0301tences ﬁnancières, E=mc², ½, Straße, ex æquo")
-    'competences financieres, e=mc2, ½, strasse, ex aequo'
     """
-    return unicodedata.normalize("NFC", text).translate(_FOLDING)
+    return fold(text)
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,15 @@ def index_path(store_path: Path) -> Path:
     return Path(store_path).with_name(Path(store_path).name + ".search.sqlite")
 
 
+def equivalence_path(store_path: Path) -> Path:
+    """Where ``certgraph build`` puts the equivalence index of the store at ``store_path``.
+
+    >>> equivalence_path(Path("build/store")).as_posix()
+    'build/store.equivalence.zip'
+    """
+    return Path(store_path).with_name(Path(store_path).name + ".equivalence.zip")
+
+
 def default_store_path() -> Path:
     """``$CERTGRAPH_STORE``, else ``build/store`` under the current directory."""
     return Path(setting(STORE_ENV) or DEFAULT_STORE)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from urllib.parse import quote
 
 from rdflib import BNode, Literal, Namespace, URIRef
+
+from .text import fold
 
 
 class TermCache(Namespace):
@@ -98,6 +99,13 @@ SCHEMES = {
     "level1969": "level1969",
 }
 
+# Schemes published by others: their concepts keep their publisher's IRIs. The scheme key used in
+# records -> (the namespace of its concepts, a concept's IRI being namespace + code; the scheme's IRI).
+EXTERNAL_SCHEMES = {
+    "esco": ("http://data.europa.eu/esco/occupation/", "http://data.europa.eu/esco/concept-scheme/occupations"),
+}
+ESCO_OCCUPATION = Namespace(EXTERNAL_SCHEMES["esco"][0])
+
 # The French 1969 nomenclature (niveaux I–V) mapped to EQF levels (décret 2019-14, annexe).
 LEVEL_1969_TO_EQF = {"I": 7, "II": 6, "III": 5, "IV": 4, "V": 3}
 
@@ -132,8 +140,7 @@ def slug(text: str, limit: int = 60) -> str:
     >>> slug("Manager d'organismes à vocation sociale")
     'manager-d-organismes-a-vocation-sociale'
     """
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")[:limit].rstrip("-")
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")[:limit].rstrip("-")
 
 
 def fiche_iri(number: str) -> URIRef:
@@ -154,14 +161,22 @@ def block_iri(number: str, code: str) -> URIRef:
 def concept_iri(scheme: str, code: str) -> URIRef:
     """``concept_iri('rome', 'K1403')`` -> ``…/id/rome/K1403``; odd characters are percent-encoded.
 
+    A concept of a scheme published by others keeps its publisher's IRI:
+
     >>> str(concept_iri("rome", "K 14/03"))
     'https://w3id.org/certgraph/id/rome/K%2014%2F03'
+    >>> str(concept_iri("esco", "4a29eab1-5f02-4723-a863-e2d5a0614dfa"))
+    'http://data.europa.eu/esco/occupation/4a29eab1-5f02-4723-a863-e2d5a0614dfa'
     """
+    if scheme in EXTERNAL_SCHEMES:
+        return URIRef(EXTERNAL_SCHEMES[scheme][0] + quote(code, safe=""))
     return ID[f"{SCHEMES[scheme]}/{quote(code, safe='')}"]
 
 
 def scheme_iri(scheme: str) -> URIRef:
-    """The skos:ConceptScheme of a code list: ``…/id/rome``."""
+    """The skos:ConceptScheme of a code list: ``…/id/rome``; ESCO's own for its occupations."""
+    if scheme in EXTERNAL_SCHEMES:
+        return URIRef(EXTERNAL_SCHEMES[scheme][1])
     return ID[SCHEMES[scheme]]
 
 
@@ -185,6 +200,8 @@ CURRENT_GRAPH = graph_iri("derived/current")
 CONFLICTS_GRAPH = graph_iri("derived/conflicts")
 HIERARCHY_GRAPH = graph_iri("derived/hierarchy")
 SIMILARITY_GRAPH = graph_iri("derived/similarity")
+BLOCK_MAP_GRAPH = graph_iri("derived/block-maps")
+SUGGESTION_GRAPH = graph_iri("derived/suggested-links")
 SUMMARY_GRAPH = graph_iri("derived/summary")
 VALIDATION_GRAPH = graph_iri("derived/validation")
 

@@ -52,7 +52,7 @@ class ExportError(CertgraphError):
 # Default thresholds: a similarity score (cosine in [0, 1]) for the views that draw similarity
 # edges; a number of shared ROME codes for the projection. 0.1 keeps the worked example's
 # comparable pair (RNCP35080 and RNCP41296 score 0.1317) and drops near-zero scores.
-DEFAULT_SIMILARITY = 0.1
+DEFAULT_SIMILARITY = 3.0  # content-mode score (equivalence-v1): a strong match, not a shared word
 DEFAULT_SHARED_CODES = 1
 
 # The whole-register projection at one shared code has about 14 million edges (a ROME code can
@@ -440,8 +440,8 @@ def _correspondence_edge(number: str, label: str) -> dict:
 def equivalence_view(store, fiche: str | None = None, depth: int = 2, threshold: float | None = None) -> nx.MultiGraph:
     """Fiches linked by stored similarity scores and by official block correspondences.
 
-    Two edge kinds: ``similarity`` (derived graph, ``weight`` = score ≥ ``threshold``, default
-    0.1; ``method``) and ``correspondence`` (published by a fiche, ``asserted_by`` its number,
+    Two edge kinds: ``similarity`` (derived graph: each fiche's 20 nearest in content mode, ``weight`` =
+    score ≥ ``threshold``, default :data:`DEFAULT_SIMILARITY`; ``method``) and ``correspondence`` (published by a fiche, ``asserted_by`` its number,
     ``weight`` 1.0; a pair can carry one per direction). Every edge has ``kind``, ``label``,
     ``weight``, ``method`` and ``asserted_by``. With ``fiche``: its own edges and the fiches they
     reach; without: all of them.

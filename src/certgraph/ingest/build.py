@@ -1,7 +1,7 @@
 """Build the graph: read every input of ``data/manifest.yaml``, resolve across sources, fill the store.
 
 The flow is one way: sources → records → (resolution) → quads → N-Quads file → store, then the
-derived similarity graph computed from the store itself. A bad input is a reported problem, never a
+derived graphs computed from the store itself (hierarchy, equivalence index, block maps, summary). A bad input is a reported problem, never a
 lost build; ``strict=True`` turns any problem of this build's inputs into a failure. A build never
 replaces a good store with a worse one: one that read no fiche, or fewer than half the fiches of
 the store it would replace, fails and leaves that store as it was, unless ``force=True``.
@@ -23,15 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, XSD
+from rdflib import Graph
 
-from ..compare import fiche_blocks
+from ..equivalence.index import load_block_idf
 from ..errors import CertgraphError
-from ..queries import NamedQuery, internal_query, load_queries
+from ..queries import internal_query
 from ..records import Concept, Loaded, Problem, SourceRef
 from ..resources import ontology_path
-from ..similarity import METHOD, align
 from ..sources.brochure import read_programme_brochure, read_programme_web_page
 from ..sources.certifinfo import read_certifinfo
 from ..sources.codelists import (
@@ -46,19 +44,14 @@ from ..sources.fc_csv import read_fc_export
 from ..sources.fc_xml import read_fc_xml
 from ..sources.fiche_page import read_fiche_page
 from ..sources.rncp_2021 import read_rncp_info_2021
-from ..store import OxigraphStore, StoreError, index_path, write_nquads
+from ..sources.rome_esco import read_rome_esco
+from ..store import OxigraphStore, StoreError, equivalence_path, index_path, write_nquads
 from ..text import fold
-from ..vocab import (
-    CG,
-    ID,
-    ONTOLOGY_GRAPH,
-    SIMILARITY_GRAPH,
-    Quad,
-    block_iri,
-    fiche_iri,
-)
+from ..vocab import ONTOLOGY_GRAPH, Quad
 from . import graph as mapping
-from .graph import Resolution, text_hash
+from .block_maps import block_map_quads
+from .equivalence import EquivalenceReport, build_equivalence
+from .graph import Resolution
 from .hierarchy import hierarchy_quads
 from .reconcile import (
     conflict_quads,
@@ -93,7 +86,7 @@ class BuildReport:
     quads: int = 0
     fiches: int = 0
     sources: int = 0
-    similarity_pairs: int = 0
+    equivalence: EquivalenceReport = field(default_factory=EquivalenceReport)
     problems: list[Problem] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -155,6 +148,7 @@ READERS: dict[str, Callable[[Path, dict, Path], Loaded]] = {
     "rome": lambda path, entry, data_dir: read_rome(path, root=data_dir),
     "nsf": lambda path, entry, data_dir: read_nsf(path, root=data_dir),
     "formacode": lambda path, entry, data_dir: read_formacode(path, root=data_dir),
+    "rome_esco": lambda path, entry, data_dir: read_rome_esco(path, root=data_dir),
 }
 
 
@@ -179,7 +173,7 @@ def read_manifest(data_dir: Path) -> list[dict]:
 # Readers whose input is a dated export of the register: each becomes a snapshot.
 SNAPSHOT_READERS = {"fc_export", "fc_xml"}
 # Readers of the reference code lists, which a build from ``--export`` files keeps.
-REFERENCE_READERS = {"rome", "nsf", "formacode"}
+REFERENCE_READERS = {"rome", "nsf", "formacode", "rome_esco"}
 
 
 def export_entries(data_dir: Path, exports: Iterable[Path]) -> list[dict]:
@@ -365,87 +359,6 @@ def map_to_files(
     return [first, *parts], count
 
 
-# ------------------------------------------------------------------ derived similarity
-
-
-
-# Block-by-block similarity is stored for every two fiches with competency texts that share a code,
-# as long as there are at most this many pairs: beyond (a whole register in full text), storing every
-# matrix would cost minutes and millions of quads; ``compare`` still computes any pair on demand.
-SIMILARITY_PAIR_LIMIT = 2_000
-
-
-def similarity_quads(
-    store: OxigraphStore, queries: dict[str, NamedQuery], limit: int = SIMILARITY_PAIR_LIMIT
-) -> tuple[list[Quad], int]:
-    """Score block pairs of every two fiches with competency texts that share a ROME or NSF code.
-
-    Blocks are read with the same named query ``compare`` uses, so stored and computed scores agree.
-    Returns the quads and the number of candidate pairs; nothing is computed (no quads) when the
-    candidates exceed ``limit``, the count then being the first one found over it.
-    """
-    numbers = sorted(str(row["number"]) for row in store.query(internal_query("build/fiches-with-competencies").bind()).rows)
-    if len(numbers) < 2:
-        return [], 0
-    codes: dict[str, set[str]] = defaultdict(set)
-    for row in store.query(internal_query("build/fiche-codes").bind()).rows:
-        codes[str(row["number"])].add(str(row["concept"]))
-    sharing: dict[str, set[str]] = defaultdict(set)
-    for number in numbers:
-        for code in codes[number]:
-            sharing[code].add(number)
-    pairs: set[tuple[str, str]] = set()
-    for group in sharing.values():
-        pairs.update((a, b) for a in group for b in group if a < b)
-        if len(pairs) > limit:  # no need to enumerate the whole register's pairs to know
-            return [], len(pairs)
-    candidates = sorted(pairs)
-    blocks = {number: fiche_blocks(store, queries, number) for number in {n for pair in candidates for n in pair}}
-    g, method = SIMILARITY_GRAPH, ID[f"method/{METHOD}"]
-    quads: list[Quad] = [
-        (method, RDF.type, CG.SimilarityMethod, g),
-        (method, RDFS.label, Literal(METHOD), g),
-        (method, RDFS.comment, Literal(_method_description(), lang="en"), g),
-    ]
-    for left, right in candidates:
-        result = align(blocks[left], blocks[right])
-        fiche_node = ID[f"similarity/{METHOD}/{left}/{right}"]
-        quads += _assessment(fiche_node, fiche_iri(left), fiche_iri(right), result.fiche_score, True, method, g)
-        for i, lblock in enumerate(result.left):
-            for j, rblock in enumerate(result.right):
-                lnode, rnode = block_iri(left, lblock.code), block_iri(right, rblock.code)
-                node = ID[f"similarity/{METHOD}/{text_hash(str(lnode) + ' ' + str(rnode))}"]
-                quads += _assessment(node, lnode, rnode, result.matrix[i][j], result.aligned(i, j), method, g)
-    return quads, len(candidates)
-
-
-def _assessment(node: URIRef, left: URIRef, right: URIRef, score: float, aligned: bool, method: URIRef, g: URIRef) -> list[Quad]:
-    return [
-        (node, RDF.type, CG.SimilarityAssessment, g),
-        (node, CG.left, left, g),
-        (node, CG.right, right, g),
-        (node, CG.score, Literal(_decimal(score), datatype=XSD.decimal), g),
-        (node, CG.aligned, Literal("true" if aligned else "false", datatype=XSD.boolean), g),
-        (node, CG.method, method, g),
-    ]
-
-
-def _decimal(score: float) -> str:
-    """The canonical xsd:decimal of a score rounded to 4 places (as stores print it back).
-
-    >>> _decimal(0.044), _decimal(1.0), _decimal(0.12345)
-    ('0.044', '1.0', '0.1235')
-    """
-    text = f"{score:.4f}".rstrip("0")
-    return text + "0" if text.endswith(".") else text
-
-
-def _method_description() -> str:
-    from .. import similarity
-
-    return " ".join((similarity.__doc__ or "").split())
-
-
 # ------------------------------------------------------------------ the build
 
 
@@ -554,15 +467,19 @@ def build(
     for part in files:
         store.load_nquads(part)
     store.load_file(ontology_path(), ONTOLOGY_GRAPH)
-    derived, candidates = similarity_quads(store, load_queries())
-    report.similarity_pairs = candidates if candidates <= SIMILARITY_PAIR_LIMIT else 0
-    if not report.similarity_pairs and candidates:
-        progress(
-            f"similarity not stored: over {SIMILARITY_PAIR_LIMIT} fiche pairs share a code; "
-            "certgraph compare computes any pair on demand"
-        )
-    derived += hierarchy_quads(store)  # "this code or a narrower one" as one triple pattern
+    derived = hierarchy_quads(store)  # "this code or a narrower one" as one triple pattern
     store.add_quads(derived)
+    # The equivalence index reads the reconciled view and the hierarchy: built once both are in.
+    equivalence, report.equivalence = build_equivalence(store, work / "equivalence.zip")
+    equivalence += block_map_quads(store, load_block_idf(work / "equivalence.zip"))
+    # Millions of quads: written as N-Quads and bulk-loaded (adding them term by term takes minutes);
+    # the file is a part of the dump like the mapped ones.
+    files.append(work / "equivalence.nq")
+    write_nquads(equivalence, files[-1])
+    store.load_nquads(files[-1])
+    del equivalence
+    progress(f"equivalence: {report.equivalence.fiches} fiches indexed, {report.equivalence.pairs} nearest pairs, "
+             f"{report.equivalence.suggestions} suggested links ({sum(report.equivalence.timings.values()):.1f} s)")
     summary = summary_quads(store)  # counts of everything loaded, read by stats/overview
     store.add_quads(summary)
     derived += summary  # the dump appends the derived quads, so the rdflib reference has them too
@@ -574,7 +491,7 @@ def build(
         shutil.rmtree(work, ignore_errors=True)
         raise BuildError(refusal)
     report.timings["store"] = time.perf_counter() - clock
-    progress(f"loaded {report.quads} quads, {report.similarity_pairs} fiche pairs compared ({report.timings['store']:.1f} s)")
+    progress(f"loaded {report.quads} quads ({report.timings['store']:.1f} s)")
 
     if dump_path is not None:
         clock = time.perf_counter()
@@ -600,6 +517,7 @@ def build(
     del store
     _swap_in(work / "store", store_path)
     os.replace(work / "search.sqlite", index_path(store_path))
+    os.replace(work / "equivalence.zip", equivalence_path(store_path))
     shutil.rmtree(work, ignore_errors=True)
     return report
 

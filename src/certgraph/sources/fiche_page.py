@@ -20,7 +20,6 @@ import datetime as dt
 import difflib
 import html
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,7 +39,7 @@ from ..records import (
     SourceRef,
     normalise_fiche_number,
 )
-from ..text import collapse_spaces
+from ..text import collapse_spaces, fold
 from .common import FICHE_PREFIXES
 
 __all__ = ["OLD_LAYOUT", "NEW_LAYOUT", "detect_layout", "parse_fiche_page", "read_fiche_page"]
@@ -1549,8 +1548,7 @@ def _strip_html(text: str) -> str:
 
 def _fold(text: str) -> str:
     """Lower case, no accents, no punctuation: for comparing statements and first words."""
-    text = unicodedata.normalize("NFKD", text.lower().replace("œ", "oe").replace("æ", "ae"))
-    return re.sub(r"[^a-z0-9]+", " ", text.encode("ascii", "ignore").decode("ascii")).strip()
+    return re.sub(r"[^a-z0-9]+", " ", fold(text)).strip()
 
 
 def _similar(a: str, b: str) -> bool:

@@ -32,6 +32,7 @@ from ..vocab import (
     EQF,
     ID,
     compact,
+    concept_iri,
     fiche_iri,
     number_from_iri,
 )
@@ -226,7 +227,7 @@ async def resource_page(iri: str, run: RunQuery, queries: dict[str, NamedQuery])
     :param iri: the resource's IRI (``https://w3id.org/certgraph/id/rncp/35080``…).
     :param run: runs one SPARQL SELECT and returns its parsed SPARQL JSON results.
     :param queries: the named queries (the fiche page runs the lineage ones and ``fiche/summary``,
-        ``fiche/similar``); the pages' own are ``queries/internal/pages/``.
+        ``fiche/nearest``); the pages' own are ``queries/internal/pages/``.
     :returns: a complete HTML5 document, or None for an unknown or malformed IRI.
     """
     if not _SAFE_IRI.fullmatch(iri):
@@ -652,7 +653,8 @@ async def _fiche_page(resource: Resource, run: RunQuery, queries: dict[str, Name
             "summary": queries["fiche/summary"].bind(bound),
             "links": queries["lineage/links"].bind(bound),
             "registrations": queries["lineage/registrations"].bind(bound),
-            "similar": queries["fiche/similar"].bind(bound),
+            "similar": queries["fiche/nearest"].bind(bound),
+            "esco": queries["occupations/esco-of-fiche"].bind(bound),
             # Without the links the page shows in its own sections (or that only repeat them).
             "incoming": _bound("pages/incoming-fiche", resource),
         },
@@ -696,6 +698,7 @@ async def _fiche_page(resource: Resource, run: RunQuery, queries: dict[str, Name
         Section("overview", "Overview", _facts_table(overview)),
         _certifiers_section(found["certifiers"]),
         _codes_section(facts, reconciled),
+        _esco_section(found["esco"]),
         _blocks_section(found["blocks"]),
         _lineage_section(iri, found),
         _similar_section(found["similar"]),
@@ -772,6 +775,52 @@ def _codes_section(facts: Facts, reconciled: dict[str, list[tuple[str, str | Non
     for agreement in facts.texts("cg:ccn"):
         cells.append(["Collective agreement", "", _fr(agreement), ""])
     return Section("codes", "Codes", _table(["Scheme", "Code", "Label", ""], cells) if cells else Markup())
+
+
+# The SKOS mapping relations of the ROME ↔ ESCO crosswalk, read from the appellation to the occupation.
+ESCO_RELATIONS = {
+    "exactMatch": "correspondance exacte",
+    "closeMatch": "correspondance proche",
+    "broadMatch": "correspondance plus large",
+    "narrowMatch": "correspondance plus étroite",
+}
+
+
+def _esco_section(rows: list[Row]) -> Section:
+    """The ESCO occupations of the fiche (``occupations/esco-of-fiche``): one row per occupation and
+    relation, closest first, with the ROME codes and appellations that lead to it."""
+    found: dict[tuple[str, str], dict] = {}
+    for row in rows:
+        relation = (_v(row, "relation") or "").rsplit("#", 1)[-1]
+        entry = found.setdefault((_v(row, "esco"), relation), {"label": _v(row, "escoLabel"), "rome": {}, "via": {}})
+        entry["rome"].setdefault(_v(row, "rome"), None)
+        entry["via"].setdefault(_v(row, "appellation"), _v(row, "appellationLabel"))
+    ranks = list(ESCO_RELATIONS)
+
+    def closest_first(item: tuple[tuple[str, str], dict]) -> tuple:
+        (esco, relation), entry = item
+        return ranks.index(relation) if relation in ranks else len(ranks), entry["label"] or esco
+
+    ordered = sorted(found.items(), key=closest_first)
+    cells = [
+        [
+            link(esco, entry["label"] or compact(esco), "fr"),
+            _fr(ESCO_RELATIONS.get(relation, relation)),
+            _joined((link(str(concept_iri("rome", code)), code) for code in entry["rome"] if code), ", "),
+            _joined((link(iri, label or compact(iri), "fr") for iri, label in entry["via"].items()), ", "),
+        ]
+        for (esco, relation), entry in ordered[:PAGE_SIZE]
+    ]
+    body = Markup()
+    if cells:
+        body = _note(
+            "From the official ROME → ESCO crosswalk (Pôle emploi): the ESCO occupation of each ROME "
+            "appellation under the fiche's ROME codes. « Plus large »: the ESCO occupation is broader than "
+            "the appellation; « plus étroite »: narrower."
+        )
+        body += _table(["ESCO occupation", "Relation", "ROME", "Appellations"], cells)
+        body += _cut_note(ordered, PAGE_SIZE, "occupations")
+    return Section("esco", "ESCO occupations", body)
 
 
 def _blocks_section(rows: list[Row]) -> Section:
@@ -896,12 +945,15 @@ def _lineage_links(rows: list[Row], order: list[str]) -> Markup:
 
 
 def _similar_section(rows: list[Row]) -> Section:
-    cells = [[link(_v(r, "other"), _v(r, "number") or compact(_v(r, "other"))), _score(_v(r, "score"))] for r in rows]
+    cells = [[link(_v(r, "other"), _v(r, "number") or compact(_v(r, "other"))), _fr(_v(r, "title")),
+              _score(_v(r, "score")), _v(r, "evidence") or ""] for r in rows]
     body = Markup()
     if cells:
-        body = _note("Computed from the competencies of the blocks (derived data, not an official equivalence).")
-        body += _table(["Fiche", "Similarity"], cells)
-    return Section("similar", "Most similar fiches", body)
+        body = _note("The closest certifications of the whole register by what they cover: titles, blocks, "
+                     "ROME, NSF and Formacode codes, level (method equivalence-v1, content mode; derived "
+                     "data, not an official equivalence). Scores rank; they are not percentages.")
+        body += _table(["Fiche", "Title", "Score", "What they share"], cells)
+    return Section("similar", "Closest certifications", body)
 
 
 def _correspondence_body(rows: list[Row]) -> Markup:
@@ -968,17 +1020,17 @@ async def _block_page(resource: Resource, run: RunQuery, queries: dict[str, Name
             _fr(_v(r, "title")),
             link(_v(r, "fiche"), number_from_iri(_v(r, "fiche")) or compact(_v(r, "fiche"))) if _v(r, "fiche") else "",
             _score(_v(r, "score")),
-            {"true": "yes", "false": ""}.get(_v(r, "aligned") or "", ""),
+            _v(r, "kind") or "",
         ]
         for r in found["similar"]
     ]
     similar_body = Markup()
     if similar:
         similar_body = _note(
-            "Computed from the competencies (derived data, not official); aligned pairs belong to "
-            "the best one-to-one matching of the two fiches' blocks."
+            "Along the lineage links: the block this one continues as, or comes from (block maps, "
+            "computed from the competencies; derived data, not official)."
         )
-        similar_body += _table(["Block", "Title", "Fiche", "Similarity", "Aligned"], similar)
+        similar_body += _table(["Block", "Title", "Fiche", "Similarity", "Along the lineage"], similar)
     shown = _iris(
         "skos:notation dcterms:title rdfs:label dcterms:isPartOf cg:competency cg:assessmentMethod "
         "cg:rawText cg:assessmentText"
@@ -991,7 +1043,7 @@ async def _block_page(resource: Resource, run: RunQuery, queries: dict[str, Name
             _list(competencies, ordered=True),
         ),
         Section("assessment", "Assessment", _list(assessments) + published),
-        Section("similar", "Most similar blocks", similar_body),
+        Section("similar", "Same block along the lineage", similar_body),
         Section("correspondences", "Official correspondences", _correspondence_body(found["correspondences"])),
         _other_properties(facts, shown),
         _incoming_section(found["incoming"]),

@@ -1,0 +1,122 @@
+"""The register-wide equivalence method: analysis, index, split, suggested links, the nearest command.
+
+The measured figures (recall, MRR, baselines) are the benchmark's (benchmarks/equivalence.py), not
+asserted here; these tests pin the facts the method must hold on real fiches of the mini graph.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from certgraph.cli import cli
+from certgraph.equivalence.analysis import tokens
+from certgraph.equivalence.descriptors import read_descriptors, stated_links
+from certgraph.equivalence.evaluate import split_links, usable_links
+from certgraph.equivalence.index import EquivalenceIndex, load_index
+from certgraph.equivalence.suggest import Suggestion, suggest
+from certgraph.ingest.equivalence import Evidence, suggestion_quads, unsupported_links
+from certgraph.queries import run_named
+from certgraph.store import OxigraphStore, equivalence_path
+from certgraph.text import fold
+
+
+def test_one_folding_for_ligatures():
+    """The similarity code once turned "œuvre" into "uvre": every folder is now text.fold."""
+    assert fold("Mise en œuvre") == "mise en oeuvre"
+    assert tokens("Mise en Œuvre") == tokens("mise en oeuvre")
+
+
+def test_manager_and_management_are_one_stem():
+    assert tokens("Manager une équipe") == tokens("Management d'équipes")
+
+
+@pytest.fixture(scope="module")
+def descriptors(mini_store):
+    return read_descriptors(mini_store)
+
+
+def test_descriptors_read_the_reconciled_view(descriptors):
+    d = descriptors["https://w3id.org/certgraph/id/rncp/35080"]
+    assert d.number == "RNCP35080" and d.level == 7
+    assert {code.rsplit("/", 1)[-1] for code in d.codes["rome"]} == {"K1206", "K1403", "K1802", "M1301", "M1302"}
+    # NSF 330p with its group 330 and domains 33 and 3: broader codes are features too.
+    assert {f.rsplit("/", 1)[-1] for f in d.features["nsf"]} >= {"330p", "330", "33"}
+    assert sorted(d.blocks) == [f"RNCP35080BC0{i}" for i in range(1, 5)]
+    assert d.end.isoformat() == "2025-11-18"
+
+
+def test_the_split_is_deterministic_and_disjoint(mini_store, descriptors):
+    links = usable_links(stated_links(mini_store), descriptors)
+    assert ("https://w3id.org/certgraph/id/rncp/28720", "https://w3id.org/certgraph/id/rncp/35080") in links
+    train, test = split_links(links)
+    assert (train, test) == split_links(list(reversed(links)))
+    assert not set(train) & set(test) and sorted(train + test) == links
+
+
+def test_lineage_mode_finds_the_successor_and_content_mode_the_other_certifier(descriptors):
+    index = EquivalenceIndex.build(descriptors)
+    lineage = [number for number, _ in index.nearest("RNCP35080", "lineage")]
+    assert lineage[0] in {"RNCP41336", "RNCP28720"}
+    # The lineage mode looks forward: never an older fiche; the content mode sees every side.
+    assert "RNCP28720" not in lineage and "RNCP5385" not in lineage
+    content = [number for number, _ in index.nearest("RNCP35080", "content")]
+    assert {"RNCP41336", "RNCP41296", "RNCP28720"} <= set(content)
+
+
+def test_suggestions_find_a_hidden_predecessor(descriptors):
+    """Hide RNCP28720 -> RNCP35080: the suggester proposes RNCP28720 back, from RNCP35080."""
+    index = EquivalenceIndex.build(descriptors)
+    found = suggest(index, predecessors={"RNCP41336", "RNCP28720", "RNCP5385"}, successors={"RNCP35080", "RNCP5385", "RNCP1611"},
+                    min_score=0.0)
+    assert Suggestion("RNCP28720", "RNCP35080", next(s.score for s in found if s.new == "RNCP35080")) in found
+
+
+def test_a_stated_link_sharing_nothing_is_unsupported(descriptors):
+    index = EquivalenceIndex.build(descriptors)
+    shared = {number for number, _ in index.nearest("RNCP35080", "content", k=len(index.numbers))}
+    stranger = next(n for n in sorted(index.numbers) if n not in shared and n != "RNCP35080")
+    iri = {d.number: d.iri for d in descriptors.values()}
+    links = [(iri["RNCP28720"], iri["RNCP35080"]), (iri["RNCP35080"], iri[stranger])]
+    assert unsupported_links(index, links) == [(iri["RNCP35080"], iri[stranger])]
+
+
+def test_suggested_links_never_read_as_stated_links(mini_build, descriptors, queries, tmp_path):
+    """A suggestion stored beside the facts changes no lineage answer and shows in lineage/suggested."""
+    path = tmp_path / "store"
+    shutil.copytree(mini_build.store, path)
+    store = OxigraphStore.open(path, read_only=False)
+    store.add_quads(suggestion_quads([Suggestion("RNCP41296", "RNCP41336", 99.0)], Evidence(descriptors)))
+    store.flush()
+
+    def numbers(name, column, **values):
+        return {str(row[column]) for row in run_named(store, queries[name], values).rows if column in row}
+
+    assert "RNCP41296" not in numbers("lineage/ancestors", "number", fiche="RNCP41336")
+    assert "RNCP41296" not in numbers("lineage/members", "number", fiche="RNCP41336")
+    assert "RNCP41296" not in numbers("lineage/links", "predecessorNumber", fiche="RNCP41336")
+    assert "RNCP41336" not in numbers("lineage/descendants", "number", fiche="RNCP41296")
+    assert numbers("lineage/suggested", "predecessorNumber", minScore="50") == {"RNCP41296"}
+
+
+def test_the_build_saves_the_index_beside_the_store(mini_build):
+    index = load_index(mini_build.store)
+    assert equivalence_path(mini_build.store).exists()
+    assert "RNCP35080" in index.numbers and index.meta["method"] == "equivalence-v1"
+
+
+def test_nearest_command(mini_build):
+    result = CliRunner().invoke(cli, ["nearest", "RNCP35080", "--mode", "lineage", "--json", "--store", str(mini_build.store)])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert rows[0]["number"] == "RNCP41336"
+    # The evidence: the codes and the certifier they share.
+    assert "K1403" in rows[0]["rome"] and rows[0]["certifier"] == ["19753471200017"]
+    level = CliRunner().invoke(cli, ["nearest", "RNCP35080", "--level", "6", "--json", "--store", str(mini_build.store)])
+    # The only level-6 fiche sharing anything with it: RNCP1611, the first of its lineage.
+    assert level.exit_code == 0 and [r["number"] for r in json.loads(level.output)] == ["RNCP1611"]
+    missing = CliRunner().invoke(cli, ["nearest", "RNCP99999999", "--store", str(mini_build.store)])
+    assert missing.exit_code == 1 and "RNCP99999999 is not in the equivalence index" in missing.output

@@ -12,14 +12,7 @@ from click.testing import CliRunner
 from certgraph.cli import cli
 from certgraph.compare import compare
 from certgraph.equivalence.analysis import tokens
-from certgraph.equivalence.blocks import (
-    BlockText,
-    align,
-    block_idf,
-    block_map,
-    register_blocks,
-    register_idf,
-)
+from certgraph.equivalence.blocks import BlockText, align, block_idf, block_map, register_blocks, register_idf
 from certgraph.store import OxigraphStore
 from certgraph.vocab import BLOCK_MAP_GRAPH, fiche_iri
 

@@ -7,14 +7,13 @@ asserted here; these tests pin the facts the method must hold on real fiches of 
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from click.testing import CliRunner
 
 from certgraph.cli import cli
 from certgraph.equivalence.analysis import tokens
-from certgraph.equivalence.descriptors import read_descriptors, stated_links
+from certgraph.equivalence.descriptors import Descriptor, read_descriptors, stated_links
 from certgraph.equivalence.evaluate import split_links, usable_links
 from certgraph.equivalence.index import EquivalenceIndex, load_index
 from certgraph.equivalence.suggest import Suggestion, suggest
@@ -76,21 +75,22 @@ def test_suggestions_find_a_hidden_predecessor(descriptors):
 
 
 def test_a_stated_link_sharing_nothing_is_unsupported(descriptors):
-    index = EquivalenceIndex.build(descriptors)
-    shared = {number for number, _ in index.nearest("RNCP35080", "content", k=len(index.numbers))}
-    stranger = next(n for n in sorted(index.numbers) if n not in shared and n != "RNCP35080")
+    """Every mini fiche shares something with RNCP35080: a stranger (its own title, code and
+    certifier) is added to stand for a register error."""
+    stranger = Descriptor("https://w3id.org/certgraph/id/rncp/99999", "RNCP99999", titles=["Pilote de ligne"],
+                          certifiers={"https://w3id.org/certgraph/id/org/siret/00000000000000"})
+    stranger.codes["rome"].add("https://w3id.org/certgraph/id/rome/N2102")
+    index = EquivalenceIndex.build({**descriptors, stranger.iri: stranger})
     iri = {d.number: d.iri for d in descriptors.values()}
-    links = [(iri["RNCP28720"], iri["RNCP35080"]), (iri["RNCP35080"], iri[stranger])]
-    assert unsupported_links(index, links) == [(iri["RNCP35080"], iri[stranger])]
+    links = [(iri["RNCP28720"], iri["RNCP35080"]), (iri["RNCP35080"], stranger.iri)]
+    assert unsupported_links(index, links) == [(iri["RNCP35080"], stranger.iri)]
 
 
-def test_suggested_links_never_read_as_stated_links(mini_build, descriptors, queries, tmp_path):
+def test_suggested_links_never_read_as_stated_links(mini_build, descriptors, queries):
     """A suggestion stored beside the facts changes no lineage answer and shows in lineage/suggested."""
-    path = tmp_path / "store"
-    shutil.copytree(mini_build.store, path)
-    store = OxigraphStore.open(path, read_only=False)
+    store = OxigraphStore.in_memory()
+    store.load_nquads(mini_build.dump)
     store.add_quads(suggestion_quads([Suggestion("RNCP41296", "RNCP41336", 99.0)], Evidence(descriptors)))
-    store.flush()
 
     def numbers(name, column, **values):
         return {str(row[column]) for row in run_named(store, queries[name], values).rows if column in row}

@@ -119,14 +119,17 @@ TRICKY_TEXTS = {
 
 def term_text(query, param, value: str) -> str:
     """The SPARQL text ``value`` becomes in the bound query, checking the text around it is the
-    text around a plain value: same query, same VALUES block, one row."""
+    text around a plain value: same query, same VALUES blocks (one, or one per subquery the query
+    binds too), one row each."""
     plain = query.bind({**query.example_values(), param.name: PLAIN}, hits=[HIT])
-    assert plain.count(f'"{PLAIN}"') == 1
-    before, after = plain.split(f'"{PLAIN}"')
+    parts = plain.split(f'"{PLAIN}"')
+    assert len(parts) - 1 == (1 + plain.count("SELECT") - 1 if query.bind_subqueries else 1)
     text = query.bind({**query.example_values(), param.name: value}, hits=[HIT])
-    assert len(text) >= len(before) + len(after)
+    before, after = parts[0], parts[-1]
     assert text.startswith(before) and text.endswith(after)
-    return text[len(before):len(text) - len(after)]
+    term = text[len(before):].split(parts[1], 1)[0] if len(parts) > 2 else text[len(before):len(text) - len(after)]
+    assert text == term.join(parts), "every VALUES block holds the same term, the text around them unchanged"
+    return term
 
 
 @pytest.mark.parametrize("value", TRICKY_TEXTS.values(), ids=TRICKY_TEXTS.keys())

@@ -22,13 +22,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
 from ..equivalence import blocks as blocks_module
-from ..equivalence.blocks import (
-    METHOD,
-    BlockMapEntry,
-    block_map,
-    register_blocks,
-    register_idf,
-)
+from ..equivalence.blocks import METHOD, BlockMapEntry, block_map, register_blocks, register_idf
 from ..queries import internal_query
 from ..store import lexical_rows
 from ..vocab import BLOCK_MAP_GRAPH, CG, ID, Quad, block_iri, number_from_iri

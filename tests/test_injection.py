@@ -81,7 +81,18 @@ def test_a_parameter_value_is_rejected_or_bound_as_one_term(case, value):
         assert term.datatype.value == str(expected.datatype or "http://www.w3.org/2001/XMLSchema#string")
     if param.type in ("string", "search"):
         assert term.value == value
-    assert text.count("VALUES (") == 1
+    # One VALUES block, or one more per subquery the query binds too, each the same.
+    blocks = text.count("VALUES (")
+    assert blocks == (text.count("SELECT") if query.bind_subqueries else 1)
+    assert len({text[i:text.index("}", i)] for i in _starts(text, "VALUES (")}) == 1
+
+
+def _starts(text: str, needle: str) -> list[int]:
+    found, i = [], text.find(needle)
+    while i != -1:
+        found.append(i)
+        i = text.find(needle, i + 1)
+    return found
 
 
 TEXT_CASES = [(q, p) for q, p in CASES if p.type in ("string", "search")]

@@ -23,6 +23,7 @@ from certgraph.lineage import lineage
 from certgraph.publish import PublishError, local_counts, publish
 from certgraph.queries import run_named
 from certgraph.store import Credentials, RemoteStore, StoreError, index_path
+from certgraph.vocab import SIMILARITY_GRAPH, SUGGESTION_GRAPH
 from tests.browser import serve_on_loopback
 from tests.engines import Engine, oxigraph_server, virtuoso_server
 from tests.test_queries import PINNED, READS_SUGGESTIONS, normalised
@@ -331,17 +332,24 @@ def test_readme_federation_example_runs_from_another_store(guarded_oxigraph, min
 
 # Fiches of the whole register with varied lineages: a chain of five, a fiche without lineage, an RS
 # fiche, a merge, and RNCP25857, whose 2021 and 2026 tables state opposite links (the 2021 one superseded).
+EQUIVALENCE_GRAPHS = {str(SIMILARITY_GRAPH), str(SUGGESTION_GRAPH)}
+READS_EQUIVALENCE = {"fiche/nearest", "lineage/suggested"}
 REGISTER_FICHES = ["RNCP35080", "RNCP28720", "RNCP1611", "RNCP41296", "RS5000", "RNCP34825", "RNCP25857"]
 
 
 def test_whole_register_on_virtuoso_gives_the_same_rows(demo_store, queries, tmp_path):
     """On the whole register Virtuoso's plans differ from the seed graph's (lineage paths followed
     back from every title, another lineage's registrations): every named query is compared there too."""
+    # The equivalence graphs (2.6 M quads of each fiche's nearest and suggested links) would double
+    # what is sent; the queries reading them are compared on the seed graph, on Virtuoso too.
+    graphs = [g for g in demo_store.named_graphs() if g not in EQUIVALENCE_GRAPHS]
     with virtuoso_server(tmp_path) as engine:
-        publish(demo_store, engine.gsp_url, credentials=credentials(engine), verify=False)
+        publish(demo_store, engine.gsp_url, graphs=graphs, credentials=credentials(engine), verify=False)
         remote = RemoteStore(engine.query_url, timeout=30)
         index = index_path(demo_store.path)
         for name, query in queries.items():
+            if name in READS_EQUIVALENCE:
+                continue
             if name == "lineage/current":
                 # Documented limit: on the whole register Virtuoso 7.2 gives lineage/current no row
                 # or no answer within the time limit (on the seed graph it agrees, tested above).

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ..queries import internal_query
 from ..store import lexical_rows
-from .blocks import BlockText
+from .blocks import BlockText, register_blocks
 
 CODE_FIELDS = ("rome", "nsf", "formacode")
 
@@ -73,18 +73,11 @@ def read_descriptors(store) -> dict[str, Descriptor]:
     for iri, certifier in lexical_rows(store, internal_query("equivalence/certifiers").bind()):
         if iri in fiches:
             fiches[iri].certifiers.add(certifier)
-    for iri, _block, code, label, competency in lexical_rows(store, internal_query("equivalence/blocks").bind()):
-        if iri not in fiches:
-            continue
-        block = fiches[iri].blocks.setdefault(code, BlockText(code))
-        if label and len(label) > len(block.label):
-            block.label = label
-        if competency and competency not in block.competencies:
-            block.competencies.append(competency)
+    for iri, blocks in register_blocks(store).items():
+        if iri in fiches:
+            fiches[iri].blocks = {block.code: block for block in blocks}
     for descriptor in fiches.values():
         descriptor.titles.sort()
-        for block in descriptor.blocks.values():
-            block.competencies.sort()
     return fiches
 
 

@@ -43,7 +43,7 @@ from ..errors import CertgraphError
 from ..store import default_store_path, equivalence_path
 from .analysis import tokens
 from .blocks import block_idf
-from .descriptors import Descriptor
+from .descriptors import CODE_FIELDS, Descriptor
 
 METHOD = "equivalence-v1"
 MODES = ("content", "lineage")
@@ -53,8 +53,6 @@ REVERSED = {"newer": "older", "older": "newer", "adjacency": "adjacency_back", "
 # only later fiches of the register (the predecessor reading, only earlier ones).
 FILTERS = {"lineage": "newer", "predecessor": "older"}
 TEXT_FIELDS = ("title", "blocks")
-CODE_FIELDS = ("rome", "nsf", "formacode")
-SPARSE_FIELDS = (*TEXT_FIELDS, *CODE_FIELDS, "hierarchy", "certifier")
 BLOCK_TERMS = 80
 MAX_DF = 0.05
 ADJACENCY_DAYS = 365.0
@@ -436,9 +434,6 @@ class StartMap:
     def as_dict(self) -> dict:
         return {register: [list(p) for p in knots] for register, knots in self.points.items()}
 
-    @classmethod
-    def from_dict(cls, data: dict) -> StartMap:
-        return cls({register: [tuple(p) for p in knots] for register, knots in data.items()})
 
 
 __all__ = ["EquivalenceError", "EquivalenceIndex", "load_index", "METHOD", "MODES", "StartMap", "WEIGHTS", "load_block_idf", "title_features"]

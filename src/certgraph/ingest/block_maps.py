@@ -22,7 +22,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
 from ..equivalence import blocks as blocks_module
-from ..equivalence.blocks import METHOD, BlockMapEntry, block_map, register_blocks, register_idf
+from ..equivalence.blocks import METHOD, BlockMapEntry, BlockText, block_map, register_blocks, register_idf
 from ..queries import internal_query
 from ..store import lexical_rows
 from ..vocab import BLOCK_MAP_GRAPH, CG, ID, Quad, block_iri, number_from_iri
@@ -33,15 +33,17 @@ def _node(old: str, new: str, entry: BlockMapEntry) -> URIRef:
     return ID[f"block-map/{old}/{new}/{entry.kind}/{codes}"]
 
 
-def block_map_quads(store, idf: dict[str, float] | None = None) -> list[Quad]:
+def block_map_quads(store, idf: dict[str, float] | None = None,
+                    blocks: dict[str, list[BlockText]] | None = None) -> list[Quad]:
     """The block map of every current lineage link (graph ``derived/block-maps``).
 
     :param store: any store holding the facts and the reconciled view (``derived/current``).
     :param idf: the register's block IDF (:func:`certgraph.equivalence.blocks.register_idf`); read
         from the store's blocks when not given.
+    :param blocks: every fiche's blocks by fiche IRI (:func:`register_blocks`), if read already.
     :returns: the quads; links where a side has no blocks give none.
     """
-    blocks = register_blocks(store)
+    blocks = register_blocks(store) if blocks is None else blocks
     if idf is None:
         idf = register_idf(store, blocks)
     g = BLOCK_MAP_GRAPH

@@ -25,7 +25,6 @@ from pathlib import Path
 import yaml
 from rdflib import Graph
 
-from ..equivalence.index import load_block_idf
 from ..errors import CertgraphError
 from ..queries import internal_query
 from ..records import Concept, Loaded, Problem, SourceRef
@@ -49,7 +48,6 @@ from ..store import OxigraphStore, StoreError, equivalence_path, index_path, wri
 from ..text import fold
 from ..vocab import ONTOLOGY_GRAPH, Quad
 from . import graph as mapping
-from .block_maps import block_map_quads
 from .equivalence import EquivalenceReport, build_equivalence
 from .graph import Resolution
 from .hierarchy import hierarchy_quads
@@ -471,7 +469,6 @@ def build(
     store.add_quads(derived)
     # The equivalence index reads the reconciled view and the hierarchy: built once both are in.
     equivalence, report.equivalence = build_equivalence(store, work / "equivalence.zip")
-    equivalence += block_map_quads(store, load_block_idf(work / "equivalence.zip"))
     # Millions of quads: written as N-Quads and bulk-loaded (adding them term by term takes minutes);
     # the file is a part of the dump like the mapped ones.
     files.append(work / "equivalence.nq")

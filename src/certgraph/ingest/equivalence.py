@@ -5,7 +5,9 @@ it): the index is saved beside the store (``store.equivalence_path``) for ``cert
 every fiche's top :data:`TOP` in each mode goes into the derived similarity graph, one node per pair
 of fiches (``cg:contentScore`` and/or ``cg:lineageScore``, whichever modes rank the pair, and the
 evidence; the method and its version are stated once, on the method nodes), and each stated
-link whose fiches share nothing as ``cg:unsupportedSuccessor`` (a validation warning); suggested lineage links go into their own graph, never mixed with stated links.
+link whose fiches share nothing as ``cg:unsupportedSuccessor`` (a validation warning); suggested
+lineage links go into their own graph, never mixed with stated links; the block maps of every
+stated link (``block_maps``) are made from the blocks and block IDF read here.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ..equivalence.descriptors import Descriptor, read_descriptors, stated_links
 from ..equivalence.index import METHOD, MODES, EquivalenceIndex, StartMap
 from ..equivalence.suggest import Suggestion, suggest_from_nearest
 from ..vocab import CG, ID, SIMILARITY_GRAPH, SUGGESTION_GRAPH, Quad, fiche_iri
+from .block_maps import block_map_quads
 
 TOP = 20
 SCORE_PROPERTY = {"content": CG.contentScore, "lineage": CG.lineageScore}
@@ -171,6 +174,9 @@ def build_equivalence(store, index_file: Path, top: int = TOP) -> tuple[list[Qua
     unsupported = unsupported_links(index, links)
     quads += [(URIRef(old), CG.unsupportedSuccessor, URIRef(new), SIMILARITY_GRAPH) for old, new in unsupported]
     report.unsupported_links = len(unsupported)
+    # The block maps, from the blocks and the block IDF this build has read and computed already.
+    blocks = {d.iri: list(d.blocks.values()) for d in descriptors.values() if d.blocks}
+    quads += block_map_quads(store, index.meta["block_idf"], blocks)
     report.timings["nearest"] = time.perf_counter() - clock
     return quads, report
 

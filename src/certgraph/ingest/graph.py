@@ -236,13 +236,8 @@ def concept_quads(concept: Concept) -> Iterator[Quad]:
         return
     g, node = graph_iri(concept.source.key), concept_iri(concept.scheme, concept.code)
     scheme = concept.scheme
-    yield node, RDF.type, SKOS.Concept, g
-    yield node, SKOS.inScheme, scheme_iri(scheme), g
+    yield from _concept_head(concept, node, g)
     yield node, SKOS.notation, Literal(concept.code), g
-    if concept.label_fr:
-        yield node, SKOS.prefLabel, fr(concept.label_fr), g
-    if concept.label_en:
-        yield node, SKOS.prefLabel, Literal(concept.label_en, lang="en"), g
     for alt in concept.alt_labels:
         yield node, SKOS.altLabel, fr(alt), g
     if concept.kind:
@@ -258,6 +253,17 @@ def concept_quads(concept: Concept) -> Iterator[Quad]:
         yield node, SKOS.related, concept_iri(scheme, code), g
 
 
+def _concept_head(concept: Concept, node: URIRef, g: URIRef) -> Iterator[Quad]:
+    """What every concept states, of certgraph's code lists or of a scheme published by others:
+    its class, its scheme and its labels."""
+    yield node, RDF.type, SKOS.Concept, g
+    yield node, SKOS.inScheme, scheme_iri(concept.scheme), g
+    if concept.label_fr:
+        yield node, SKOS.prefLabel, fr(concept.label_fr), g
+    if concept.label_en:
+        yield node, SKOS.prefLabel, Literal(concept.label_en, lang="en"), g
+
+
 # The SKOS mapping properties a crosswalk may publish, by their local name.
 MAPPING_RELATIONS = ("exactMatch", "closeMatch", "broadMatch", "narrowMatch")
 
@@ -271,12 +277,7 @@ def _external_concept_quads(concept: Concept) -> Iterator[Quad]:
     (``cg:citedLabel``). No notation and no place in the publisher's hierarchy: the file gives none.
     """
     g, node = graph_iri(concept.source.key), concept_iri(concept.scheme, concept.code)
-    yield node, RDF.type, SKOS.Concept, g
-    yield node, SKOS.inScheme, scheme_iri(concept.scheme), g
-    if concept.label_fr:
-        yield node, SKOS.prefLabel, fr(concept.label_fr), g
-    if concept.label_en:
-        yield node, SKOS.prefLabel, Literal(concept.label_en, lang="en"), g
+    yield from _concept_head(concept, node, g)
     for match in concept.matched_by:
         assert match.relation in MAPPING_RELATIONS, f"{match.relation}: not a SKOS mapping property"
         code = concept_iri(match.scheme, match.code)

@@ -31,7 +31,6 @@ import datetime as dt
 import functools
 import io
 import re
-import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable
@@ -245,7 +244,7 @@ _MEMBER = re.compile(r"(?:^|/)export_fiches_csv_(?P<table>.+?)_(?P<y>\d{4})_(?P<
 
 def _match_table_file(name: str) -> tuple[_Table | None, str, dt.date] | None:
     """Recognise ``export_fiches_CSV_<Table>_<date>.csv`` in any accent form; None if not one."""
-    match = _MEMBER.search(fold(unicodedata.normalize("NFC", name)))
+    match = _MEMBER.search(fold(name))
     if not match:
         return None
     try:

@@ -29,6 +29,7 @@ import pytest
 from certgraph.export.draw import (
     DRAWERS,
     DrawError,
+    comparison_columns,
     draw,
     draw_html,
     draw_svg,
@@ -471,3 +472,24 @@ def test_hostile_page_shows_text_as_text(site, browser):
     assert page.eval_on_selector_all("#panel-links a", "as => as.length") == 0
     assert page.dialogs == []
     assert page.title() == "</title><script>alert(1)</script>"
+
+
+def test_the_comparison_is_drawn_in_four_columns_with_whole_block_codes(mini_store):
+    from certgraph.export.views import comparison_view
+
+    graph = comparison_view(mini_store, "RNCP35080", "RNCP41296")
+    columns = comparison_columns(graph)
+    by_column = {}
+    for node, column in columns.items():
+        by_column.setdefault(column, set()).add(graph.nodes[node]["label"].split()[0])
+    assert by_column[0] == {"RNCP35080"} and by_column[3] == {"RNCP41296"}
+    assert by_column[1] == {f"RNCP35080BC0{i}" for i in range(1, 5)}
+    assert by_column[2] == {f"RNCP41296BC0{i}" for i in range(1, 5)}
+    assert by_column[1.5] == {"K1403", "K1802"}  # the ROME codes both fiches have, between them
+    dot = to_dot(graph)
+    assert 'rankdir="LR"' in dot
+    ids = {node: f"n{i}" for i, node in enumerate(graph.nodes)}
+    # Every edge goes left to right, so that dot puts the columns in order.
+    for u, v in re.findall(r"(n\d+) -> (n\d+)", dot):
+        left, right = (next(node for node, i in ids.items() if i == x) for x in (u, v))
+        assert columns[left] < columns[right], (graph.nodes[left]["label"], graph.nodes[right]["label"])

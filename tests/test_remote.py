@@ -49,8 +49,13 @@ def engine(request, tmp_path_factory) -> Engine:
 
 @pytest.fixture(scope="module")
 def published(engine, mini_store):
-    """The engine holding the mini graph, published by ``certgraph.publish``; yields the report."""
-    return publish(mini_store, engine.gsp_url, credentials=credentials(engine), batch=500)
+    """The engine holding the mini graph, published by ``certgraph.publish``; yields the report.
+
+    One request at a time: after publishing with two POSTs of a graph in flight, Virtuoso 7.2 answered
+    some runs' fiche/summary for RNCP41296 without its reconciled end date and level (its EXISTS on
+    derived/current failed), in CI and once in two runs here; never in four sequential runs.
+    """
+    return publish(mini_store, engine.gsp_url, credentials=credentials(engine), batch=500, parallel=1)
 
 
 @pytest.fixture(scope="module")
@@ -311,7 +316,7 @@ def test_an_answer_cut_at_the_engines_row_limit_is_an_error(tmp_path, mini_store
             remote.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
 
 
-# The README's federation example, run from a researcher's Oxigraph server against `certgraph serve`.
+# The guide's federation example (docs/guide.md), run from a researcher's Oxigraph server against `certgraph serve`.
 FEDERATED = """PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX cg: <https://w3id.org/certgraph/ontology#>
 SELECT ?number ?title WHERE {
@@ -323,9 +328,9 @@ SELECT ?number ?title WHERE {
 }"""
 
 
-def test_readme_federation_example_runs_from_another_store(guarded_oxigraph, mini_server):
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    assert FEDERATED in readme
+def test_the_guides_federation_example_runs_from_another_store(guarded_oxigraph, mini_server):
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "guide.md").read_text(encoding="utf-8")
+    assert FEDERATED in guide
     rows = guarded_oxigraph.select(FEDERATED.replace("http://127.0.0.1:8000", mini_server))
     assert sorted({r["number"] for r in rows}) == ["RNCP1611", "RNCP28720", "RNCP5385"]
 

@@ -340,6 +340,25 @@ def _legend(graph, title: str, lineage: bool) -> str:
     return Verbatim('<<table border="0" cellspacing="4" cellpadding="3">' + "".join(rows) + "</table>>")
 
 
+def comparison_columns(graph) -> dict:
+    """The column of each node of a comparison view (left fiche 0, its blocks 1, the other's blocks 2, the
+    other fiche 3, shared codes 1.5 between the sides); empty for any other view."""
+    if graph.graph.get("view") != "comparison":
+        return {}
+    left, right = graph.graph.get("left"), graph.graph.get("right")
+    columns = {}
+    for node, attrs in graph.nodes(data=True):
+        number = _text(attrs.get("number")) or _text(attrs.get("code"))
+        kind = _text(attrs.get("kind"))
+        if kind == "block":
+            columns[node] = 1 if number.startswith(f"{left}BC") else 2
+        elif number in (left, right):
+            columns[node] = 0 if number == left else 3
+        else:
+            columns[node] = 1.5
+    return columns
+
+
 def to_dot(graph, title: str = "") -> str:
     """The graph as Graphviz DOT text: lineage left to right for ``dot``, any other for ``neato``.
 
@@ -356,15 +375,19 @@ def to_dot(graph, title: str = "") -> str:
     """
     title = title or _text(graph.graph.get("title") or graph.graph.get("name"))
     lineage = is_lineage(graph)
+    columns = comparison_columns(graph)
     ids = {node: f"n{i}" for i, node in enumerate(graph.nodes)}
     graph_attrs = {"fontname": "Helvetica", "fontsize": "11", "labelloc": "t", "labeljust": "l"}
     graph_attrs["tooltip"] = title or "certgraph"
     if lineage:
         graph_attrs.update(rankdir="LR", nodesep="0.3", ranksep="0.5")
+    elif columns:
+        # Two fiches side by side: left fiche, its blocks, the other's blocks, the other fiche.
+        graph_attrs.update(rankdir="LR", nodesep="0.2", ranksep="1.1")
     else:
         # neato: spring model; overlap removal keeps the boxes readable.
         graph_attrs.update(overlap="false", splines="true", sep="+40", pack="true")
-    edge_len = {} if lineage else {"len": "3.5"}  # inches between centres: the boxes are wide
+    edge_len = {} if lineage or columns else {"len": "3.5"}  # inches between centres: the boxes are wide
     statements = [_styled(**graph_attrs)]
     legend = _legend(graph, title, lineage)
     if legend:
@@ -397,6 +420,8 @@ def to_dot(graph, title: str = "") -> str:
             )))
     else:
         for u, v, attrs in graph.edges(data=True):
+            if columns and columns.get(u, 0) > columns.get(v, 0):
+                u, v = v, u  # left to right, so that dot ranks the columns in order
             kind = _text(attrs.get("kind"))
             colour, dashed = EDGE_STYLE.get(kind, DEFAULT_EDGE_STYLE)
             weight = _weight(attrs.get("weight"))
@@ -437,7 +462,7 @@ def dot_binary() -> str:
 
 def _run_graphviz(graph, path: Path, title: str, fmt: str) -> Path:
     path = Path(path)
-    engine = "dot" if is_lineage(graph) else "neato"
+    engine = "dot" if is_lineage(graph) or comparison_columns(graph) else "neato"
     command = [dot_binary(), f"-K{engine}", f"-T{fmt}", "-o", str(path)]
     try:
         result = subprocess.run(

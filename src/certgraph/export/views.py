@@ -660,7 +660,7 @@ def comparison_view(store, left: str, right: str, threshold: float = 0.0) -> nx.
         for block in blocks:
             node = str(block_iri(number, block.code))
             graph.add_node(node, uri=node, kind="block", code=block.code, title=block.label,
-                           label=f"{block.code.removeprefix(number)} {short_title(block.label)}".strip())
+                           label=f"{block.code} {short_title(block.label)}".strip())
             graph.add_edge(fiche, node, kind="block", label="block")
     for i, j in comparison.alignment.pairs:
         score = comparison.alignment.matrix[i][j]

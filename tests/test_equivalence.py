@@ -6,21 +6,33 @@ asserted here; these tests pin the facts the method must hold on real fiches of 
 
 from __future__ import annotations
 
+import io
 import json
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
+from rdflib import Literal
 
 from certgraph.cli import cli
 from certgraph.equivalence.analysis import tokens
 from certgraph.equivalence.descriptors import Descriptor, read_descriptors, stated_links
 from certgraph.equivalence.evaluate import split_links, usable_links
-from certgraph.equivalence.index import EquivalenceIndex, load_index
+from certgraph.equivalence.index import FILTERS, METHOD, MODES, REVERSED, EquivalenceIndex, load_index
 from certgraph.equivalence.suggest import Suggestion, suggest
-from certgraph.ingest.equivalence import Evidence, suggestion_quads, unsupported_links
+from certgraph.ingest.equivalence import (
+    SCORE_PROPERTY,
+    Evidence,
+    _decimal,
+    nearest_pairs,
+    suggestion_quads,
+    unsupported_links,
+    write_nearest,
+)
 from certgraph.queries import run_named
-from certgraph.store import OxigraphStore, equivalence_path
+from certgraph.store import OxigraphStore, equivalence_path, write_nquads
 from certgraph.text import fold
+from certgraph.vocab import CG, ID, SIMILARITY_GRAPH, fiche_iri
 
 
 def test_one_folding_for_ligatures():
@@ -120,3 +132,68 @@ def test_nearest_command(mini_build):
     assert level.exit_code == 0 and [r["number"] for r in json.loads(level.output)] == ["RNCP1611"]
     missing = CliRunner().invoke(cli, ["nearest", "RNCP99999999", "--store", str(mini_build.store)])
     assert missing.exit_code == 1 and "RNCP99999999 is not in the equivalence index" in missing.output
+
+
+def test_mode_scores_are_the_term_by_term_sums(descriptors):
+    """The build adds a mode's field terms as sparse matrices: the floats (and so the ranks and
+    ties) must be those of adding every term in order on every candidate pair."""
+    index = EquivalenceIndex.build(descriptors)
+    rows = np.arange(len(index.numbers))
+    weights = {mode: index.weights["lineage" if mode == "predecessor" else mode] for mode in ("content", "lineage", "predecessor")}
+    found = index.mode_scores(rows, weights)
+    products = index.field_scores(rows)
+    pattern = sum(abs(m) for m in products.values()).tocoo()
+    r, c = pattern.row[pattern.row != pattern.col], pattern.col[pattern.row != pattern.col]
+    values = {name: np.asarray(m[r, c]).ravel().astype(np.float32) for name, m in products.items()}
+    values.update(index.pair_scores(r, c))
+    for mode, mode_weights in weights.items():
+        if mode == "predecessor":
+            mode_weights = {REVERSED.get(name, name): w for name, w in mode_weights.items()}
+        keep = values[FILTERS[mode]] > 0 if mode in FILTERS else np.ones(len(r), dtype=bool)
+        expected = np.zeros(int(keep.sum()), dtype=np.float32)
+        for name, weight in mode_weights.items():
+            expected += np.float32(weight) * values[name][keep]
+        assert found[mode].nnz == len(expected) > 0
+        assert np.array_equal(np.asarray(found[mode][r[keep], c[keep]]).ravel(), expected)
+
+
+def test_parallel_nearest_is_the_serial_one(descriptors):
+    index = EquivalenceIndex.build(descriptors)
+    serial, forked = index.all_top(5, chunk=4, workers=1), index.all_top(5, chunk=4, workers=2)
+    assert all(np.array_equal(serial[mode][i], forked[mode][i]) for mode in MODES for i in range(3))
+    assert [(int(row), dict(found)) for row, found in index.all_nearest(5, chunk=4)][0][1]["content"] == list(
+        zip(serial["content"][1][serial["content"][0] == 0].tolist(), serial["content"][2][serial["content"][0] == 0].tolist()))
+
+
+def test_pair_lines_are_the_quads_rdflib_writes(descriptors, tmp_path):
+    """The nearest pairs are written as N-Quads text without rdflib terms: the same lines as the
+    quads written term by term."""
+    index = EquivalenceIndex.build(descriptors)
+    pairs = nearest_pairs(index.all_top(20), len(index.numbers))
+    evidence = Evidence(descriptors)
+    text = io.StringIO()
+    count = write_nearest(pairs, index.numbers, evidence, text)
+    quads = []
+    for a, b, *scores in zip(pairs.left.tolist(), pairs.right.tolist(), *(pairs.scores[mode].tolist() for mode in MODES)):
+        left, right = index.numbers[a], index.numbers[b]
+        node = ID[f"similarity/{METHOD}/{left}/{right}"]
+        quads += [(node, CG.left, fiche_iri(left), SIMILARITY_GRAPH), (node, CG.right, fiche_iri(right), SIMILARITY_GRAPH)]
+        quads += [(node, SCORE_PROPERTY[mode], _decimal(score), SIMILARITY_GRAPH) for mode, score in zip(MODES, scores)
+                  if not np.isnan(score)]
+        if evidence.between(left, right):
+            quads.append((node, CG.evidence, Literal(evidence.between(left, right)), SIMILARITY_GRAPH))
+    write_nquads(quads, tmp_path / "reference.nq")
+    assert count == len(quads) > 10
+    assert text.getvalue() == (tmp_path / "reference.nq").read_text(encoding="utf-8")
+    assert ' <https://w3id.org/certgraph/ontology#lineageScore> "' in text.getvalue()
+
+
+def test_nearest_pairs_of_a_register_without_pairs_are_none():
+    from certgraph.ingest.equivalence import nearest_pairs
+
+    empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+    assert len(nearest_pairs({mode: empty for mode in MODES}, 1)) == 0
+    one = (np.array([0, 1]), np.array([1, 0]), np.array([0.5, 0.25], dtype=np.float32))
+    pairs = nearest_pairs({mode: one for mode in MODES}, 2)
+    assert (list(pairs.left), list(pairs.right)) == ([0], [1])
+    assert all(list(scores) == [0.25] for scores in pairs.scores.values())  # the later row's score

@@ -28,8 +28,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import json
 import math
+import multiprocessing
+import os
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -53,6 +56,7 @@ REVERSED = {"newer": "older", "older": "newer", "adjacency": "adjacency_back", "
 # only later fiches of the register (the predecessor reading, only earlier ones).
 FILTERS = {"lineage": "newer", "predecessor": "older"}
 TEXT_FIELDS = ("title", "blocks")
+PAIR_SCORES = ("level", "register", "newer", "older", "adjacency", "adjacency_back")
 BLOCK_TERMS = 80
 MAX_DF = 0.05
 ADJACENCY_DAYS = 365.0
@@ -209,17 +213,21 @@ class EquivalenceIndex:
         *adjacency*: how close the other's estimated start is to this fiche's end of registration.
         *older* and *adjacency_back* are the same read the other way (for predecessors).
         """
-        a, b = self.level[rows].astype(np.int16), self.level[cols].astype(np.int16)
-        known = (a > 0) & (b > 0)
-        level = np.where(known & (a == b), 1.0, np.where(known & (np.abs(a - b) == 1), 0.5, 0.0))
+        return {name: self.pair_score(name, rows, cols) for name in PAIR_SCORES}
+
+    def pair_score(self, name: str, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """One of :meth:`pair_scores` (a mode computes only those it weighs, on the pairs it keeps)."""
+        if name == "level":
+            return _LEVEL_SCORE[self.level[rows], self.level[cols]]
         same = self.register[rows] == self.register[cols]
+        if name == "register":
+            return same.astype(np.float32)
+        if name in ("newer", "older"):
+            later = self.serial[cols] > self.serial[rows] if name == "newer" else self.serial[cols] < self.serial[rows]
+            return (same & later).astype(np.float32)
         end, start = self._known_end, self._known_start
-        forward = np.exp(-np.minimum(np.abs(start[cols] - end[rows]), _CAP) / np.float32(ADJACENCY_DAYS))
-        backward = np.exp(-np.minimum(np.abs(start[rows] - end[cols]), _CAP) / np.float32(ADJACENCY_DAYS))
-        return {"level": level.astype(np.float32), "register": same.astype(np.float32),
-                "newer": (same & (self.serial[cols] > self.serial[rows])).astype(np.float32),
-                "older": (same & (self.serial[cols] < self.serial[rows])).astype(np.float32),
-                "adjacency": forward.astype(np.float32), "adjacency_back": backward.astype(np.float32)}
+        gap = start[cols] - end[rows] if name == "adjacency" else start[rows] - end[cols]
+        return np.exp(-np.minimum(np.abs(gap), _CAP) / np.float32(ADJACENCY_DAYS)).astype(np.float32)
 
     def scores(self, rows: np.ndarray, mode: str, weights: dict[str, float] | None = None) -> sparse.csr_matrix:
         """The ``mode`` scores of the fiches at ``rows`` against every fiche they share a feature
@@ -228,38 +236,41 @@ class EquivalenceIndex:
         return self.mode_scores(rows, {mode: weights or self.weights["lineage" if mode == "predecessor" else mode]})[mode]
 
     def mode_scores(self, rows: np.ndarray, weights: dict[str, dict[str, float]]) -> dict[str, sparse.csr_matrix]:
-        """:meth:`scores` for several weightings (modes) at once: the products are computed once."""
+        """:meth:`scores` for several weightings (modes) at once: the products are computed once.
+
+        A mode's score is its weighted terms added in order in float32. Its leading field terms are
+        added as sparse matrices (a term a pair lacks adds 0, which changes no float), shared by the
+        modes that weigh them alike; the rest are added on the candidate pairs the mode keeps."""
         products = self.field_scores(rows)
         for matrix in products.values():  # canonical first: scipy sorts operands in place when adding
             matrix.sort_indices()
-        per_field = {name: matrix.tocoo(copy=True) for name, matrix in products.items()}
         n = len(self.numbers)
-        # Every field's pairs on one sorted key (row * N + column), each field's values aligned on it.
-        keys = {name: m.row.astype(np.int64) * n + m.col for name, m in per_field.items()}
-        pattern = sum(abs(m) for m in products.values()).tocsr()
+        modes = {mode: list(({REVERSED.get(name, name): weight for name, weight in w.items()} if mode == "predecessor" else w).items())
+                 for mode, w in weights.items()}
+        sums = {}  # a mode's leading field terms -> their sparse sum
+        for terms in modes.values():
+            lead = tuple(itertools.takewhile(lambda term: term[0] in products, terms))
+            if lead not in sums:
+                sums[lead] = _weighted_sum(products, lead)
+        # The candidate pairs: those sharing anything (every score is positive, so a sum of all
+        # the fields has their pattern), never a fiche with itself.
+        covering = next((total for lead, total in sums.items() if {name for name, _ in lead} == set(products)), None)
+        pattern = covering if covering is not None else sum(abs(m) for m in products.values()).tocsr()
         pattern.sort_indices()
         r = np.repeat(np.arange(len(rows)), np.diff(pattern.indptr)).astype(np.int64)
         c = pattern.indices.astype(np.int64)
-        union = r * n + c
-        values = {}
-        for name, m in per_field.items():
-            aligned = np.zeros(len(union), dtype=np.float32)
-            aligned[np.searchsorted(union, keys[name])] = m.data
-            values[name] = aligned
         keep = c != rows[r]
         r, c = r[keep], c[keep]
-        values = {name: v[keep] for name, v in values.items()}
-        values.update(self.pair_scores(rows[r], c))
-        shape = (len(rows), n)
+        pairs = _PairScores(self, rows[r], c)
         result = {}
-        for mode, mode_weights in weights.items():
-            if mode == "predecessor":  # lineage mode read backwards: who came before this fiche
-                mode_weights = {REVERSED.get(name, name): weight for name, weight in mode_weights.items()}
-            keep = values[FILTERS[mode]] > 0 if mode in FILTERS else np.ones(len(r), dtype=bool)
-            data = np.zeros(int(keep.sum()), dtype=np.float32)
-            for name, weight in mode_weights.items():
-                data += np.float32(weight) * values[name][keep]
-            result[mode] = sparse.csr_matrix((data, (r[keep], c[keep])), shape=shape)
+        for mode, terms in modes.items():
+            kept = pairs.get(FILTERS[mode]) > 0 if mode in FILTERS else slice(None)
+            lead = tuple(itertools.takewhile(lambda term: term[0] in products, terms))
+            data = _on_pattern(sums[lead], pattern)[keep][kept]
+            for name, weight in terms[len(lead):]:
+                values = _on_pattern(products[name], pattern)[keep][kept] if name in products else pairs.get(name, kept)
+                data += np.float32(weight) * values
+            result[mode] = sparse.csr_matrix((data, (r[kept], c[kept])), shape=(len(rows), n))
         return result
 
     def nearest(self, number: str, mode: str = "content", k: int = 20, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
@@ -294,17 +305,44 @@ class EquivalenceIndex:
     def all_nearest(self, k: int = 20, chunk: int = 512, modes: Iterable[str] = MODES) -> Iterator[tuple[int, dict[str, list[tuple[int, float]]]]]:
         """Every fiche's ``k`` nearest in each of ``modes`` (``predecessor``: the lineage mode read
         backwards): (row, {mode: [(other row, score), ...]}), best first."""
-        weights = {mode: self.weights["lineage" if mode == "predecessor" else mode] for mode in modes}
+        for first, tops in self.chunked_top(k, chunk, modes):
+            bounds = {mode: np.searchsorted(found[0], np.arange(first, first + chunk + 1)) for mode, found in tops.items()}
+            for r in range(min(chunk, len(self.numbers) - first)):
+                yield first + r, {mode: list(zip(found[1][bounds[mode][r]:bounds[mode][r + 1]].tolist(),
+                                                 found[2][bounds[mode][r]:bounds[mode][r + 1]].tolist()))
+                                  for mode, found in tops.items()}
+
+    def all_top(self, k: int = 20, chunk: int = 512, modes: Iterable[str] = MODES,
+                workers: int | None = None) -> dict[str, tuple[np.ndarray, ...]]:
+        """:meth:`all_nearest` as arrays: per mode (row, other row, score as float64), rows
+        ascending, each row's best first. Chunks are scored by ``workers`` forked processes
+        (default: one per core, up to 4) once the index has :data:`PARALLEL_FROM` fiches."""
+        global _SHARED
+        modes = tuple(modes)
+        firsts = list(range(0, len(self.numbers), chunk))
+        if workers is None:
+            workers = min(os.cpu_count() or 1, 4) if len(self.numbers) >= PARALLEL_FROM else 1
+        if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            parts = [self.chunk_top(first, k, chunk, modes) for first in firsts]
+        else:
+            _SHARED = (self, k, chunk, modes)
+            try:
+                with multiprocessing.get_context("fork").Pool(workers) as pool:
+                    parts = pool.map(_shared_chunk_top, firsts, chunksize=1)
+            finally:
+                _SHARED = None
+        return {mode: tuple(np.concatenate([p[mode][i] for p in parts]) for i in range(3)) for mode in modes}
+
+    def chunked_top(self, k: int, chunk: int, modes: Iterable[str]) -> Iterator[tuple[int, dict[str, tuple[np.ndarray, ...]]]]:
+        """(first row, {mode: (rows, other rows, scores)}) for each ``chunk`` of rows (see :meth:`all_top`)."""
         for first in range(0, len(self.numbers), chunk):
-            rows = np.arange(first, min(first + chunk, len(self.numbers)))
-            blocks = self.mode_scores(rows, weights)
-            for r, row in enumerate(rows):
-                found = {}
-                for mode, block in blocks.items():
-                    start, end = block.indptr[r], block.indptr[r + 1]
-                    cols, data = block.indices[start:end], block.data[start:end]
-                    found[mode] = [(int(cols[i]), float(data[i])) for i in _top(data, cols, k)]
-                yield int(row), found
+            yield first, self.chunk_top(first, k, chunk, tuple(modes))
+
+    def chunk_top(self, first: int, k: int, chunk: int, modes: tuple[str, ...]) -> dict[str, tuple[np.ndarray, ...]]:
+        """{mode: (rows, other rows, scores)} of the rows ``first`` to ``first + chunk`` (see :meth:`all_top`)."""
+        weights = {mode: self.weights["lineage" if mode == "predecessor" else mode] for mode in modes}
+        rows = np.arange(first, min(first + chunk, len(self.numbers)))
+        return {mode: _top_rows(block, rows, k) for mode, block in self.mode_scores(rows, weights).items()}
 
     def evidence(self, a: int, b: int, words: int = 5) -> dict[str, list[str]]:
         """What two fiches share: their common codes (the fiches' own, not broader ones), common
@@ -380,6 +418,84 @@ def _top(data: np.ndarray, cols: np.ndarray, k: int) -> list[int]:
     else:
         positions = np.arange(len(data))
     return sorted((int(i) for i in positions if data[i] > 0), key=lambda i: (-data[i], cols[i]))
+
+
+# Chunks of rows are scored in forked worker processes (they share the index, nothing is pickled
+# but the results) once there are enough fiches to repay the start-up.
+PARALLEL_FROM = 5_000
+_SHARED: tuple[EquivalenceIndex, int, int, tuple[str, ...]] | None = None
+
+
+def _shared_chunk_top(first: int) -> dict[str, tuple[np.ndarray, ...]]:
+    index, k, chunk, modes = _SHARED
+    return index.chunk_top(first, k, chunk, modes)
+
+
+def _top_rows(block: sparse.csr_matrix, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_top` of every row of ``block`` (its row r is fiche ``rows[r]``): (fiche rows,
+    other rows, scores as float64), rows ascending, each row's best first."""
+    lengths = np.diff(block.indptr)
+    keep = np.ones(block.nnz, dtype=bool)
+    for r in np.flatnonzero(lengths > k):  # the same partition as _top: ties at the k-th score alike
+        start, end = block.indptr[r], block.indptr[r + 1]
+        keep[start:end] = False
+        keep[start + np.argpartition(-block.data[start:end], k)[:k]] = True
+    positions = np.flatnonzero(keep & (block.data > 0))
+    owner = np.repeat(np.arange(len(lengths)), lengths)[positions]
+    cols, data = block.indices[positions], block.data[positions]
+    order = np.lexsort((cols, -data, owner))
+    return rows[owner[order]], cols[order].astype(np.int64), data[order].astype(np.float64)
+
+
+def _level_score(a: int, b: int) -> float:
+    """1 for the same EQF level, 0.5 for adjacent ones, 0 when either is unknown (0) or they differ more."""
+    return 0.0 if not (a and b) else 1.0 if a == b else 0.5 if abs(a - b) == 1 else 0.0
+
+
+_LEVEL_SCORE = np.array([[_level_score(a, b) for b in range(128)] for a in range(128)], dtype=np.float32)
+
+
+class _PairScores:
+    """The pair scores of candidate pairs, each computed once, on all of them or on those a mode keeps."""
+
+    def __init__(self, index: EquivalenceIndex, rows: np.ndarray, cols: np.ndarray):
+        self.index, self.rows, self.cols = index, rows, cols
+        self.done: dict[str, np.ndarray] = {}
+
+    def get(self, name: str, kept=slice(None)) -> np.ndarray:
+        if name in self.done:
+            return self.done[name][kept]
+        if name in ("level", "register", "newer", "older"):  # cheap: computed on every pair and kept
+            self.done[name] = self.index.pair_score(name, self.rows, self.cols)
+            return self.done[name][kept]
+        return self.index.pair_score(name, self.rows[kept], self.cols[kept])
+
+
+def _weighted_sum(products: dict[str, sparse.csr_matrix], terms: tuple[tuple[str, float], ...]) -> sparse.csr_matrix | None:
+    """The sum of the weighted field scores, added in order in float32 (sorted, no zeros)."""
+    total = None
+    for name, weight in terms:
+        matrix = products[name]
+        term = matrix._with_data(matrix.data * np.float32(weight), copy=False)
+        total = term if total is None else (total + term).tocsr()
+    return total
+
+
+def _on_pattern(matrix: sparse.csr_matrix | None, pattern: sparse.csr_matrix) -> np.ndarray:
+    """The values of ``matrix`` (whose entries are all in ``pattern``; both sorted) at every entry
+    of ``pattern``, 0 where it has none, as a new float32 array."""
+    if matrix is pattern:
+        return matrix.data.astype(np.float32)
+    found = np.zeros(pattern.nnz, dtype=np.float32)
+    if matrix is None or not matrix.nnz:
+        return found
+    matrix.sort_indices()
+    # The pattern's entries numbered from 1 (exact in float64), read where the matrix has one.
+    numbered = pattern._with_data(np.arange(1, pattern.nnz + 1, dtype=np.float64), copy=False)
+    at = numbered.multiply(matrix._with_data(np.ones(matrix.nnz), copy=False)).tocsr()
+    at.sort_indices()
+    found[at.data.astype(np.int64) - 1] = matrix.data
+    return found
 
 
 def _days(date: dt.date | None) -> float:

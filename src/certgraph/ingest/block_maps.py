@@ -33,14 +33,16 @@ def _node(old: str, new: str, entry: BlockMapEntry) -> URIRef:
     return ID[f"block-map/{old}/{new}/{entry.kind}/{codes}"]
 
 
-def block_map_quads(store, idf: dict[str, float] | None = None,
-                    blocks: dict[str, list[BlockText]] | None = None) -> list[Quad]:
+def block_map_quads(store, idf: dict[str, float] | None = None, blocks: dict[str, list[BlockText]] | None = None,
+                    links: list[tuple[str, str]] | None = None) -> list[Quad]:
     """The block map of every current lineage link (graph ``derived/block-maps``).
 
     :param store: any store holding the facts and the reconciled view (``derived/current``).
     :param idf: the register's block IDF (:func:`certgraph.equivalence.blocks.register_idf`); read
         from the store's blocks when not given.
     :param blocks: every fiche's blocks by fiche IRI (:func:`register_blocks`), if read already.
+    :param links: the current lineage links (old IRI, new IRI), sorted
+        (:func:`certgraph.equivalence.descriptors.stated_links`), if read already.
     :returns: the quads; links where a side has no blocks give none.
     """
     blocks = register_blocks(store) if blocks is None else blocks
@@ -49,7 +51,8 @@ def block_map_quads(store, idf: dict[str, float] | None = None,
     g = BLOCK_MAP_GRAPH
     method = ID[f"method/{METHOD}"]
     quads: list[Quad] = []
-    links = sorted(set(lexical_rows(store, internal_query("equivalence/links").bind())))
+    if links is None:
+        links = sorted(set(lexical_rows(store, internal_query("equivalence/links").bind())))
     for old_iri, new_iri in links:
         old, new = number_from_iri(old_iri), number_from_iri(new_iri)
         if not (old and new and blocks.get(old_iri) and blocks.get(new_iri)):

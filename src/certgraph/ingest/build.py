@@ -468,13 +468,11 @@ def build(
     derived = hierarchy_quads(store)  # "this code or a narrower one" as one triple pattern
     store.add_quads(derived)
     # The equivalence index reads the reconciled view and the hierarchy: built once both are in.
-    equivalence, report.equivalence = build_equivalence(store, work / "equivalence.zip")
-    # Millions of quads: written as N-Quads and bulk-loaded (adding them term by term takes minutes);
-    # the file is a part of the dump like the mapped ones.
+    # Millions of quads: written as N-Quads text and bulk-loaded (adding them term by term takes
+    # minutes); the file is a part of the dump like the mapped ones.
     files.append(work / "equivalence.nq")
-    write_nquads(equivalence, files[-1])
-    store.load_nquads(files[-1])
-    del equivalence
+    report.equivalence = build_equivalence(store, work / "equivalence.zip", files[-1])
+    store.load_nquads(files[-1], lenient=True)  # written here, not read from a source
     progress(f"equivalence: {report.equivalence.fiches} fiches indexed, {report.equivalence.pairs} nearest pairs, "
              f"{report.equivalence.suggestions} suggested links ({sum(report.equivalence.timings.values()):.1f} s)")
     summary = summary_quads(store)  # counts of everything loaded, read by stats/overview

@@ -12,9 +12,12 @@ stated link (``block_maps``) are made from the blocks and block IDF read here.
 
 from __future__ import annotations
 
+import itertools
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 from rdflib import Literal, URIRef
@@ -24,6 +27,7 @@ from ..equivalence import index as index_module
 from ..equivalence.descriptors import Descriptor, read_descriptors, stated_links
 from ..equivalence.index import METHOD, MODES, EquivalenceIndex, StartMap
 from ..equivalence.suggest import Suggestion, suggest_from_nearest
+from ..store import term_nt, write_nquads
 from ..vocab import CG, ID, SIMILARITY_GRAPH, SUGGESTION_GRAPH, Quad, fiche_iri
 from .block_maps import block_map_quads
 
@@ -78,27 +82,63 @@ class Evidence:
         return "; ".join(said)
 
 
-def _decimal(score: float) -> Literal:
-    """The canonical xsd:decimal of a score rounded to 4 places (as stores print it back).
+def _decimal_text(score: float) -> str:
+    """A score rounded to 4 places as a canonical xsd:decimal (as stores print it back).
 
-    >>> str(_decimal(2.41)), str(_decimal(1.0)), str(_decimal(0.12345))
+    >>> _decimal_text(2.41), _decimal_text(1.0), _decimal_text(0.12345)
     ('2.41', '1.0', '0.1235')
     """
     text = f"{score:.4f}".rstrip("0")
-    return Literal(text + "0" if text.endswith(".") else text, datatype=XSD.decimal)
+    return text + "0" if text.endswith(".") else text
 
 
-def nearest_quads(index: EquivalenceIndex, evidence: Evidence, top: int = TOP) -> tuple[list[Quad], dict[int, list[tuple[int, float]]], int]:
-    """Every fiche's ``top`` nearest in each mode, one node per unordered pair (its scores in the
-    modes that rank it, and the evidence); each fiche's candidate predecessors (the lineage mode
-    read backwards) by row; and the pair count."""
-    scores: dict[tuple[int, int], dict[str, float]] = {}
-    lineage: dict[int, list[tuple[int, float]]] = {}
-    for row, by_mode in index.all_nearest(top, modes=(*MODES, "predecessor")):
-        lineage[row] = by_mode.pop("predecessor")
-        for mode, nearest in by_mode.items():
-            for other, score in nearest:
-                scores.setdefault((min(row, other), max(row, other)), {})[mode] = score
+def _decimal(score: float) -> Literal:
+    return Literal(_decimal_text(score), datatype=XSD.decimal)
+
+
+_NEEDS_ESCAPE = re.compile(r'[\\"\n\r\t]')
+
+
+def _string_nt(text: str) -> str:
+    """A plain literal in N-Triples (evidence is stems and codes: escaping is the rare case)."""
+    return term_nt(Literal(text)) if _NEEDS_ESCAPE.search(text) else f'"{text}"'
+
+
+@dataclass
+class NearestPairs:
+    """Every unordered pair of fiches (index rows, ``left`` < ``right``, ascending) some fiche
+    ranks among its nearest, with its score in each mode (NaN where that mode does not rank it)."""
+
+    left: np.ndarray
+    right: np.ndarray
+    scores: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.left)
+
+
+def nearest_pairs(found: dict[str, tuple[np.ndarray, ...]], size: int) -> NearestPairs:
+    """The pairs of :meth:`EquivalenceIndex.all_top` in :data:`MODES`; a pair both fiches rank keeps
+    the score of the later row (the one read last)."""
+    by_mode = {}
+    for mode in MODES:
+        rows, cols, scores = found[mode]
+        keys = np.minimum(rows, cols) * size + np.maximum(rows, cols)
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
+        last = np.ones(len(ordered), dtype=bool)  # the last of each run of equal keys (none when no pair)
+        last[:-1] = ordered[1:] != ordered[:-1]
+        by_mode[mode] = (ordered[last], scores[order][last])
+    union = np.unique(np.concatenate([keys for keys, _ in by_mode.values()]))
+    aligned = {}
+    for mode, (keys, scores) in by_mode.items():
+        aligned[mode] = np.full(len(union), np.nan)
+        aligned[mode][np.searchsorted(union, keys)] = scores
+    return NearestPairs(union // size, union % size, aligned)
+
+
+def method_quads() -> list[Quad]:
+    """The similarity method of each mode, stated once (the pairs point to it through their score property)."""
     g = SIMILARITY_GRAPH
     quads: list[Quad] = []
     for mode in MODES:
@@ -106,15 +146,47 @@ def nearest_quads(index: EquivalenceIndex, evidence: Evidence, top: int = TOP) -
         quads += [(node, RDF.type, CG.SimilarityMethod, g), (node, RDFS.label, Literal(f"{METHOD} ({mode})"), g),
                   (node, RDFS.comment, Literal(" ".join((index_module.__doc__ or "").split()), lang="en"), g),
                   (node, CG.scoreProperty, SCORE_PROPERTY[mode], g), (node, CG.mode, Literal(mode), g)]
-    for (a, b), modes in sorted(scores.items()):
-        left, right = index.numbers[a], index.numbers[b]
-        node = ID[f"similarity/{METHOD}/{left}/{right}"]
-        quads += [(node, CG.left, fiche_iri(left), g), (node, CG.right, fiche_iri(right), g)]
-        quads += [(node, SCORE_PROPERTY[mode], _decimal(score), g) for mode, score in modes.items()]
-        said = evidence.between(left, right)
+    return quads
+
+
+def write_nearest(pairs: NearestPairs, numbers: list[str], evidence: Evidence, out: TextIO, batch: int = 20_000) -> int:
+    """Write one node per pair as N-Quads text (its fiches, its score in each mode that ranks it,
+    the evidence): millions of lines, so no rdflib term per line. Returns the lines written."""
+    g = term_nt(SIMILARITY_GRAPH)
+    fiche = [term_nt(fiche_iri(number)) for number in numbers]
+    node_base = f"<{ID}similarity/{METHOD}/"
+    left_p, right_p, evidence_p = term_nt(CG.left), term_nt(CG.right), term_nt(CG.evidence)
+    score_p = {mode: term_nt(SCORE_PROPERTY[mode]) for mode in MODES}
+    decimal = f"^^<{XSD.decimal}> {g} .\n"
+    columns = [pairs.left.tolist(), pairs.right.tolist(), *(pairs.scores[mode].tolist() for mode in MODES)]
+    lines: list[str] = []
+    count = 0
+    for a, b, *scores in zip(*columns):
+        node = f"{node_base}{numbers[a]}/{numbers[b]}>"
+        lines.append(f"{node} {left_p} {fiche[a]} {g} .\n{node} {right_p} {fiche[b]} {g} .\n")
+        count += 2
+        for mode, score in zip(MODES, scores):
+            if score == score:  # not NaN: the mode ranks the pair
+                lines.append(f'{node} {score_p[mode]} "{_decimal_text(score)}"{decimal}')
+                count += 1
+        said = evidence.between(numbers[a], numbers[b])
         if said:
-            quads.append((node, CG.evidence, Literal(said), g))
-    return quads, lineage, len(scores)
+            lines.append(f"{node} {evidence_p} {_string_nt(said)} {g} .\n")
+            count += 1
+        if len(lines) >= batch:
+            out.write("".join(lines))
+            lines.clear()
+    out.write("".join(lines))
+    return count
+
+
+def predecessor_lists(found: tuple[np.ndarray, ...]) -> dict[int, list[tuple[int, float]]]:
+    """Each row's candidate predecessors (the ``predecessor`` mode of :meth:`EquivalenceIndex.all_top`), best first."""
+    rows, cols, scores = found
+    lists: dict[int, list[tuple[int, float]]] = {}
+    for row, col, score in zip(rows.tolist(), cols.tolist(), scores.tolist()):
+        lists.setdefault(row, []).append((col, score))
+    return lists
 
 
 def suggestion_quads(suggestions: list[Suggestion], evidence: Evidence) -> list[Quad]:
@@ -148,8 +220,9 @@ def unsupported_links(index: EquivalenceIndex, links: list[tuple[str, str]]) -> 
     return [pair for pair, ok in zip(pairs, shared) if not ok]
 
 
-def build_equivalence(store, index_file: Path, top: int = TOP) -> tuple[list[Quad], EquivalenceReport]:
-    """Read the store, build and save the index, and return the derived quads and a report."""
+def build_equivalence(store, index_file: Path, nquads_file: Path, top: int = TOP) -> EquivalenceReport:
+    """Read the store, build and save the index, and write the derived quads to ``nquads_file``
+    (N-Quads, for the store's bulk loader and the dump); returns the report."""
     report = EquivalenceReport()
     clock = time.perf_counter()
     descriptors = read_descriptors(store)
@@ -163,22 +236,31 @@ def build_equivalence(store, index_file: Path, top: int = TOP) -> tuple[list[Qua
     report.fiches = len(index.numbers)
     report.timings["index"] = time.perf_counter() - clock
     clock = time.perf_counter()
+    found = index.all_top(top, modes=(*MODES, "predecessor"))
+    pairs = nearest_pairs(found, len(index.numbers))
+    report.pairs = len(pairs)
+    report.timings["nearest"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     evidence = Evidence(descriptors)
-    quads, predecessors_of, report.pairs = nearest_quads(index, evidence, top)
+    with open(nquads_file, "w", encoding="utf-8") as out:
+        write_nearest(pairs, index.numbers, evidence, out)
+    report.timings["pairs"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     numbers = {d.iri: d.number for d in descriptors.values()}
     predecessors = {numbers[new] for _, new in links if new in numbers}
     successors = {numbers[old] for old, _ in links if old in numbers}
-    suggestions = suggest_from_nearest(index, predecessors_of, predecessors, successors)
-    quads += suggestion_quads(suggestions, evidence)
+    suggestions = suggest_from_nearest(index, predecessor_lists(found["predecessor"]), predecessors, successors)
     report.suggestions = len(suggestions)
     unsupported = unsupported_links(index, links)
-    quads += [(URIRef(old), CG.unsupportedSuccessor, URIRef(new), SIMILARITY_GRAPH) for old, new in unsupported]
     report.unsupported_links = len(unsupported)
     # The block maps, from the blocks and the block IDF this build has read and computed already.
     blocks = {d.iri: list(d.blocks.values()) for d in descriptors.values() if d.blocks}
-    quads += block_map_quads(store, index.meta["block_idf"], blocks)
-    report.timings["nearest"] = time.perf_counter() - clock
-    return quads, report
+    write_nquads(itertools.chain(
+        method_quads(), suggestion_quads(suggestions, evidence),
+        ((URIRef(old), CG.unsupportedSuccessor, URIRef(new), SIMILARITY_GRAPH) for old, new in unsupported),
+        block_map_quads(store, index.meta["block_idf"], blocks, links)), nquads_file, append=True)
+    report.timings["suggestions and block maps"] = time.perf_counter() - clock
+    return report
 
 
-__all__ = ["EquivalenceReport", "Evidence", "TOP", "build_equivalence", "nearest_quads", "suggestion_quads"]
+__all__ = ["EquivalenceReport", "Evidence", "TOP", "build_equivalence", "nearest_pairs", "suggestion_quads", "write_nearest"]

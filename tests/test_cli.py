@@ -153,10 +153,10 @@ def test_show_and_stats(run):
     assert "RNCP41296BC04  Manager des équipes pluridisciplinaires internes, externes et bénévoles" in show.output
     stats = json.loads(run("stats", "--json", "--as-of", "2026-12-03").output)
     # five links are stated; Certif Info's RNCP5385 -> RNCP35080 is superseded by the 2026 table
-    assert stats["blocks"] == 12 and stats["lineage links"] == 5 and stats["superseded lineage links"] == 1
-    assert (stats["RNCP certifications"], stats["RNCP certifications with a title"]) == (6, 4)
-    assert stats["certifications in force on 2026-12-03 (by their dates)"] == 1  # RNCP41296, until 2028-09-24
-    assert stats["certifications whose end date no source gives"] == 1  # RNCP41336
+    assert stats["blocks"] == 12 and stats["lineage_links"] == 5 and stats["superseded_lineage_links"] == 1
+    assert (stats["rncp_certifications"], stats["rncp_certifications_with_a_title"]) == (6, 4)
+    assert stats["certifications_in_force"] == 1  # RNCP41296, until 2028-09-24
+    assert stats["certifications_whose_end_date_no_source_gives"] == 1  # RNCP41336
 
 
 def test_validate_exit_codes(run, tmp_path):

@@ -89,9 +89,9 @@ def test_titles_from_certif_info_and_the_coverage_in_stats(demo_build, run):
     # without Certif Info, 17,388 fiches had a title (17,380 RNCP, 8 RS): 4,817 more
     assert coverage["rncp"]["title"] + coverage["rs"]["title"] - 17_388 == 4_817
     stats = json.loads(run("stats", "--json", "--as-of", "2026-12-03").output)
-    assert stats["RNCP certifications with a title"] == 20892 and stats["RS certifications with a title"] == 1313
-    assert stats["superseded lineage links"] == 377
-    assert stats["fields the sources disagree on"] == demo_build.conflicts
+    assert stats["rncp_certifications_with_a_title"] == 20892 and stats["rs_certifications_with_a_title"] == 1313
+    assert stats["superseded_lineage_links"] == 377
+    assert stats["fields_the_sources_disagree_on"] == demo_build.conflicts
 
 
 def test_no_fiche_is_reported_in_force_after_its_reconciled_end(demo_store, run):

@@ -14,6 +14,7 @@ _EXPORTS = {
     "Lineage": "lineage", "lineage": "lineage",
     "PublishError": "publish", "PublishReport": "publish", "publish": "publish",
     "NamedQuery": "queries", "QueryError": "queries", "load_queries": "queries", "run_named": "queries",
+    "count_named": "queries", "python_row": "queries", "to_dataframe": "queries",
     "Credentials": "store", "OxigraphStore": "store", "QueryResult": "store", "RdflibStore": "store",
     "RemoteStore": "store", "StoreError": "store",
     "ValidationReport": "validate", "validate_pyshacl": "validate", "validate_store": "validate",

@@ -1,57 +1,95 @@
-"""The ``certgraph`` command line: a thin shell over the library (the only module importing click)."""
+"""The ``certgraph`` command line: a thin shell over the library (the only module importing click).
+
+It starts fast: this module imports click and the standard library only; each command imports the
+library modules it runs when it runs (rdflib, networkx, scipy, the web stack are slow to load, and
+most commands need few of them), and option choices taken from the library are read when shown or
+checked (:class:`LibraryChoice`). A command living in another module is registered with one line in
+LAZY_COMMANDS, imported only when it is run or its help is asked for.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import csv
-import dataclasses
 import datetime as dt
+import difflib
 import io
 import json
 import re
 import sys
+from collections.abc import Iterable
+from contextlib import contextmanager
 from functools import wraps
+from importlib import import_module
 from pathlib import Path
 
 import click
 
-from .compare import compare
 from .config import ENDPOINT_ENV
-from .equivalence.index import MODES, load_index
-from .equivalence.suggest import MIN_SCORE
 from .errors import CertgraphError
-from .export.draw import draw
-from .export.formats import FORMATS as EXPORT_FORMATS
-from .export.views import VIEWS, comparison_view
-from .ingest.build import build, problems_by_source
-from .ingest.snapshots import diff, read_snapshot
-from .lineage import Member, lineage
-from .lineage_stats import lineage_stats, render_table
-from .overview import fiche_overview, register_counts
-from .publish import DEFAULT_BATCH, publish
-from .queries import fiche_known, load_queries, run_named
 from .records import normalise_fiche_number
-from .resources import default_data_dir
-from .search import KINDS, SearchIndexError, search
 from .status import as_date
-from .store import (
-    Credentials,
-    OxigraphStore,
-    QueryResult,
-    RemoteStore,
-    StoreError,
-    default_store_path,
-    index_path,
-    to_python,
-)
-from .store import (
-    dump_path as default_dump_path,
-)
-from .synth import FORMATS, SynthError, write_synthetic_register
-from .validate import ValidationError, save_report, validate_store
-from .vocab import ID, number_from_iri
-from .web.app import create_app, request_once
-from .web.engine import EngineError, probe
+
+# Commands defined in other modules, "name": "module:attribute" (a click.Command), loaded on use.
+LAZY_COMMANDS: dict[str, str] = {"fetch-export": ".fetch_export:command"}
+
+
+def load_attribute(path: str):
+    """``package.module:attribute`` (module relative to certgraph when it starts with a dot), imported now."""
+    module, attribute = path.split(":")
+    return getattr(import_module(module, __package__), attribute)
+
+
+class LibraryChoice(click.Choice):
+    """A choice of values a library module holds (``".export.views:VIEWS"``), imported only when the
+    option is checked, completed or shown in --help: the other commands never load that module."""
+
+    def __init__(self, source: str, extra: Iterable[str] = ()):
+        self.source, self.extra, self.case_sensitive = source, tuple(extra), True
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return (*load_attribute(self.source), *self.extra)
+
+
+class LazyGroup(click.Group):
+    """The command group: its own commands, and LAZY_COMMANDS loaded on use; a mistyped command gets a suggestion."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in LAZY_COMMANDS:
+            self.add_command(load_attribute(LAZY_COMMANDS[name]), name)
+            _keep_examples_as_written(self.commands[name])
+        return super().get_command(ctx, name)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        if args and self.get_command(ctx, args[0]) is None and not args[0].startswith("-"):
+            hint = did_you_mean(args[0], self.list_commands(ctx))
+            raise click.UsageError(f"No such command {args[0]!r}.{hint}", ctx)
+        return super().resolve_command(ctx, args)
+
+
+def did_you_mean(word: str, known: Iterable[str], cutoff: float = 0.6) -> str:
+    """`` Did you mean 'x'?`` (or several) for the known names closest to ``word``; empty when none is close.
+
+    >>> did_you_mean("lineage/ancestor", ["lineage/ancestors", "lineage/descendants", "fiche/summary"])
+    " Did you mean 'lineage/ancestors'?"
+    """
+    close = difflib.get_close_matches(word, list(known), n=3, cutoff=cutoff)
+    return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
+class NoMatch(click.ClickException):
+    """A search or query that found nothing: "no match" on stderr, exit 1 (as grep does), for scripts."""
+
+    exit_code = 1
+
+    def __init__(self, what: str):
+        super().__init__(f"no match: {what}")
+
+    def show(self, file=None) -> None:
+        click.echo(self.message, err=True)
 
 
 def store_option(command):
@@ -131,6 +169,8 @@ def library_errors(command):
 
 def echo_problems(problems: list, err: bool = False, shown: int = 20) -> None:
     """The input problems: how many per input, then the first ``shown`` of them on stderr."""
+    from .ingest.build import problems_by_source
+
     if not problems:
         return
     click.echo(f"{len(problems)} input problems:", err=err)
@@ -149,11 +189,43 @@ def make_parent(path: Path) -> None:
         raise click.ClickException(message) from exc
 
 
-def open_store(store_path: Path | None, endpoint: str | None = None) -> OxigraphStore | RemoteStore:
+@contextmanager
+def progress_steps(label: str, steps: list[str]):
+    """A progress bar on stderr over named steps; yields ``done(step)`` to call as each ends.
+
+    Drawn only when stderr is a terminal: pipes, logs and scripts see nothing of it.
+    """
+    with click.progressbar(length=len(steps), label=label, file=sys.stderr, show_eta=False, show_percent=False,
+                           item_show_func=lambda step: step, hidden=not sys.stderr.isatty()) as bar:
+        bar.update(0, steps[0])
+        position = iter(steps[1:] + [""])
+        yield lambda _step=None: bar.update(1, next(position))
+
+
+def open_store(store_path: Path | None, endpoint: str | None = None):
     """The endpoint named by --endpoint, else the store named by --store, the environment, or the default."""
+    from .store import Credentials, OxigraphStore, RemoteStore, default_store_path
+
     if endpoint:
         return RemoteStore(endpoint, Credentials.from_env())
     return OxigraphStore.open(store_path or default_store_path())
+
+
+def local_store_path(store_path: Path | None) -> Path:
+    """--store, else $CERTGRAPH_STORE, else build/store."""
+    from .store import default_store_path
+
+    return store_path or default_store_path()
+
+
+def not_in_graph(store, number: str) -> click.ClickException:
+    """The error for a fiche the graph does not know, suggesting the closest numbers it knows."""
+    from .queries import internal_query
+
+    known = {str(n) for n in store.query(internal_query("export/fiche-number").text).values("value")}
+    register = re.match(r"[A-Z]+", number).group()
+    hint = did_you_mean(number, sorted(n for n in known if n.startswith(register) and n[len(register):].isdigit()), 0.75)
+    return click.ClickException(f"{number} is not in the graph.{hint}")
 
 
 def fiche_argument(value: str, store=None) -> str:
@@ -168,6 +240,8 @@ def fiche_argument(value: str, store=None) -> str:
     digits = value.strip()
     if not re.fullmatch(r"[0-9]+", digits):
         raise click.UsageError(f"{value!r} is not a fiche number like RNCP35080, RS5000 or 35080")
+    from .queries import fiche_known
+
     found = [n for n in (f"RNCP{digits}", f"RS{digits}") if store is not None and fiche_known(store, n)]
     if len(found) == 2:
         raise click.UsageError(f"{digits} is both RNCP{digits} and RS{digits}: say which")
@@ -189,13 +263,24 @@ def as_of_date(value) -> dt.date:
 
 
 def plain(value) -> str:
-    """A cell as text: IRIs shortened to their last segment only in tables."""
-    value = to_python(value)
-    return "" if value is None else str(value)
+    """A cell as text: empty for None, ``true``/``false`` for booleans, ISO 8601 for dates."""
+    from .store import python_value
+
+    value = python_value(value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    return "" if value is None else value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
-def output_rows(result: QueryResult, fmt: str | None) -> None:
-    """Print SELECT rows, an ASK answer or CONSTRUCT triples in the chosen format (JSON lines by default)."""
+def output_rows(result, fmt: str | None, columns: dict[str, str] | None = None) -> None:
+    """Print SELECT rows, an ASK answer or CONSTRUCT triples in the chosen format (JSON lines by default).
+
+    JSON values are typed (numbers, booleans; dates as ISO texts), ``columns`` (a named query's
+    ``#+ columns:``) typing those the engine answers as text; CSV and TSV have the query's
+    variables as their header, in order, even with no row.
+    """
+    from .queries import json_row, python_row
+
     fmt = fmt or "json"
     if result.boolean is not None:
         click.echo(json.dumps({"boolean": result.boolean}) if fmt == "json" else str(result.boolean).lower())
@@ -204,12 +289,16 @@ def output_rows(result: QueryResult, fmt: str | None) -> None:
         for triple in result.triples:
             click.echo(" ".join(t.n3() for t in triple) + " .")
         return
-    columns = result.variables
-    rows = [[plain(row.get(c)) for c in columns] for row in result.rows]
+    variables = result.variables
     if fmt == "json":
         for row in result.rows:
-            click.echo(json.dumps({c: to_python(row.get(c)) for c in columns if c in row}, ensure_ascii=False, default=str))
-    elif fmt in ("csv", "tsv"):
+            ordered = {c: row[c] for c in variables if c in row}
+            click.echo(json.dumps(json_row(ordered, columns), ensure_ascii=False, default=str))
+        return
+    typed = [python_row(row, columns) for row in result.rows]
+    rows = [[plain(row.get(c)) for c in variables] for row in typed]
+    columns = variables
+    if fmt in ("csv", "tsv"):
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
         writer.writerow(columns)
@@ -229,7 +318,7 @@ def format_table(columns: list[str], rows: list[list[str]], width: int = 70) -> 
     return "\n".join(lines)
 
 
-@click.group()
+@click.group(cls=LazyGroup)
 @click.version_option(package_name="certgraph")
 def cli():
     """certgraph: French professional certifications (RNCP, RS) as a validated knowledge graph.
@@ -245,11 +334,15 @@ def cli():
 @store_option
 @click.option("--dump", "dump_path", type=click.Path(path_type=Path, dir_okay=False), default=None, help="N-Quads (.nq) or TriG (.trig) dump (default: <store>.nq).")
 @click.option("--strict", is_flag=True, help="Fail on any problem of this build's inputs (with --export: of the exports, not of the code lists of --data) instead of reporting it.")
-@click.option("--export", "exports", multiple=True, type=click.Path(path_type=Path, exists=True), help="Build from this register export (XML file or zip, CSV folder or zip) and the code lists of --data, instead of every input of the manifest. Repeatable (e.g. the RNCP and the RS files).")
+@click.option("--export", "exports", multiple=True, type=click.Path(path_type=Path, exists=True), help="Build from this register export (XML file or zip, CSV folder or zip) and the code lists of --data, instead of every input of the manifest. Repeatable, and the files after it count too: --export rncp.zip rs.zip.")
+@click.argument("more_exports", nargs=-1, metavar="[EXPORT]...", type=click.Path(path_type=Path, exists=True))
 @click.option("--force", is_flag=True, help="Build even when no fiche was read, and replace the store even when it holds more than twice as many fiches as the build.")
 @library_errors
-def build_command(data_dir, store_path, dump_path, strict, exports, force):
+def build_command(data_dir, store_path, dump_path, strict, exports, more_exports, force):
     """Rebuild the store from the data folder (idempotent) and write a dump.
+
+    Register exports may follow --export, one or several (--export a.xml b.xml), or each its own
+    --export: every path given as an argument is an export, as with --export.
 
     A build that reads no fiche, or fewer than half the fiches of the store it would replace (an
     input lost or unreadable), fails and keeps that store; --force overrides.
@@ -257,12 +350,16 @@ def build_command(data_dir, store_path, dump_path, strict, exports, force):
     Example:
 
         certgraph build --store build/store
-        certgraph build --export export-fiches-rncp-v4-1-2026-02-01.zip --store build/register
+        certgraph build --export export-fiches-rncp-v4-1-2026-02-01.zip export-fiches-rs-v4-1-2026-02-01.zip --store build/register
     """
-    store_path = store_path or default_store_path()
+    from .ingest.build import build
+    from .resources import default_data_dir
+    from .store import dump_path as default_dump_path
+
+    store_path = local_store_path(store_path)
     dump_path = dump_path or default_dump_path(store_path)
     progress = lambda m: click.echo(m, err=True)
-    report = build(data_dir or default_data_dir(), store_path, dump_path, strict, progress, exports, force)
+    report = build(data_dir or default_data_dir(), store_path, dump_path, strict, progress, (*exports, *more_exports), force)
     total = sum(report.timings.values())
     click.echo(f"built {report.store}: {report.quads} quads, {report.fiches} fiches, {report.sources} sources in {total:.1f} s")
     click.echo(f"snapshots: {', '.join(report.snapshots) or 'none'}")
@@ -287,6 +384,9 @@ def validate_command(store_path, fiche, fmt, summary, save):
 
         certgraph validate --fiche RNCP41296
     """
+    from .store import StoreError
+    from .validate import ValidationError, save_report, validate_store
+
     number = fiche_argument(fiche) if fiche else None
     if save and number:
         raise click.UsageError("--save stores the report of the whole graph: use it without --fiche")
@@ -296,7 +396,7 @@ def validate_command(store_path, fiche, fmt, summary, save):
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
     if save:
-        save_report(report, store_path or default_store_path())
+        save_report(report, local_store_path(store_path))
     if fmt == "turtle":
         click.echo(report.to_graph().serialize(format="turtle"))
     elif fmt == "json":
@@ -330,9 +430,16 @@ def diff_command(old, new, fields, fmt):
 
         certgraph diff data/rncp/rpa-data-collector-export-2024-01-17 data/rncp/hackathon-export-2026-02-01
     """
-    before, after = read_snapshot(old), read_snapshot(new)
+    from .ingest.snapshots import diff, read_snapshot
+
+    with progress_steps("diff", [f"reading {old.name}", f"reading {new.name}", "comparing"]) as done:
+        before = read_snapshot(old)
+        done()
+        after = read_snapshot(new)
+        done()
+        changes = diff(before, after, fields or None)
+        done()
     echo_problems(before.problems + after.problems, err=True)
-    changes = diff(before, after, fields or None)
     if fmt == "json":
         click.echo(json.dumps(changes.to_json(), ensure_ascii=False, indent=1))
         return
@@ -354,7 +461,7 @@ def diff_command(old, new, fields, fmt):
 @cli.command(name="synth")
 @click.option("--fiches", type=click.IntRange(min=1), default=40_000, show_default=True, help="How many fiches (RNCP and RS together).")
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed: the same seed writes the same bytes.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="xml", show_default=True, help="The XML export v4.1 (two files) or the ten CSV tables.")
+@click.option("--format", "fmt", type=LibraryChoice(".synth:FORMATS"), default="xml", show_default=True, help="The XML export v4.1 (two files) or the ten CSV tables.")
 @click.option("--defect-rate", type=click.FloatRange(0, 1), default=0.01, show_default=True, help="Share of fiches given one realistic defect, listed in defects.json.")
 @click.option("--date", "issued", type=click.DateTime(["%Y-%m-%d"]), default="2026-02-01", show_default=True, help="The export date (file names, fiche status).")
 @click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), required=True, help="Folder to write the export into.")
@@ -369,6 +476,8 @@ def synth_command(fiches, seed, fmt, defect_rate, issued, out_dir, data_dir):
 
         certgraph synth --fiches 40000 --seed 1 --format xml -o build/synth-40k
     """
+    from .synth import SynthError, write_synthetic_register
+
     try:
         report = write_synthetic_register(out_dir, fiches, seed, fmt, defect_rate, issued.date(), data_dir)
     except SynthError as exc:
@@ -379,7 +488,7 @@ def synth_command(fiches, seed, fmt, defect_rate, issued, out_dir, data_dir):
 
 @cli.command(name="search")
 @click.argument("text")
-@click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS), help="Only this kind of text (repeatable): fiche titles, block titles, competencies.")
+@click.option("--kind", "kinds", multiple=True, type=LibraryChoice(".search:KINDS"), help="Only this kind of text (repeatable): fiche titles, block titles, competencies.")
 @click.option("--fiche", default=None, help="Only the texts of this fiche (e.g. RNCP35080).")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many hits.")
 @click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True, help="Skip this many hits (paging).")
@@ -388,17 +497,25 @@ def synth_command(fiches, seed, fmt, defect_rate, issued, out_dir, data_dir):
 def search_command(text, kinds, fiche, limit, offset, store_path, fmt):
     """Full-text search of titles, blocks and competencies (accent- and case-insensitive), best first.
 
-    Every word must match; the last one may be a prefix. The index is built with the store.
+    Every word must match; the last one may be a prefix. The index is built with the store. No hit
+    is "no match" on stderr and exit 1.
 
     Example:
 
         certgraph search "pilotage projet solidaire" --kind block
     """
+    import dataclasses
+
+    from .search import SearchIndexError, search
+    from .store import index_path
+
     number = fiche_argument(fiche) if fiche else None
     try:
-        hits = search(index_path(store_path or default_store_path()), text, kinds or None, number, limit, offset)
+        hits = search(index_path(local_store_path(store_path)), text, kinds or None, number, limit, offset)
     except (SearchIndexError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
+    if not hits:
+        raise NoMatch(f"no text matches {text!r}" + (" from there" if offset else ""))
     if fmt == "json":
         for hit in hits:
             click.echo(json.dumps(dataclasses.asdict(hit), ensure_ascii=False))
@@ -417,6 +534,8 @@ def queries_command(fmt):
 
         certgraph queries
     """
+    from .queries import load_queries
+
     for name, query in load_queries().items():
         params = [{"name": p.name, "type": p.type, "example": p.example} for p in query.params]
         if fmt == "json":
@@ -429,24 +548,52 @@ def queries_command(fmt):
 @cli.command(name="query")
 @click.argument("name")
 @click.option("-p", "--param", "params", type=(str, str), multiple=True, help="A parameter NAME VALUE (repeatable).")
+@click.option("--limit", type=int, default=None, help="Listings: rows per page (default and cap: the query's #+ page header).")
+@click.option("--offset", type=int, default=None, help="Listings: rows to skip (paging; default 0).")
 @store_option
 @endpoint_option
 @output_format("json", "table", "csv", "tsv", default="json")
 @library_errors
-def query_command(name, params, store_path, endpoint, fmt):
+def query_command(name, params, limit, offset, store_path, endpoint, fmt):
     """Run a named query with bound, validated parameters.
+
+    A listing (a query with a #+ page header, e.g. codes/by-rome) gives a page of rows, in number
+    order; when there are more, "100 of 400 — use --offset 100" is said on stderr. A SELECT with no
+    row is "no match" on stderr and exit 1 (a CSV or TSV still prints its header first).
 
     Example:
 
         certgraph query lineage/ancestors -p fiche RNCP35080 --table
+        certgraph query codes/by-rome -p rome K14 --offset 100 --table
         certgraph query lineage/ancestors -p fiche RNCP35080 --endpoint http://localhost:8890/sparql
     """
-    queries = load_queries()
+    from .queries import count_named, load_queries, run_named
+    from .store import index_path
+
+    queries = load_queries(lazy=True)
     if name not in queries:
-        raise click.UsageError(f"no named query {name!r}; see `certgraph queries`")
+        raise click.UsageError(f"no named query {name!r}.{did_you_mean(name, queries) or ' See `certgraph queries`.'}")
+    query, values = queries[name], single_values(params)
+    values.update({k: str(v) for k, v in (("limit", limit), ("offset", offset)) if v is not None})
+    if query.page is None and values.keys() & {"limit", "offset"}:
+        raise click.UsageError(f"{name} is not a listing: it takes no --limit or --offset")
     # A search parameter reads the full-text index beside the local store, also with --endpoint.
-    index = index_path(store_path or default_store_path())
-    output_rows(run_named(open_store(store_path, endpoint), queries[name], single_values(params), index), fmt)
+    store, index = open_store(store_path, endpoint), index_path(local_store_path(store_path))
+    result = run_named(store, query, values, index)
+    output_rows(result, fmt, query.columns)
+    if query.page is not None and (result.rows or values.get("offset")):
+        echo_page_footer(len(result.rows), count_named(store, query, values, index), int(values.get("offset", 0)))
+    if result.boolean is None and not result.triples and not result.rows:
+        raise NoMatch(f"{name} has no row for {' '.join(f'{k}={v}' for k, v in values.items()) or 'these parameters'}")
+
+
+def echo_page_footer(shown: int, total: int, offset: int) -> None:
+    """``100 of 400 — use --offset 100`` on stderr, unless the page holds the whole listing."""
+    if offset == 0 and shown >= total:
+        return
+    where = f"{shown:,}" if offset == 0 else f"rows {offset + 1:,}–{offset + shown:,}" if shown else f"no row from offset {offset:,}"
+    more = f" — use --offset {offset + shown}" if offset + shown < total else ""
+    click.echo(f"{where} of {total:,}{more}", err=True)
 
 
 def single_values(params: tuple[tuple[str, str], ...]) -> dict[str, str]:
@@ -470,9 +617,15 @@ def single_values(params: tuple[tuple[str, str], ...]) -> dict[str, str]:
 def sparql_command(source, store_path, endpoint, fmt):
     """Run a SPARQL query from a UTF-8 file, or from standard input with ``-``.
 
+    The project's prefixes (cg:, id:, dcterms:, skos:, schema:, xsd:… as `certgraph serve` shows
+    them) may be used without declaring them: those the query uses and does not declare are added.
+    A syntax error is one line, with its line and column. A SELECT with no row is "no match" on
+    stderr and exit 1, as with `certgraph query`.
+
     Example:
 
         echo 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' | certgraph sparql - --table
+        echo 'SELECT ?title WHERE { ?f cg:number "RNCP35080" ; dcterms:title ?title }' | certgraph sparql -
     """
     data = source.read()
     try:
@@ -482,7 +635,56 @@ def sparql_command(source, store_path, endpoint, fmt):
         raise click.BadParameter(
             f"{source.name} is not UTF-8: byte 0x{data[exc.start]:02X} on line {line}", param_hint="SOURCE"
         ) from exc
-    output_rows(open_store(store_path, endpoint).query(text), fmt)
+    from .store import StoreError
+
+    text, added = with_default_prefixes(text)
+    try:
+        result = open_store(store_path, endpoint).query(text)
+    except StoreError as exc:
+        raise click.ClickException(concise_sparql_error(str(exc), text, added)) from None
+    output_rows(result, fmt)
+    if result.boolean is None and not result.triples and not result.rows:
+        raise NoMatch("the query has no row")
+
+
+def with_default_prefixes(text: str) -> tuple[str, int]:
+    """``text`` with a PREFIX for each of the project's prefixes (vocab.CURIES) it uses undeclared,
+    all on one line before it; and the number of lines added (0 or 1), to report positions as written.
+
+    >>> with_default_prefixes("SELECT * { ?s skos:notation ?n }")
+    ('PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\nSELECT * { ?s skos:notation ?n }', 1)
+    """
+    from .sparql_text import tokenize
+    from .vocab import CURIES
+
+    tokens = tokenize(text)
+    declared = {b.text[:-1] for a, b in zip(tokens, tokens[1:]) if a.text.upper() == "PREFIX" and b.kind == "pname"}
+    used = {t.text.split(":", 1)[0] for t in tokens if t.kind == "pname"}
+    missing = sorted((used - declared) & CURIES.keys())
+    if not missing:
+        return text, 0
+    return " ".join(f"PREFIX {p}: <{CURIES[p]}>" for p in missing) + "\n" + text, 1
+
+
+_SYNTAX_ERROR = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
+
+
+def concise_sparql_error(message: str, text: str, added_lines: int = 0) -> str:
+    """A store's SPARQL syntax error in one line: where, and what was expected, without the lists of
+    Unicode ranges the parser prints; an undeclared prefix is named."""
+    found = _SYNTAX_ERROR.search(message)
+    if found is None:
+        return message.splitlines()[0] if message else message
+    line, column, expected = int(found.group(1)), int(found.group(2)), found.group(3)
+    where = f"SPARQL syntax error at line {line - added_lines}, column {column}"
+    if "Prefix not found" in expected:
+        written = text.splitlines()[line - 1][: column - 1] if line <= len(text.splitlines()) else ""
+        name = re.findall(r"([A-Za-z_][\w.-]*)?:[\w.-]*$", written)
+        prefix = f"{name[-1]}:" if name else "its prefix"
+        return f"{where}: prefix {prefix} is not declared (add PREFIX {prefix} <…>)"
+    expected = re.sub(r"\s+", " ", re.sub(r"\[[^\]]*\]", "", expected)).strip(" ,")
+    expected = re.sub(r"(, )+", ", ", expected)
+    return f"{where}: {expected[:120]}{'…' if len(expected) > 120 else ''}"
 
 
 @cli.command(name="lineage")
@@ -503,11 +705,15 @@ def lineage_command(fiche, as_of, store_path, endpoint, fmt):
         certgraph lineage RNCP35080
         certgraph lineage 35080 --as-of 2024-01-01
     """
+    from .lineage import lineage
+    from .queries import load_queries
+    from .vocab import number_from_iri
+
     store = open_store(store_path, endpoint)
     number = fiche_argument(fiche, store)
-    result = lineage(store, load_queries(), number, as_of_date(as_of))
+    result = lineage(store, load_queries(lazy=True), number, as_of_date(as_of))
     if not result.members:
-        raise click.ClickException(f"{number} is not in the graph")
+        raise not_in_graph(store, number)
     members = result.ordered()
     name = lambda iri: result.members[iri].name if iri in result.members else (number_from_iri(iri) or iri)
     if fmt == "json":
@@ -520,7 +726,7 @@ def lineage_command(fiche, as_of, store_path, endpoint, fmt):
                            for old, new, asserted, by in result.superseded],
         }, ensure_ascii=False, indent=2, default=str))
         return
-    click.echo(f"Lineage of {number} on {result.as_of}: {len(members)} certifications, {result.graph.number_of_edges()} links\n")
+    click.echo(f"Lineage of {number} on {result.as_of}: {len(members)} certifications, {len(result.links)} links\n")
     for member in members:
         marker = "*" if member.number == number else " "
         level = f"level {member.level}" if member.level else "level ?"
@@ -542,18 +748,20 @@ def lineage_command(fiche, as_of, store_path, endpoint, fmt):
             click.echo(f"  {name(old)} → {name(new)} (asserted by {', '.join(asserted) or '?'}; superseded by {by.rsplit('/graph/', 1)[-1]})")
 
 
-def describe_member(member: Member) -> str:
+def describe_member(member) -> str:
     """A member's title, or what identifies it when no source gives a title (its certifier)."""
     if member.title:
         return member.title
     return f"{NO_TITLE[:-1]}; certifier {member.certifier})" if member.certifier else NO_TITLE
 
 
-def member_json(member: Member) -> dict:
-    """A member as JSON: typed values, its status on the lineage's date spelt out."""
-    fields = {k: v for k, v in vars(member).items() if k not in ("registrations", "as_of")}
+def member_json(member) -> dict:
+    """A member as JSON: typed values (dates as ISO texts), its status on the lineage's date spelt out."""
+    from .queries import json_row
+
+    fields = json_row({k: v for k, v in vars(member).items() if k not in ("registrations", "as_of")})
     return {**fields, "in_force": member.status.in_force, "status": member.status.describe(member.as_of),
-            "registrations": member.registrations}
+            "registrations": [json_row(r) for r in member.registrations]}
 
 
 @cli.command(name="lineage-stats")
@@ -571,7 +779,10 @@ def lineage_stats_command(store_path, endpoint, fmt, top, as_of):
         certgraph lineage-stats
         certgraph lineage-stats --json
     """
-    stats = lineage_stats(open_store(store_path, endpoint), top=top, as_of=as_of_date(as_of))
+    from .lineage_stats import STEPS, lineage_stats, render_table
+
+    with progress_steps("lineage-stats", list(STEPS)) as done:
+        stats = lineage_stats(open_store(store_path, endpoint), top=top, as_of=as_of_date(as_of), progress=done)
     click.echo(stats.to_json() if fmt == "json" else render_table(stats, rows=top))
 
 
@@ -590,12 +801,15 @@ def compare_command(left, right, as_of, store_path, endpoint, fmt):
 
         certgraph compare RNCP35080 RNCP41296
     """
+    from .compare import compare
+    from .queries import fiche_known, load_queries
+
     store = open_store(store_path, endpoint)
     numbers = [fiche_argument(value, store) for value in (left, right)]
     for number, hint in zip(numbers, ("LEFT", "RIGHT")):
         if not fiche_known(store, number):
-            raise click.BadParameter(f"{number} is not in the graph", param_hint=hint)
-    result = compare(store, load_queries(), *numbers, as_of_date(as_of))
+            raise click.BadParameter(not_in_graph(store, number).message, param_hint=hint)
+    result = compare(store, load_queries(lazy=True), *numbers, as_of_date(as_of))
     if fmt == "json":
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return
@@ -638,6 +852,9 @@ def describe_value(row: dict) -> str:
     A code's label is the one its source prints (``citedLabel``), with the code list's label beside
     it when they differ: ``K1206 Intervention socioculturelle [list: Animation socioculturelle]``.
     """
+    from .store import to_python
+    from .vocab import ID, number_from_iri
+
     if isinstance(to_python(row["value"]), bool):  # the active flag, dated by its source
         return "active" if to_python(row["value"]) else "inactive"
     value, label, cited = plain(row["value"]), plain(row.get("label")), plain(row.get("citedLabel"))
@@ -670,11 +887,16 @@ def show_command(fiche, as_of, store_path, endpoint, fmt):
         certgraph show RNCP41296
         certgraph show 35080 --as-of 2024-01-01
     """
+    from .overview import fiche_overview
+    from .queries import load_queries
+    from .store import to_python
+
     store = open_store(store_path, endpoint)
     number, day = fiche_argument(fiche, store), as_of_date(as_of)
-    found = fiche_overview(store, number, day, blocks=fmt != "json")  # the JSON has no blocks
+    # the JSON has no blocks
+    found = fiche_overview(store, number, day, queries=load_queries(lazy=True), blocks=fmt != "json")
     if found is None:
-        raise click.ClickException(f"{number} is not in the graph")
+        raise not_in_graph(store, number)
     if fmt == "json":
         click.echo(json.dumps(found.to_json(), ensure_ascii=False, indent=2, default=str))
         return
@@ -712,11 +934,26 @@ def stats_command(as_of, store_path, fmt):
 
         certgraph stats
     """
-    counts = register_counts(open_store(store_path), as_of_date(as_of))
+    from .overview import register_counts
+
+    day = as_of_date(as_of)
+    counts = register_counts(open_store(store_path), day)
     if fmt == "json":
-        click.echo(json.dumps(counts, indent=2))
+        click.echo(json.dumps({"as_of": day.isoformat(), **{snake_key(k, day): v for k, v in counts.items()}}, indent=2))
     else:
         click.echo(format_table(["what", "count"], [[k, f"{v:,}"] for k, v in counts.items()]))
+
+
+def snake_key(label: str, day: dt.date) -> str:
+    """A count's label as a stable snake_case JSON key: the date and the parenthesised notes left out.
+
+    >>> snake_key("certifications in force on 2026-02-01 (by their dates)", dt.date(2026, 2, 1))
+    'certifications_in_force'
+    >>> snake_key("RNCP certifications with a level", dt.date(2026, 2, 1))
+    'rncp_certifications_with_a_level'
+    """
+    label = re.sub(r"\(.*?\)", "", label.replace(f"on {day.isoformat()}", ""))
+    return "_".join(re.findall(r"[a-z0-9]+", label.lower()))
 
 
 def view_options(command):
@@ -726,10 +963,10 @@ def view_options(command):
 
 
 @cli.command(name="export")
-@click.argument("view", type=click.Choice(list(VIEWS)))
+@click.argument("view", type=LibraryChoice(".export.views:VIEWS"))
 @click.option("--fiche", default=None, help="Only around this fiche (e.g. RNCP35080); without it, the whole register.")
 @view_options
-@click.option("--format", "fmt", type=click.Choice(list(EXPORT_FORMATS)), default="graphml", show_default=True, help="GraphML (Gephi, yEd, Cytoscape), GEXF 1.3 (Gephi), Cytoscape.js JSON, node-link JSON (d3), DOT (Graphviz), CSV node and edge lists.")
+@click.option("--format", "fmt", type=LibraryChoice(".export.formats:FORMATS"), default="graphml", show_default=True, help="GraphML (Gephi, yEd, Cytoscape), GEXF 1.3 (Gephi), Cytoscape.js JSON, node-link JSON (d3), DOT (Graphviz), CSV node and edge lists.")
 @click.option("-o", "--out", "out_path", type=click.Path(path_type=Path, dir_okay=False), required=True, help="File to write (csv writes <stem>-nodes.csv and <stem>-edges.csv).")
 @store_option
 @endpoint_option
@@ -742,14 +979,21 @@ def export_command(view, fiche, depth, threshold, fmt, out_path, store_path, end
         certgraph export lineage --fiche RNCP35080 --format graphml -o lineage.graphml
         certgraph export occupations --format gexf -o occupations.gexf
     """
-    graph = VIEWS[view](open_store(store_path, endpoint), fiche=fiche, depth=depth, threshold=threshold)
+    from .export.formats import FORMATS
+    from .export.views import VIEWS
+
     make_parent(out_path)
-    for written in EXPORT_FORMATS[fmt](graph, out_path):
-        click.echo(f"{written}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
+    with progress_steps(f"export {view}", [f"reading the {view} view", f"writing {fmt}"]) as done:
+        graph = VIEWS[view](open_store(store_path, endpoint), fiche=fiche, depth=depth, threshold=threshold)
+        done()
+        written = FORMATS[fmt](graph, out_path)
+        done()
+    for path in written:
+        click.echo(f"{path}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
 
 
 @cli.command(name="draw")
-@click.argument("view", type=click.Choice([*VIEWS, "compare"]))
+@click.argument("view", type=LibraryChoice(".export.views:VIEWS", extra=["compare"]))
 @click.argument("fiches", nargs=-1)
 @view_options
 @click.option("-o", "--out", "out_path", type=click.Path(path_type=Path, dir_okay=False), required=True, help="Picture to write: .svg or .png (Graphviz), .html (interactive, self-contained), .dot.")
@@ -765,6 +1009,9 @@ def draw_command(view, fiches, depth, threshold, out_path, store_path, endpoint)
         certgraph draw lineage RNCP35080 -o lineage.html
         certgraph draw compare RNCP35080 RNCP41296 -o compare.svg
     """
+    from .export.draw import draw
+    from .export.views import VIEWS, comparison_view
+
     store = open_store(store_path, endpoint)
     if view == "compare":
         if len(fiches) != 2:
@@ -783,7 +1030,7 @@ def draw_command(view, fiches, depth, threshold, out_path, store_path, endpoint)
 @click.option("--to", "target", required=True, metavar="URL", help="The target's SPARQL 1.1 Graph Store Protocol URL, e.g. http://localhost:7878/store (Oxigraph) or http://localhost:8890/sparql-graph-crud-auth (Virtuoso).")
 @click.option("--graph", "graphs", multiple=True, metavar="IRI", help="Publish only this named graph of the store (repeatable); default: every one.")
 @click.option("--replace", is_flag=True, help="Replace the graphs the target already holds; without it, nothing is sent if one exists.")
-@click.option("--batch", type=click.IntRange(min=1), default=DEFAULT_BATCH, show_default=True, help="Triples per request.")
+@click.option("--batch", type=click.IntRange(min=1), default=None, help="Triples per request (default: certgraph.publish.DEFAULT_BATCH).")
 @click.option("--parallel", type=click.IntRange(min=1, max=16), default=2, show_default=True, help="Requests in flight at once.")
 @click.option("--no-verify", is_flag=True, help="Do not read the graphs back to check their triple counts.")
 @store_option
@@ -802,9 +1049,12 @@ def publish_command(target, graphs, replace, batch, parallel, no_verify, store_p
         certgraph publish --to http://localhost:7878/store
         certgraph publish --to http://localhost:8890/sparql-graph-crud-auth --replace
     """
+    from .publish import DEFAULT_BATCH, publish
+    from .store import Credentials
+
     store = open_store(store_path)
     progress = lambda message: click.echo(message, err=True)
-    report = publish(store, target, list(graphs) or None, replace, batch, Credentials.from_env(),
+    report = publish(store, target, list(graphs) or None, replace, batch or DEFAULT_BATCH, Credentials.from_env(),
                      verify=not no_verify, progress=progress, parallel=parallel)
     click.echo(report.summary())
 
@@ -837,7 +1087,13 @@ def serve_command(host, port, store_path, workers, timeout, max_result_mb, cache
         certgraph serve --port 8000
         certgraph serve --get '/queries/lineage/ancestors?fiche=RNCP35080'
     """
-    app = create_app(store_path or default_store_path(), load_queries(), workers=workers, timeout=timeout,
+    import asyncio
+
+    from .queries import load_queries
+    from .web.app import create_app, request_once
+    from .web.engine import EngineError, probe
+
+    app = create_app(local_store_path(store_path), load_queries(), workers=workers, timeout=timeout,
                      max_bytes=max_result_mb << 20, cache_bytes=cache_mb << 20, worker_memory_mb=worker_memory_mb or None,
                      client_concurrency=client_concurrency, client_queue=client_queue, allow_service=tuple(allow_service),
                      public_url=public_url or f"http://{_url_host(host)}:{port}")
@@ -880,10 +1136,11 @@ def block_map_command(fiche, store_path, endpoint, fmt):
 
         certgraph block-map RNCP35080
     """
+    from .queries import json_row, load_queries, run_named
+
     store = open_store(store_path, endpoint)
     number = fiche_argument(fiche, store)
-    rows = [{k: to_python(v) for k, v in row.items()}
-            for row in run_named(store, load_queries()["lineage/block-map"], {"fiche": number}).rows]
+    rows = [json_row(row) for row in run_named(store, load_queries(lazy=True)["lineage/block-map"], {"fiche": number}).rows]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return
@@ -898,7 +1155,7 @@ def block_map_command(fiche, store_path, endpoint, fmt):
 
 @cli.command(name="nearest")
 @click.argument("fiche")
-@click.option("--mode", type=click.Choice(MODES), default="content", show_default=True,
+@click.option("--mode", type=LibraryChoice(".equivalence.index:MODES"), default="content", show_default=True,
               help="content: what the certifications cover; lineage: content plus certifier, register and dates.")
 @click.option("--level", type=click.IntRange(1, 8), default=None, help="Only fiches of this EQF level.")
 @click.option("--in-force-on", "in_force_on", default=None, help="Only fiches in force on this date (YYYY-MM-DD).")
@@ -915,6 +1172,8 @@ def nearest_command(fiche, mode, level, in_force_on, limit, store_path, fmt):
 
         certgraph nearest RNCP35080 --mode lineage
     """
+    from .equivalence.index import load_index
+
     number = normalise_fiche_number(fiche) or fiche
     rows = load_index(store_path).filtered_nearest(number, mode, limit, level, as_date(in_force_on) if in_force_on else None)
     if fmt == "json":
@@ -926,7 +1185,7 @@ def nearest_command(fiche, mode, level, in_force_on, limit, store_path, fmt):
 
 
 @cli.command(name="suggest-links")
-@click.option("--min-score", type=float, default=MIN_SCORE, show_default=True, help="The lowest lineage-mode score to list.")
+@click.option("--min-score", type=float, default=None, help="The lowest lineage-mode score to list (default: the threshold the build uses, equivalence.suggest.MIN_SCORE).")
 @store_option
 @endpoint_option
 @output_format("text", "json", default="text")
@@ -940,9 +1199,12 @@ def suggest_links_command(min_score, store_path, endpoint, fmt):
 
         certgraph suggest-links --min-score 8
     """
+    from .equivalence.suggest import MIN_SCORE
+    from .queries import json_row, load_queries, run_named
+
     store = open_store(store_path, endpoint)
-    rows = [{k: to_python(v) for k, v in row.items()}
-            for row in run_named(store, load_queries()["lineage/suggested"], {"minScore": f"{min_score:.4f}"}).rows]
+    minimum = MIN_SCORE if min_score is None else min_score
+    rows = [json_row(row) for row in run_named(store, load_queries(lazy=True)["lineage/suggested"], {"minScore": f"{minimum:.4f}"}).rows]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return
@@ -950,14 +1212,14 @@ def suggest_links_command(min_score, store_path, endpoint, fmt):
     click.echo(format_table(["suggested predecessor", "fiche", "score", "shared"], table))
 
 
-def _keep_examples_as_written(group: click.Group) -> None:
+def _keep_examples_as_written(*commands: click.Command) -> None:
     """Click rewraps help paragraphs, joining example lines; ``\\b`` keeps each Example block as written."""
-    for command in group.commands.values():
+    for command in commands:
         if command.help:
             command.help = re.sub(r"^([ \t]*)Example:\n\n", "\\g<0>\\1\b\n", command.help, flags=re.MULTILINE)
 
 
-_keep_examples_as_written(cli)
+_keep_examples_as_written(*cli.commands.values())
 
 if __name__ == "__main__":
     cli()

@@ -1,18 +1,19 @@
 """Lineage of a certification as a DAG: members, replaces links (with who asserted them), registrations.
 
 The data comes from named queries only, so the same code works on any store that answers them.
+Values are typed (``level`` an int, ``active`` a bool, dates ``datetime.date``); the links are kept
+as a dict, and networkx (slow to import) is loaded only when ``Lineage.graph`` is asked for.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from dataclasses import dataclass, field
+from functools import cached_property
 
-import networkx as nx
-
-from .queries import NamedQuery, run_named
+from .queries import NamedQuery, python_row, run_named
 from .status import Status, as_bool, as_date
-from .store import to_python
 
 
 @dataclass
@@ -26,7 +27,7 @@ class Member:
     iri: str
     number: str | None
     title: str | None
-    level: str | None
+    level: int | None
     end_date: dt.date | None
     active: bool | None
     effect_date: dt.date | None = None
@@ -48,10 +49,14 @@ class Member:
 
 @dataclass
 class Lineage:
-    """The connected lineage of a fiche: a DiGraph whose edges run from predecessor to successor."""
+    """The connected lineage of a fiche: its members and links, from predecessor to successor.
+
+    ``links`` maps each (predecessor IRI, successor IRI) to its ``asserted_by`` and ``sources``
+    sets; ``graph`` is the same as a networkx DiGraph.
+    """
 
     fiche: str
-    graph: nx.DiGraph
+    links: dict[tuple[str, str], dict[str, set[str]]]
     members: dict[str, Member]
     as_of: dt.date = field(default_factory=dt.date.today)
     # Links a newer register table contradicts: (predecessor, successor) IRIs, who asserted them,
@@ -60,23 +65,51 @@ class Lineage:
     # The current equivalents on ``as_of`` (lineage/current), as members.
     current: list[Member] = field(default_factory=list)
 
+    @cached_property
+    def graph(self):
+        """The lineage as a networkx DiGraph (edges carry ``asserted_by`` and ``sources``)."""
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        graph.add_nodes_from(self.members)
+        for (old, new), attributes in self.links.items():
+            graph.add_edge(old, new, **attributes)
+        return graph
+
     def ordered(self) -> list[Member]:
-        """Members from oldest to newest: topological order, ties broken by end date then number."""
+        """Members from oldest to newest: topological order, ties broken by end date then number.
+
+        With a cycle in the register's data (the validator reports it), the members by that key alone.
+        """
         def key(iri: str):
             m = self.members[iri]
-            return (str(m.end_date or "9999"), m.number or "")
+            return (str(m.end_date or "9999"), m.number or "", iri)
 
-        try:
-            order = list(nx.lexicographical_topological_sort(self.graph, key=key))
-        except nx.NetworkXUnfeasible:  # a cycle in the register's data: the validator reports it
-            order = sorted(self.graph.nodes, key=key)
+        waiting = {iri: 0 for iri in self.members}
+        for _old, new in self.links:
+            waiting[new] += 1
+        ready = [key(iri) for iri, count in waiting.items() if count == 0]
+        heapq.heapify(ready)
+        order = []
+        while ready:
+            iri = heapq.heappop(ready)[-1]
+            order.append(iri)
+            for target in self._targets(iri):
+                waiting[target] -= 1
+                if waiting[target] == 0:
+                    heapq.heappush(ready, key(target))
+        if len(order) < len(self.members):
+            order = sorted(self.members, key=key)
         return [self.members[iri] for iri in order]
+
+    def _targets(self, iri: str) -> list[str]:
+        return [new for old, new in self.links if old == iri]
 
     def successors(self, member: Member) -> list[tuple[Member, list[str]]]:
         """The members replacing ``member``, each with the fiches that asserted the link."""
         return [
-            (self.members[target], sorted(self.graph.edges[member.iri, target]["asserted_by"]))
-            for target in sorted(self.graph.successors(member.iri), key=lambda t: self.members[t].name)
+            (self.members[target], sorted(self.links[member.iri, target]["asserted_by"]))
+            for target in sorted(self._targets(member.iri), key=lambda t: self.members[t].name)
         ]
 
 
@@ -88,17 +121,16 @@ def lineage(store, queries: dict[str, NamedQuery], fiche: str, as_of: dt.date | 
     """
     as_of = as_of or dt.date.today()
     params = {"fiche": fiche}
-    graph = nx.DiGraph()
+    links: dict[tuple[str, str], dict[str, set[str]]] = {}
     members: dict[str, Member] = {}
-    for row in run_named(store, queries["lineage/members"], params).rows:
-        iri = str(row["member"])
-        value = lambda key: to_python(row.get(key))
-        members[iri] = Member(
-            iri, value("number"), value("title"), value("level"), as_date(value("endDate")), as_bool(value("active")),
-            effect_date=as_date(value("effectDate")), active_as_of=as_date(value("activeAsOf")),
+    query = queries["lineage/members"]
+    for row in run_named(store, query, params).rows:
+        value = python_row(row, query.columns).get
+        members[value("member")] = Member(
+            value("member"), value("number"), value("title"), value("level"), as_date(value("endDate")),
+            as_bool(value("active")), effect_date=as_date(value("effectDate")), active_as_of=as_date(value("activeAsOf")),
             certifier=value("certifier"), as_of=as_of,
         )
-        graph.add_node(iri)
     superseded: dict[tuple[str, str], tuple[set[str], str]] = {}
     for row in run_named(store, queries["lineage/links"], params).rows:
         old, new = str(row["predecessor"]), str(row["successor"])
@@ -109,21 +141,20 @@ def lineage(store, queries: dict[str, NamedQuery], fiche: str, as_of: dt.date | 
             continue
         if old not in members or new not in members:
             continue
-        if not graph.has_edge(old, new):
-            graph.add_edge(old, new, asserted_by=set(), sources=set())
+        link = links.setdefault((old, new), {"asserted_by": set(), "sources": set()})
         if "assertedBy" in row:
-            graph.edges[old, new]["asserted_by"].add(str(row["assertedBy"]))
-        graph.edges[old, new]["sources"].add(str(row["source"]))
+            link["asserted_by"].add(str(row["assertedBy"]))
+        link["sources"].add(str(row["source"]))
     by_number = {m.number: m for m in members.values() if m.number}
     for row in run_named(store, queries["lineage/registrations"], params).rows:
         member = by_number.get(str(row.get("number")))
         if member is not None:
-            member.registrations.append({k: str(to_python(v)) for k, v in row.items()})
+            member.registrations.append(python_row(row, queries["lineage/registrations"].columns))
     dated = {"fiche": fiche, "asOf": as_of.isoformat()}
     current = [members[str(row["current"])] for row in run_named(store, queries["lineage/current"], dated).rows
                if str(row["current"]) in members]
     return Lineage(
-        fiche, graph, members, as_of,
+        fiche, links, members, as_of,
         superseded=[(old, new, sorted(asserted), by) for (old, new), (asserted, by) in sorted(superseded.items())],
         current=current,
     )

@@ -29,6 +29,7 @@ import datetime as dt
 import json
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import networkx as nx
@@ -293,17 +294,29 @@ def analyse(
     return stats
 
 
-def lineage_stats(store, top: int = 10, limit: int = 50, as_of: dt.date | None = None) -> LineageStats:
+# The steps of lineage_stats, in order, as its ``progress`` callback is told of them.
+STEPS = ("reading the links", "reading the statuses", "analysing the lineages")
+
+
+def lineage_stats(store, top: int = 10, limit: int = 50, as_of: dt.date | None = None,
+                  progress: Callable[[str], None] | None = None) -> LineageStats:
     """Lineage analytics of the whole register held in ``store`` (two bulk SPARQL reads).
 
     :param store: an :class:`~certgraph.store.OxigraphStore` (or any store with ``query``).
     :param top: how many of the longest and of the largest lineages to list.
     :param limit: how many one-sided links and cycles to list (all are counted).
     :param as_of: the date of the statuses (default today).
+    :param progress: called with each step of STEPS once it is done.
     """
+    done = progress or (lambda step: None)
     links, historical, superseded = read_links(store)
-    return analyse(links, read_statuses(store, as_of), top=top, limit=limit, historical_links=historical,
-                   superseded_links=superseded, as_of=as_of)
+    done(STEPS[0])
+    statuses = read_statuses(store, as_of)
+    done(STEPS[1])
+    stats = analyse(links, statuses, top=top, limit=limit, historical_links=historical,
+                    superseded_links=superseded, as_of=as_of)
+    done(STEPS[2])
+    return stats
 
 
 # ------------------------------------------------------------------ text rendering

@@ -9,7 +9,6 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from .lineage_stats import read_statuses
 from .queries import NamedQuery, load_queries, run_named
 from .status import Status
 from .store import to_python
@@ -63,6 +62,8 @@ def register_counts(store, day: dt.date, queries: dict[str, NamedQuery] | None =
     counts = {"quads": len(store), "named graphs": len(store.named_graphs())}
     for row in run_named(store, queries["stats/overview"]).rows:
         counts[str(row["what"])] = int(to_python(row["count"]))
+    from .lineage_stats import read_statuses  # with networkx, which `show` does not need
+
     states = Counter(read_statuses(store, day).values())
     for state, words in (("in-force", "in force"), ("not-yet", "not yet in force"), ("ended", "ended")):
         counts[f"certifications {words} on {day} (by their dates)"] = states[state]

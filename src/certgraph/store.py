@@ -9,6 +9,7 @@ with SERVICE is refused before it runs (:func:`certgraph.sparql_text.check`).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import re
@@ -136,6 +137,26 @@ def to_python(term):
     return str(term)
 
 
+_DATES = {f"{_XSD}date": dt.date, f"{_XSD}dateTime": dt.datetime}
+
+
+def python_value(term):
+    """A value for the Python API: as :func:`to_python`, with xsd:date and xsd:dateTime literals as
+    ``datetime`` objects (JSON outputs keep :func:`plain_value`'s ISO text); plain values pass through.
+
+    >>> python_value(Literal("2024-01-31", datatype=XSD.date)), python_value(Literal("6", datatype=XSD.integer)), python_value(7)
+    (datetime.date(2024, 1, 31), 6, 7)
+    """
+    if isinstance(term, Literal) and term.datatype is not None and str(term.datatype) in _DATES:
+        try:
+            return _DATES[str(term.datatype)].fromisoformat(str(term))
+        except ValueError:  # ill-typed, or a form Python does not read: its text
+            return str(term)
+    if isinstance(term, (URIRef, BNode, Literal)):
+        return to_python(term)
+    return term
+
+
 def normalise_literal(lexical: str, datatype: str | None, language: str | None) -> Literal:
     """Plain literals and ``xsd:string`` are the same RDF 1.1 term: represent both as plain."""
     if language:
@@ -243,9 +264,10 @@ class OxigraphStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         return cls(ox.Store(str(path)), path)
 
-    def load_nquads(self, path: Path) -> None:
-        """Bulk-load an N-Quads file (fast path, does not keep the file in memory)."""
-        self._store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+    def load_nquads(self, path: Path, lenient: bool = False) -> None:
+        """Bulk-load an N-Quads file (fast path, does not keep the file in memory); ``lenient`` skips the
+        parser's IRI and language-tag checks, for files certgraph wrote itself."""
+        self._store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS, lenient=lenient)
 
     def load_file(self, path: Path, graph: URIRef) -> None:
         """Load a Turtle file into one named graph (the ontology)."""

@@ -14,6 +14,7 @@ ENDPOINT_ENV = "CERTGRAPH_ENDPOINT"
 USER_ENV, PASSWORD_ENV = "CERTGRAPH_SPARQL_USER", "CERTGRAPH_SPARQL_PASSWORD"
 SCHEME_ENV, TOKEN_ENV = "CERTGRAPH_SPARQL_AUTH", "CERTGRAPH_SPARQL_TOKEN"
 DOT_ENV = "CERTGRAPH_DOT"
+EXPORT_DATASET_ENV, EXPORT_API_ENV = "CERTGRAPH_EXPORT_DATASET", "CERTGRAPH_EXPORT_API"
 
 # name -> what it sets (the README's table of environment variables is this one)
 ENVIRONMENT = {
@@ -24,6 +25,10 @@ ENVIRONMENT = {
     SCHEME_ENV: "basic (the default) or digest",
     TOKEN_ENV: "a bearer token, instead of a user and password",
     DOT_ENV: "the Graphviz dot executable (default: dot on PATH)",
+    EXPORT_DATASET_ENV: "the data.gouv.fr dataset fetch-export reads when --dataset is not given "
+    "(default: France Compétences' RNCP and RS dataset, 5eebbc067a14b6fecc9c9976)",
+    EXPORT_API_ENV: "the data.gouv.fr API base URL for fetch-export when --api is not given "
+    "(default: https://www.data.gouv.fr/api/1)",
 }
 
 

@@ -455,3 +455,42 @@ def test_whole_register_lineage(demo_store):
         "UNION { ?x <http://purl.org/dc/terms/replaces> ?f } } }")
     assert graph.number_of_edges() == pairs.values("n")[0]
     assert graph.number_of_nodes() == fiches.values("n")[0]
+
+
+# ------------------------------------------------------------------ GEXF dates for Gephi's timeline
+
+GEXF = "{http://gexf.net/1.3}"
+
+
+def test_gexf_dates_are_node_time_intervals(views, tmp_path):
+    """Start and end dates are GEXF time (node start/end, timeformat date), not text columns."""
+    view = views[("lineage", "RNCP35080", "mini")]
+    [path] = FORMATS["gexf"](view, tmp_path / "lineage.gexf")
+    validate_gexf(path)
+    root = etree.parse(str(path)).getroot()
+    graph = root.find(f"{GEXF}graph")
+    assert (graph.get("mode"), graph.get("timeformat")) == ("dynamic", "date")
+    declared = {a.get("title") for a in graph.iter(f"{GEXF}attribute")}
+    assert {"start", "end"}.isdisjoint(declared) and "level" in declared
+    nodes = {n.get("id"): n for n in graph.iter(f"{GEXF}node")}
+    assert (nodes[iri("RNCP5385")].get("start"), nodes[iri("RNCP5385")].get("end")) == ("2007-04-21", "2017-08-22")
+    # An unknown date is left out: RNCP35080's interval is open at its start, RNCP41336's at both ends.
+    assert (nodes[iri("RNCP35080")].get("start"), nodes[iri("RNCP35080")].get("end")) == (None, "2025-11-18")
+    assert nodes[iri("RNCP41336")].get("start") is None and nodes[iri("RNCP41336")].get("end") is None
+    found = nx.read_gexf(path)
+    assert found.graph["mode"] == "dynamic"
+    assert found.nodes[iri("RNCP1611")]["start"] == "1993-01-01" and found.nodes[iri("RNCP1611")]["end"] == "2006-12-31"
+    assert_same_graph(view, found, drop=("id",))
+
+
+def test_gexf_keeps_text_that_is_not_a_date_as_a_column(tmp_path):
+    """A start that is not an ISO date everywhere stays a string attribute of a static graph."""
+    graph = nx.DiGraph(name="t", view="test")
+    graph.add_node("a", label="a", start="2020-01-01")
+    graph.add_node("b", label="b", start="spring 2021")
+    [path] = FORMATS["gexf"](graph, tmp_path / "t.gexf")
+    validate_gexf(path)
+    root = etree.parse(str(path)).getroot().find(f"{GEXF}graph")
+    assert root.get("mode") == "static" and root.get("timeformat") is None
+    assert [a.get("title") for a in root.iter(f"{GEXF}attribute")] == ["start"]
+    assert_same_graph(graph, nx.read_gexf(path), drop=("id",))

@@ -121,8 +121,14 @@ def write_gexf(graph: nx.Graph, path: Path) -> list[Path]:
     are GEXF's own XML attributes (Gephi shows them; ``kind`` tells parallel edges apart); every
     attribute is also an ``attvalue``, but ``label`` and ``weight``. Ints are ``long``, floats
     ``double``; a missing value (``""``) is left out of a typed column.
+
+    Dates are typed where GEXF can type them: node ``start`` and ``end`` holding ISO dates (YYYY-MM-DD,
+    as the views write them) become the node's own ``start``/``end`` with ``timeformat="date"`` on
+    a ``mode="dynamic"`` graph, the interval Gephi's timeline filters on (an open end: in force).
+    GEXF 1.3 has no date type for other attributes, which stay text.
     """
-    node_types = _columns(data for _, data in graph.nodes(data=True))
+    times = _time_columns(graph)
+    node_types = {k: v for k, v in _columns(data for _, data in graph.nodes(data=True)).items() if k not in times}
     edge_types = _columns({k: v for k, v in data.items() if k not in ("label", "weight")} for *_, data in _edges(graph))
     directed = "directed" if graph.is_directed() else "undirected"
     description = graph.graph.get("name", "")
@@ -133,7 +139,8 @@ def write_gexf(graph: nx.Graph, path: Path) -> list[Path]:
         out.write(f'  <meta lastmodifieddate="{dt.date.today().isoformat()}">\n'
                   f'    <creator>certgraph</creator>\n'
                   f'    <description>{_xml_attribute(description)[1:-1]}</description>\n  </meta>\n')
-        out.write(f'  <graph defaultedgetype="{directed}" mode="static">\n')
+        mode = ' mode="dynamic" timeformat="date"' if times else ' mode="static"'
+        out.write(f'  <graph defaultedgetype="{directed}"{mode}>\n')
         for cls, types, skip in (("node", node_types, ("label",)), ("edge", edge_types, ())):
             out.write(f'    <attributes class="{cls}">\n')
             for key, kind in types.items():
@@ -144,8 +151,9 @@ def write_gexf(graph: nx.Graph, path: Path) -> list[Path]:
         out.write(f'    <nodes count="{graph.number_of_nodes()}">\n')
         for node, data in graph.nodes(data=True):
             label = data.get("label", node)
-            out.write(f"      <node id={_xml_attribute(str(node))} label={_xml_attribute(_plain(label))}>")
-            out.write(_attvalues(data, node_types, ("label",)))
+            span = "".join(f" {key}={_xml_attribute(data[key])}" for key in times if data.get(key, "") != "")
+            out.write(f"      <node id={_xml_attribute(str(node))} label={_xml_attribute(_plain(label))}{span}>")
+            out.write(_attvalues(data, node_types, ("label", *times)))
             out.write("</node>\n")
         out.write("    </nodes>\n")
         out.write(f'    <edges count="{graph.number_of_edges()}">\n')
@@ -160,6 +168,25 @@ def write_gexf(graph: nx.Graph, path: Path) -> list[Path]:
             out.write(head + ">" + _attvalues(data, edge_types, ("label", "weight")) + "</edge>\n")
         out.write("    </edges>\n  </graph>\n</gexf>\n")
     return [path]
+
+
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _time_columns(graph: nx.Graph) -> tuple[str, ...]:
+    """The node attributes written as GEXF time: ``start`` and ``end`` when set somewhere and every
+    value set is an ISO date.
+
+    >>> g = nx.Graph(); g.add_node("a", start="2020-09-01", end=""); g.add_node("b", start="", end="")
+    >>> _time_columns(g)
+    ('start',)
+    """
+    found = []
+    for key in ("start", "end"):
+        values = [data[key] for _, data in graph.nodes(data=True) if data.get(key, "") != ""]
+        if values and all(isinstance(v, str) and ISO_DATE.fullmatch(v) for v in values):
+            found.append(key)
+    return tuple(found)
 
 
 def _attvalues(data: dict, types: dict[str, type], skip: tuple[str, ...]) -> str:

@@ -46,7 +46,7 @@ HEADER = struct.Struct(">I")
 
 # Prefixes for Turtle, TriG and RDF/XML answers (readability only: the triples are the same). Not
 # ``id:`` nor ``graph:``: their local names hold slashes, which Turtle would have to escape.
-PREFIXES = {p: CURIES[p] for p in ("cg", "dcterms", "rdf", "rdfs", "skos", "schema", "xsd", "prov", "void", "xkos", "foaf", "sd")}
+PREFIXES = {p: CURIES[p] for p in ("cg", "dcterms", "rdf", "rdfs", "skos", "schema", "xsd", "prov", "void", "xkos", "foaf", "sd", "dcat")}
 PREFIXED_FORMATS = {ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML}
 
 # The worker's command line, before the store's path. The package's ``__init__`` imports nothing

@@ -93,9 +93,10 @@ class BrowserSession:
     requests: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
 
-    def new_page(self):
-        """A page in a fresh context (its own cookies and localStorage), recorded like the others."""
-        context = self.browser.new_context(viewport={"width": 1280, "height": 900})
+    def new_page(self, locale: str | None = None):
+        """A page in a fresh context (its own cookies and localStorage), recorded like the others;
+        ``locale`` (e.g. ``fr-FR``) sets the browser's language, and so its Accept-Language."""
+        context = self.browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
         context.set_default_timeout(TIMEOUT_MS)
         context.route("**/*", self._route)
         page = context.new_page()
@@ -167,3 +168,18 @@ def checked(session: BrowserSession):
     yield session
     assert session.outside_requests() == []
     assert session.console_errors == []
+
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+
+
+def accessibility_violations(page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
+    """axe-core's violations of ``impacts`` on the page as it is now, one line each (rule, impact, where).
+
+    The vendored ``tests/vendor/axe-core/axe.min.js`` is injected as inline text: nothing is fetched.
+    """
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    found = page.evaluate("async () => (await axe.run(document)).violations.map(v => "
+                          "({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3)}))")
+    return [f"{v['id']} ({v['impact']}): {', '.join(v['nodes'])}" for v in found if v["impact"] in impacts]

@@ -22,7 +22,7 @@ def browser():
 
 def test_the_editor_runs_the_lineage_example(mini_server, browser):
     page = browser.new_page()
-    page.goto(mini_server + "/")
+    page.goto(mini_server + "/editor")
     page.wait_for_function("window.certgraphEditor && window.certgraphEditor.getTab()")
     page.locator(".yasgui .tabsList a[role=tab]", has_text="lineage/ancestors").click()
     assert "dcterms:replaces+" in page.evaluate("window.certgraphEditor.getTab().getQuery()")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from jinja2.runtime import Macro
@@ -96,7 +97,33 @@ ELEMENTS = {"page.html": {"style": 1}, "editor.html": {"scripts": 3}, "not_found
 
 
 def test_every_template_is_checked_here():
-    assert sorted(p.name for p in TEMPLATES.glob("*.html")) == sorted([*CONTEXTS, "_kit.html"])
+    from tests.test_linked_data import (
+        LD_CONTEXTS,  # the linked-data pages' templates, rendered there (it imports this module)
+    )
+
+    assert sorted(p.name for p in TEMPLATES.glob("*.html")) == sorted([*CONTEXTS, *LD_CONTEXTS, "_kit.html", "_site.html"])
+
+
+def site_macros(value: str) -> dict[str, str]:
+    """Every macro of _site.html (the site's search, comparison and block pieces) rendered with ``value`` everywhere."""
+    module = ENV.get_template("_site.html").module
+    facet = SimpleNamespace(name=value, label=value, options=[(value, value)])
+    calls = {
+        "search_form": lambda m: m(value, value, [facet], {value: value, "date": value}, value, [(JAVASCRIPT, value)]),
+        "code_match": lambda m: m(JAVASCRIPT, value, value, value),
+        "compare_form": lambda m: m(value, value, value),
+        "side_by_side": lambda m: m(value, value, value, value),
+        "block_list": lambda m: m([(value, value)]),
+    }
+    macros = {name for name in dir(module) if isinstance(getattr(module, name), Macro)}
+    assert macros == set(calls), "_site.html: give every macro hostile arguments here"
+    return {name: str(call(getattr(module, name))) for name, call in calls.items()}
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_site_macros_keep_hostile_values_inert(value):
+    for html in site_macros(value).values():
+        assert_inert(html)
 
 
 @pytest.mark.parametrize("value", HOSTILE)

@@ -8,7 +8,8 @@
 - ``/queries`` and ``/queries/<name>``: the named queries, parameters validated and bound as terms;
 - ``/id/...``: every certgraph identifier, as an HTML page or as RDF by content negotiation;
 - ``/.well-known/void``: the VoID description; ``/graph-store?graph=IRI``: one named graph (read);
-- ``/``: the YASGUI query editor with every named query as an example; ``/openapi.json``;
+- ``/``, ``/compare``, ``/eqf/<n>``: the site for people (:mod:`certgraph.web.site`), in French or English;
+- ``/editor``: the YASGUI query editor with every named query as an example; ``/openapi.json``;
 - ``/health``: the query workers' state, 200 when a query can run, 503 when none can.
 
 A request is refused early and clearly: a body over the size limit before it is read (or as soon as
@@ -54,15 +55,16 @@ from starlette.responses import (
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..queries import NamedQuery, QueryError, bound_text, internal_query, load_queries
+from ..queries import NamedQuery, QueryError, bound_text, internal_query, json_row, load_queries
 from ..resources import ontology_path, package_version
 from ..sparql_text import UPDATE_REFUSED, QueryRefused, check
 from ..store import OxigraphStore, StoreError, dump_path, index_path, plain_value
 from ..vocab import BASE, ID
-from .conneg import GRAPH_TYPES, RESULT_TYPES, choose, parse_accept, prefers_html
+from . import linked_data, site
+from .conneg import GRAPH_TYPES, RESULT_TYPES, parse_accept, prefers_html
 from .editor import editor_html
-from .engine import Answer, EngineError, EnginePool, serialize_graph
-from .pages import not_found_page, resource_page
+from .engine import Answer, EngineError, EnginePool
+from .pages import View, not_found_page, resource_page
 
 READ_METHODS = "GET, POST, OPTIONS"
 MAX_QUERY_BYTES = 1 << 20
@@ -113,7 +115,7 @@ def _entry_size(key: tuple, body: bytes) -> int:
 
 
 # GET answers that depend on the request alone (the store never changes while served).
-CACHED_PATHS = re.compile(r"/sparql|/queries(/.*)?|/id/.*|/\.well-known/void|/graph-store")
+CACHED_PATHS = re.compile(r"/sparql|/queries(/.*)?|/id/.*|/\.well-known/(void|sparql-examples)|/graph-store|/catalog|/graph/.*|/level/.*")
 CORS = (b"access-control-allow-origin", b"*")
 
 
@@ -245,15 +247,6 @@ def plain_rows(results: dict) -> list[dict]:
     ]
 
 
-def rdf_response(triples: list, request: Request, status: int = 200) -> Response:
-    """Triples in the type the client negotiates (Turtle by default); 406 when none fits."""
-    media_type = choose("graph", request.headers.get("accept"), request.query_params.get("format"))
-    if media_type is None:
-        return _error(406, "cannot answer in the requested type; available: " + ", ".join(dict.fromkeys(GRAPH_TYPES)))
-    body = serialize_graph(triples, GRAPH_TYPES[media_type])
-    return Response(body, status_code=status, media_type=media_type, headers={"Vary": "Accept"})
-
-
 class Endpoint:
     """The ASGI application (see module docstring); build it with :func:`create_app`."""
 
@@ -269,7 +262,7 @@ class Endpoint:
         self.cache = ResultCache(settings.cache_bytes)
         self._documents: dict[str, list] = {}
         routes = [
-            Route("/", self.editor, methods=["GET"]),
+            *site.routes(self),
             Route("/health", self.health, methods=["GET"]),
             Route("/sparql", self.sparql, methods=["GET", "POST"]),
             Route("/queries", self.list_queries, methods=["GET"]),
@@ -278,6 +271,7 @@ class Endpoint:
             Route("/.well-known/void", self.void, methods=["GET"]),
             Route("/graph-store", self.graph_store, methods=["GET"]),
             Route("/openapi.json", self.openapi, methods=["GET"]),
+            *linked_data.routes(self),
             Route("/ontology", self.ontology, methods=["GET"]),
             Route("/dump.nq", self.dump, methods=["GET"]),
         ]
@@ -320,7 +314,9 @@ class Endpoint:
         key = None
         if scope["method"] == "GET" and CACHED_PATHS.fullmatch(scope["path"]):
             # The day is part of the key: a status or a default asOf is today's, so tomorrow asks again.
-            key = (_today().encode(), scope["path"].encode(), scope["query_string"], dict(scope["headers"]).get(b"accept", b""))
+            headers = dict(scope["headers"])
+            key = (_today().encode(), scope["path"].encode(), scope["query_string"], headers.get(b"accept", b""),
+                   headers.get(b"accept-language", b""))
             entry = self.cache.get(key)
             if entry is not None:
                 body, headers = entry
@@ -410,11 +406,15 @@ class Endpoint:
                 raise EngineError(502, "a SERVICE call failed; the other endpoint's answer is not shown") from None
             raise
 
+    def rdf(self, triples: list, request: Request, status: int = 200) -> Response:
+        """Triples in the type the client negotiates (JSON-LD with the served @context); 406 when none fits."""
+        return linked_data.rdf_answer(triples, request, self.public_url + "/context.jsonld", status)
+
     def service_description(self, request: Request) -> Response:
         """The W3C Service Description of this endpoint; a browser is sent to the editor."""
         if prefers_html(request.headers.get("accept")):
             return RedirectResponse("/", status_code=303)
-        return rdf_response(self._document("sd", lambda: service_description_triples(self.endpoint_url, bool(self.settings.allow_service))), request)
+        return self.rdf(self._document("sd", lambda: service_description_triples(self.endpoint_url, bool(self.settings.allow_service))), request)
 
     def _document(self, name: str, make) -> list:
         if name not in self._documents:
@@ -424,9 +424,13 @@ class Endpoint:
     # ---------------------------------------------------------------- named queries
 
     async def list_queries(self, request: Request) -> Response:
-        return JSONResponse([describe_query(q) for q in self.queries.values()])
+        # A listing says how it pages: its default and largest ``limit``.
+        return JSONResponse([{**describe_query(q), **({"page": {"limit": q.page.limit, "max": q.page.max}} if q.page else {})}
+                             for q in self.queries.values()])
 
     async def named_query(self, request: Request) -> Response:
+        """A named query's rows, typed (numbers, booleans, dates as ISO texts); a listing's page
+        (``?limit=&offset=``, bound by the query's binder) with its ``total`` beside the rows."""
         query = self.queries.get(request.path_params["name"])
         if query is None:
             return _error(404, f"no named query {request.path_params['name']!r}; see /queries")
@@ -436,6 +440,8 @@ class Endpoint:
         try:
             # A search parameter reads the SQLite index: off the event loop.
             text = await asyncio.to_thread(bound_text, query, values, index) if query.search_param else bound_text(query, values, index)
+            counting = (await asyncio.to_thread(bound_text, query, values, index, True) if query.search_param
+                        else bound_text(query, values, index, True)) if query.page else None
             timeout = _timeout(request.query_params.get("timeout"))
         except QueryError as exc:
             return _error(400, str(exc))
@@ -445,16 +451,24 @@ class Endpoint:
         raw = fmt not in (None, "", "plain") or _asks_results_type(request.headers.get("accept"))
         try:
             answer = await self.run(request, text, request.headers.get("accept") if raw else None, fmt if raw else None, timeout)
+            total = None
+            if counting is not None:  # the listing's total: the rows of its cut pattern (NamedQuery.bind_cut)
+                total = len(json.loads((await self.run(request, counting, None, None, timeout)).body)["results"]["bindings"])
         except (QueryRefused, EngineError) as exc:
             return _error(exc.status, exc.message)
+        paging = {"X-Total-Count": str(total)} if total is not None else {}
         if raw:
-            return Response(answer.body, media_type=answer.media_type, headers={"Vary": "Accept"})
+            return Response(answer.body, media_type=answer.media_type, headers={"Vary": "Accept", **paging})
         results = json.loads(answer.body)
-        return JSONResponse({
+        body = {
             "query": query.name, "params": values,
             "variables": results.get("head", {}).get("vars", []),
-            "rows": plain_rows(results),
-        }, headers={"Vary": "Accept"})
+            "rows": [json_row(row, query.columns) for row in plain_rows(results)],
+        }
+        if query.page is not None:
+            limit, offset = query.page.window(values)
+            body.update(total=total, limit=limit, offset=offset)
+        return JSONResponse(body, headers={"Vary": "Accept", **paging})
 
     # ---------------------------------------------------------------- linked data
 
@@ -466,19 +480,22 @@ class Endpoint:
         if prefers_html(request.headers.get("accept")) and not request.query_params.get("format"):
             try:
                 # The page's dozen queries run at once: as the server's own, outside the client's limits.
-                page = await resource_page(iri, self.pool.run_json, self.queries)
+                with site.page_language(request):
+                    view = View.of(request.url.path, request.query_params)
+                    page = await resource_page(iri, self.pool.run_json, self.queries, view)
+                    missing = not_found_page(iri) if page is None else None
             except EngineError as exc:
                 return _error(exc.status, exc.message)
             if page is None:
-                return HTMLResponse(not_found_page(iri), status_code=404)
-            return HTMLResponse(page, headers={"Vary": "Accept"})
+                return HTMLResponse(missing, status_code=404)
+            return HTMLResponse(page, headers={"Vary": "Accept, Accept-Language"})
         try:
             triples = await self.describe(iri, _client(request))
         except EngineError as exc:
             return _error(exc.status, exc.message)
         if not triples:
             return _error(404, f"nothing is known about <{iri}>")
-        return rdf_response(triples, request)
+        return self.rdf(triples, request)
 
     async def describe(self, iri: str, client: str | None = None) -> list:
         """The resource's own triples (each once, whatever graphs repeat it) and blank-node closure."""
@@ -497,7 +514,7 @@ class Endpoint:
                 self._documents["void"] = await void_triples(self.pool, self.public_url)
             except EngineError as exc:
                 return _error(exc.status, exc.message)
-        return rdf_response(self._documents["void"], request)
+        return self.rdf(self._documents["void"], request)
 
     async def graph_store(self, request: Request) -> Response:
         """SPARQL 1.1 Graph Store Protocol, reading only: ``?graph=IRI`` (or ``?default``)."""
@@ -518,7 +535,7 @@ class Endpoint:
         triples = list(ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES))
         if not triples:
             return _error(404, f"no graph <{graph}> in this store")
-        return rdf_response(triples, request)
+        return self.rdf(triples, request)
 
     # ---------------------------------------------------------------- editor, documents
 
@@ -538,7 +555,7 @@ class Endpoint:
 
     async def ontology(self, request: Request) -> Response:
         triples = self._document("ontology", lambda: list(ox.parse(path=str(ontology_path()), format=ox.RdfFormat.TURTLE)))
-        return rdf_response(triples, request)
+        return self.rdf(triples, request)
 
     async def dump(self, request: Request) -> Response:
         path = dump_path(self.store_path)

@@ -1,5 +1,6 @@
 """The web pages' Jinja2 environment: templates in ``web/templates/``, every value autoescaped.
 
+Interface strings are written ``{{ _("Search") }}`` and come out in the page's language (``i18n``).
 ``render`` fills a whole page; ``kit`` gives the macros of ``_kit.html`` to the Python that builds a
 page's parts, each returning ``markupsafe.Markup``. ``stylesheet`` reads a file of ``web/static/`` for
 a page that inlines it (the linked-data pages load nothing, not even their own stylesheet).
@@ -13,6 +14,8 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
+
+from . import i18n
 
 STATIC = Path(__file__).with_name("static")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
@@ -43,6 +46,8 @@ def href(value: object) -> str:
 
 
 ENV.filters["href"] = href
+# The interface strings in the page's language (i18n.py), and that language for <html lang>.
+ENV.globals.update(_=i18n._, ui_lang=i18n.current)
 # ``tojson`` keeps the data's own order and characters (its escaping of < > & ' is what makes it
 # safe inside a <script> element).
 ENV.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": False}

@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import asyncio
 import re
+import textwrap
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from markupsafe import Markup, escape
 
 from ..queries import NamedQuery, internal_query
 from ..status import Status, as_bool, as_date
+from ..text import fold
 from ..vocab import (
     CG,
     CURIES,
@@ -36,6 +38,7 @@ from ..vocab import (
     fiche_iri,
     number_from_iri,
 )
+from .i18n import _, chosen, status_text
 from .jinja import kit, render, stylesheet
 
 RunQuery = Callable[[str], Awaitable[dict]]
@@ -80,7 +83,9 @@ def local_href(iri: str) -> str:
     >>> local_href("http://data.europa.eu/snb/eqf/7")
     'http://data.europa.eu/snb/eqf/7'
     """
-    return "/id/" + iri[len(ID_NS) :] if iri.startswith(ID_NS) else iri
+    if not iri.startswith(ID_NS):
+        return iri
+    return "/id/" + iri[len(ID_NS) :] + (f"?lang={chosen()}" if chosen() else "")
 
 
 def esc(text: object) -> Markup:
@@ -221,13 +226,65 @@ async def _run_all(run: RunQuery, texts: dict[str, str]) -> dict[str, list[Row]]
 # ------------------------------------------------------------------ the entry point
 
 
-async def resource_page(iri: str, run: RunQuery, queries: dict[str, NamedQuery]) -> str | None:
-    """The HTML page of a resource, or None when the store knows nothing about it.
+@dataclass(frozen=True)
+class View:
+    """What a request asks of a page besides its resource: the page's address and parameters (the
+    language switch and the listings' links keep them), the listing's page and order.
+
+    >>> View.of("/id/rome/K1403", {"page": "3", "sort": "-title", "lang": "en"}).href(page=4)
+    '/id/rome/K1403?sort=-title&lang=en&page=4'
+    """
+
+    path: str = ""
+    params: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, path: str, params) -> View:
+        """From a request's path and query parameters (a mapping; unknown ones are kept)."""
+        return cls(path, tuple((k, v) for k, v in dict(params).items() if k != "format"))
+
+    def get(self, name: str, default: str = "") -> str:
+        return dict(self.params).get(name, default)
+
+    @property
+    def lang(self) -> str | None:
+        """The language the address names (``?lang=``), kept by the site's links."""
+        return chosen()
+
+    def keep_lang(self) -> str:
+        """``?lang=…`` when the address names the page's language, for a link to another page."""
+        return f"?lang={self.lang}" if self.lang else ""
+
+    def href(self, **changes) -> str:
+        """This page's address with some parameters changed (None removes one); ``page`` resets
+        with any other change. The offset is always replaced by the page."""
+        params = {k: v for k, v in self.params if k != "offset"}
+        if "page" not in changes:
+            params.pop("page", None)
+        for name, value in changes.items():
+            params.pop(name, None)
+            if value is not None:
+                params[name] = str(value)
+        return self.path + ("?" + urlencode(params) if params else "")
+
+    def page_number(self, size: int) -> int:
+        """The 1-based page asked (``?page=``, or ``?offset=`` in rows); 1 when none or malformed."""
+        offset = self.get("offset")
+        if offset.isdigit():
+            return int(offset) // size + 1
+        page = self.get("page")
+        return max(int(page), 1) if page.isdigit() else 1
+
+
+async def resource_page(iri: str, run: RunQuery, queries: dict[str, NamedQuery], view: View | None = None) -> str | None:
+    """The HTML page of a resource in the current language (:mod:`certgraph.web.i18n`), or None
+    when the store knows nothing about it.
 
     :param iri: the resource's IRI (``https://w3id.org/certgraph/id/rncp/35080``…).
     :param run: runs one SPARQL SELECT and returns its parsed SPARQL JSON results.
     :param queries: the named queries (the fiche page runs the lineage ones and ``fiche/summary``,
         ``fiche/nearest``); the pages' own are ``queries/internal/pages/``.
+    :param view: the request's address and parameters (a listing's page and order).
     :returns: a complete HTML5 document, or None for an unknown or malformed IRI.
     """
     if not _SAFE_IRI.fullmatch(iri):
@@ -254,7 +311,7 @@ async def resource_page(iri: str, run: RunQuery, queries: dict[str, NamedQuery])
         (CG_NS + "Organisation" in resource.types, _organisation_page),
     ]
     build = next((page for matches, page in kinds if matches), _generic_page)
-    return await build(resource, run, queries)
+    return await build(resource, run, queries, view or View(local_href(iri).split("?")[0]))
 
 
 def not_found_page(iri: str) -> str:
@@ -284,7 +341,7 @@ def _lit(term: Term | None, lang: str | None = None) -> Markup:
         return Markup()
     value = term["value"]
     if term.get("datatype") == XSD_NS + "boolean":
-        value = {"true": "yes", "false": "no"}.get(value, value)
+        value = {"true": _("yes"), "false": _("no")}.get(value, value)
     return _span(value, "text" if "\n" in value else None, term.get("xml:lang") or lang)
 
 
@@ -370,7 +427,7 @@ def _plural(count: int, word: str) -> str:
 
 
 def _cut_note(rows: list, shown: int, what: str) -> Markup:
-    return _note(f"First {shown} {what} shown.") if len(rows) > shown else Markup()
+    return _note(_("First {shown} {what} shown.", shown=shown, what=what)) if len(rows) > shown else Markup()
 
 
 @dataclass
@@ -382,12 +439,15 @@ class Section:
     body: Markup
 
 
-def _page(resource: Resource, kind: str, heading: Markup, title: str, sections: list[Section]) -> str:
+def _page(resource: Resource, kind: str, heading: Markup, title: str, sections: list[Section],
+          view: View | None = None, schema: dict | None = None) -> str:
     """The whole document around the sections (``templates/page.html``)."""
     iri = resource.iri
-    here = local_href(iri) if iri.startswith(ID_NS) else ""
+    here = "/id/" + iri[len(ID_NS) :] if iri.startswith(ID_NS) else ""
     return render(
         "page.html",
+        here=view or View(here),
+        schema=schema,
         kind=kind,
         heading=heading,
         title=title,
@@ -413,12 +473,12 @@ def _other_properties(facts: Facts, shown: set[str]) -> Section:
         values = facts.values[predicate]
         cells = [_term(v, facts, lang) for v in values[:PAGE_SIZE]]
         if len(values) > PAGE_SIZE:
-            cells.append(_muted(f"and {len(values) - PAGE_SIZE:,} more"))
+            cells.append(_muted(_("and {count} more", count=f"{len(values) - PAGE_SIZE:,}")))
         rows.append([link(predicate), _joined(cells)])
-    body = _table(["Property", "Value"], rows) if rows else Markup()
+    body = _table([_("Property"), _("Value")], rows) if rows else Markup()
     if facts.cut:
-        body += _note(f"Only the first {FACTS_LIMIT} statements were read.")
-    return Section("properties", "Other properties", body)
+        body += _note(_("Only the first {count} statements were read.", count=FACTS_LIMIT))
+    return Section("properties", _("Other properties"), body)
 
 
 def _incoming_section(rows: list[Row]) -> Section:
@@ -426,8 +486,8 @@ def _incoming_section(rows: list[Row]) -> Section:
         [link(_v(row, "p")), _named_link(_v(row, "s"), _v(row, "notation"), _tagged(_v(row, "label")))]
         for row in rows[:PAGE_SIZE]
     ]
-    body = _table(["Property", "Resource"], cells) if cells else Markup()
-    return Section("incoming", "Referenced by", body + _cut_note(rows, PAGE_SIZE, "links"))
+    body = _table([_("Property"), _("Resource")], cells) if cells else Markup()
+    return Section("incoming", _("Referenced by"), body + _cut_note(rows, PAGE_SIZE, "links"))
 
 
 def _sources_section(resource: Resource) -> Section:
@@ -447,27 +507,131 @@ def _sources_section(resource: Resource) -> Section:
     body = Markup()
     if rows:
         body = _note(
-            "The named graphs stating facts about this resource: one per source file, and the derived data."
-        ) + _table(["Graph", "Source", "Issued", "File", "Statements"], rows)
-    return Section("sources", "Sources", body)
+            _("The named graphs stating facts about this resource: one per source file, and the derived data.")
+        ) + _table([_("Graph"), _("Source"), _("Issued"), _("File"), _("Statements")], rows)
+    return Section("sources", _("Sources"), body)
 
 
-def _fiche_rows(rows: list[Row]) -> list[list[Markup]]:
-    """Table rows ``number | title`` for the fiches a query listed."""
-    cells = []
+def _fiche_list_section(anchor: str, title: str, rows: list[Row], intro: str, view: View) -> Section:
+    """Every fiche a query listed (``queries/internal/site/*-fiche-rows.rq``), sorted and paged as the
+    view asks, with the total."""
+    listed = listed_fiches(rows, date.today())
+    return Section(anchor, title, _note(intro) + fiche_listing(listed, view) if listed else _note(intro))
+
+
+# ------------------------------------------------------------------ listings of fiches
+
+# Fiches on a page of a listing.
+LISTING_SIZE = 50
+SORTS = ("number", "title", "level", "status")
+# Status order in a listing sorted by status: in force first, ended last.
+STATE_ORDER = {"in-force": 0, "not-yet": 1, "unknown": 2, "ended": 3}
+
+
+@dataclass
+class ListedFiche:
+    """One fiche of a listing: what its row shows and what it is sorted and filtered by."""
+
+    iri: str
+    number: str
+    title: str | None
+    level: int | None
+    status: Status
+    certifiers: list[str] = field(default_factory=list)
+    found: Markup = field(default_factory=Markup)  # where a search found it (site.py)
+
+    @property
+    def number_key(self) -> tuple:
+        """RNCP before RS, then by number as a number (RNCP367 before RNCP10102)."""
+        digits = re.sub(r"[^0-9]", "", self.number)
+        return (not self.number.startswith("RNCP"), int(digits) if digits else 0)
+
+    def key(self, sort: str) -> tuple:
+        if sort == "title":
+            return (fold(self.title) if self.title else "\uffff", self.number_key)
+        if sort == "level":
+            return (self.level if self.level is not None else 99, self.number_key)
+        if sort == "status":
+            return (STATE_ORDER[self.status.state], self.number_key)
+        return self.number_key
+
+
+def listed_fiches(rows: list[Row], as_of: date) -> list[ListedFiche]:
+    """The fiches of a listing query's rows (``?fiche ?number ?title ?level ?effectDate ?endDate
+    ?active ?activeAsOf``, and ``?certifiers``: IRIs separated by spaces), their status on ``as_of``."""
+    listed = []
     for row in rows:
-        iri = _v(row, "fiche")
-        cells.append([link(iri, _v(row, "number") or number_from_iri(iri) or compact(iri)), _fr(_v(row, "title"))])
-    return cells
+        iri, level = _v(row, "fiche"), _v(row, "level")
+        status = _row_status(row, as_of)
+        listed.append(ListedFiche(
+            iri, _v(row, "number") or number_from_iri(iri) or compact(iri), _v(row, "title"),
+            int(level.rsplit("/", 1)[-1]) if level and level.rsplit("/", 1)[-1].isdigit() else None,
+            status, (_v(row, "certifiers") or "").split()))
+    return listed
 
 
-def _fiche_list_section(anchor: str, title: str, count: int, rows: list[Row], intro: str) -> Section:
-    body = _note(intro)
-    if rows:
-        body += _table(["Fiche", "Title"], _fiche_rows(rows))
-        if count > len(rows):
-            body += _note(f"First {len(rows)} in number order; query the endpoint for all.")
-    return Section(anchor, title, body)
+def sort_order(view: View, default: str = "number", allowed: tuple[str, ...] = SORTS) -> tuple[str, bool]:
+    """The order a view asks (``?sort=title``, ``?sort=-level`` for descending), else ``default``."""
+    asked = view.get("sort", default)
+    descending = asked.startswith("-")
+    key = asked.lstrip("-")
+    return (key, descending) if key in allowed else (default, False)
+
+
+def sorted_fiches(fiches: list[ListedFiche], sort: str, descending: bool) -> list[ListedFiche]:
+    """The fiches in the order asked (``relevance``: as given); without a title or level, last either way."""
+    if sort == "relevance":
+        return list(reversed(fiches)) if descending else list(fiches)
+    missing = {"title": lambda f: not f.title, "level": lambda f: f.level is None}.get(sort, lambda f: False)
+    known = sorted((f for f in fiches if not missing(f)), key=lambda fiche: fiche.key(sort), reverse=descending)
+    return known + sorted((f for f in fiches if missing(f)), key=lambda fiche: fiche.number_key)
+
+
+def fiche_listing(fiches: list[ListedFiche], view: View, size: int = LISTING_SIZE,
+                  sorts: tuple[str, ...] = SORTS, default: str = "number") -> Markup:
+    """A page of fiches: the total and the range shown, the order (links to the others), the table
+    (number, title, level, status today, where a search found it), links to the other pages."""
+    sort, descending = sort_order(view, default, sorts)
+    ordered = sorted_fiches(fiches, sort, descending)
+    total = len(ordered)
+    pages = max((total + size - 1) // size, 1)
+    page = min(view.page_number(size), pages)
+    shown = ordered[(page - 1) * size : page * size]
+    orders = [
+        kit().span(_(name), css="current") if name == sort and not descending
+        else kit().a(view.href(sort=name), _(name))
+        for name in sorts
+    ]
+    found = any(fiche.found for fiche in shown)
+    headers = [_("Fiche"), _("Title"), _("Level"), _("Status on {date}", date=date.today())]
+    cells = [
+        [link(fiche.iri, fiche.number), _fr(fiche.title), str(fiche.level or ""),
+         kit().status(fiche.status.state, status_text(fiche.status))] + ([fiche.found] if found else [])
+        for fiche in shown
+    ]
+    first = (page - 1) * size + 1 if shown else 0
+    summary = _("Fiches {first}–{last} of {total}.", first=f"{first:,}", last=f"{first + len(shown) - 1:,}",
+                total=f"{total:,}")
+    heading = _note(_spaced(esc(summary), _muted(_("Sort by:")), _joined(orders, " · ")))
+    return heading + _table(headers + ([_("Found in")] if found else []), cells) + _pager(view, page, pages)
+
+
+def _pager(view: View, page: int, pages: int) -> Markup:
+    """Links to the previous and next pages and to a few around this one."""
+    if pages <= 1:
+        return Markup()
+    around = sorted({1, pages, *range(max(page - 2, 1), min(page + 2, pages) + 1)})
+    links, last = [], 0
+    if page > 1:
+        links.append(kit().a(view.href(page=page - 1), _("Previous")))
+    for number in around:
+        if number > last + 1:
+            links.append(esc("…"))
+        links.append(kit().span(str(number), css="current") if number == page else kit().a(view.href(page=number), str(number)))
+        last = number
+    if page < pages:
+        links.append(kit().a(view.href(page=page + 1), _("Next")))
+    return kit().pager(_("Pages"), links)
 
 
 def _concept_table(rows: list[Row], limit: int) -> Markup:
@@ -475,7 +639,7 @@ def _concept_table(rows: list[Row], limit: int) -> Markup:
         [link(_v(row, "concept"), _v(row, "notation") or compact(_v(row, "concept"))), _fr(_v(row, "label"))]
         for row in rows[:limit]
     ]
-    return (_table(["Code", "Label"], cells) if cells else Markup()) + _cut_note(rows, limit, "concepts")
+    return (_table([_("Code"), _("Label")], cells) if cells else Markup()) + _cut_note(rows, limit, "concepts")
 
 
 def _heading(notation: str | None, label: Term | None, fallback: str, lang: str | None = None) -> Markup:
@@ -513,7 +677,7 @@ def _blocks_cell(iris: list[str], codes: dict[str, str]) -> Markup:
     for iri in sorted(set(iris)):
         number = number_from_iri(iri)
         # A block's IRI ends with its code: a block of a fiche not loaded still reads as its code.
-        items.append(link(iri, f"{number} (whole fiche)" if number else codes.get(iri) or iri.rsplit("/", 1)[-1]))
+        items.append(link(iri, _("{number} (whole fiche)", number=number) if number else codes.get(iri) or iri.rsplit("/", 1)[-1]))
     return esc(", ").join(items)
 
 
@@ -532,7 +696,7 @@ def _correspondence_table(rows: list[Row]) -> Markup:
                 if _v(row, side + "Code"):
                     sides["codes"][iri] = _v(row, side + "Code")
     cells = []
-    for (correspondence, _), sides in sorted(associations.items()):
+    for (correspondence, _association), sides in sorted(associations.items()):
         # .../id/correspondence/RNCP36490/RNCP35419: the fiche stating it, then the other one.
         pair = correspondence.rsplit("/correspondence/", 1)[-1].replace("/", " → ")
         cells.append(
@@ -542,7 +706,7 @@ def _correspondence_table(rows: list[Row]) -> Markup:
                 _blocks_cell(sides["to"], sides["codes"]),
             ]
         )
-    return _table(["Correspondence", "Holding", "Gives"], cells) if cells else Markup()
+    return _table([_("Correspondence"), _("Holding"), _("Gives")], cells) if cells else Markup()
 
 
 # ------------------------------------------------------------------ fiche
@@ -606,9 +770,9 @@ def _flag_html(reconciled: dict[str, list[tuple[str, str | None]]]) -> Markup:
     if "active" not in reconciled:
         return Markup()
     value, issued = reconciled["active"][0]
-    words = {"true": "active", "false": "inactive"}.get(value, value)
-    when = f"per the register of {issued}" if issued else "per an undated source"
-    return _spaced(words, _muted(f"({when})"))
+    words = {"true": _("active"), "false": _("inactive")}.get(value, value)
+    when = _("(per the register of {date})", date=issued) if issued else _("(per an undated source)")
+    return _spaced(words, _muted(when))
 
 
 def _field_html(facts: Facts, curie: str, french: bool, reconciled: dict) -> Markup:
@@ -636,7 +800,7 @@ def _level_html(facts: Facts, curie: str) -> Markup:
     return _joined(cells)
 
 
-async def _fiche_page(resource: Resource, run: RunQuery, queries: dict[str, NamedQuery]) -> str:
+async def _fiche_page(resource: Resource, run: RunQuery, queries: dict[str, NamedQuery], view: View) -> str:
     facts, iri = resource.facts, resource.iri
     number = number_from_iri(iri)
     bound = {"fiche": number}
@@ -670,63 +834,65 @@ async def _fiche_page(resource: Resource, run: RunQuery, queries: dict[str, Name
     titles = facts.texts("dcterms:title") or facts.texts("rdfs:label")
     current_titles = [value for value, _ in reconciled.get("title", [])]
     title = current_titles[0] if current_titles else (titles[0] if titles else None)
-    heading = _spaced(_span(number, "number"), _fr(title) if title else _muted("(no title in the loaded sources)"))
+    heading = _spaced(_span(number, "number"), _fr(title) if title else _muted(_("(no title in the loaded sources)")))
     status = Status.of(date.today(), {name: values[0] for name, values in reconciled.items()})
     overview = [
-        ("Number", _code(number)),
-        ("Title", _fr(title)),
-        ("Status", _spaced(kit().status(status.state, status.describe()),
-                           _muted(f"(on {status.as_of.isoformat()}, from the newest sources)"))),
+        (_("Number"), _code(number)),
+        (_("Title"), _fr(title)),
+        (_("Status"), _spaced(kit().status(status.state, status_text(status)),
+                              _muted(_("(on {date}, from the newest sources)", date=status.as_of.isoformat())))),
+        (_("Current equivalent"), _current_html(iri, found["current"])),
     ]
     others = [t for t in titles if t != title]
     if others:
-        overview.append(("Other titles in the sources", _joined(_fr(t) for t in others)))
-    overview.append(("Former titles", _joined(_fr(t) for t in facts.texts("cg:formerTitle"))))
-    overview.append(("EQF level", _level_html(facts, "cg:eqfLevel")))
-    overview.append(("Level (1969 nomenclature)", _level_html(facts, "cg:level1969")))
-    overview += [(label, _field_html(facts, curie, french, reconciled)) for label, curie, french in FICHE_FIELDS]
-    overview.insert(3, ("Active flag", _flag_html(reconciled)))
+        overview.append((_("Other titles in the sources"), _joined(_fr(t) for t in others)))
+    overview.append((_("Former titles"), _joined(_fr(t) for t in facts.texts("cg:formerTitle"))))
+    overview.append((_("EQF level"), _level_html(facts, "cg:eqfLevel")))
+    overview.append((_("Level (1969 nomenclature)"), _level_html(facts, "cg:level1969")))
+    overview += [(_(label), _field_html(facts, curie, french, reconciled)) for label, curie, french in FICHE_FIELDS]
+    overview.insert(4, (_("Active flag"), _flag_html(reconciled)))
     overview.append(
         (
             "France Compétences",
             _joined(_external(page) for page in facts.iris("foaf:page")),
         )
     )
-    overview.append(("Website", _joined(_term(t) for t in facts.get("schema:url"))))
+    overview.append((_("Website"), _joined(_term(t) for t in facts.get("schema:url"))))
 
     sections = [
-        Section("overview", "Overview", _facts_table(overview)),
+        Section("overview", _("Overview"), _facts_table(overview)),
         _certifiers_section(found["certifiers"]),
         _codes_section(facts, reconciled),
         _esco_section(found["esco"]),
         _blocks_section(found["blocks"]),
         _lineage_section(iri, found),
         _similar_section(found["similar"]),
-        Section("correspondences", "Official correspondences", _correspondence_body(found["correspondences"])),
+        Section("correspondences", _("Official correspondences"), _correspondence_body(found["correspondences"])),
         _description_section(facts),
         _partners_section(found["partners"]),
         _other_properties(facts, shown),
         _incoming_section(found["incoming"]),
         _sources_section(resource),
     ]
-    kind = "RS certification" if number.startswith("RS") else "RNCP certification"
-    return _page(resource, kind, heading, " — ".join(p for p in (number, title) if p), sections)
+    kind = _("RS certification") if number.startswith("RS") else _("RNCP certification")
+    return _page(resource, kind, heading, " — ".join(p for p in (number, title) if p), sections, view,
+                 schema=_schema_org(resource, number, title, found))
 
 
 HABILITATIONS = {
     "HABILITATION_FORMER": "trains",
     "HABILITATION_ORGANISER": "organises the assessment",
-    "HABILITATION_ORGA_FORM": "trains and organises the assessment",
+    "HABILITATION_ORGA_FORM": "trains and organises the assessment",  # each shown through _()
 }
 
 
 def _state(row: Row) -> Markup:
     """A certifier's or partner's state for the fiche: active or not, and since when."""
-    words = {"true": "active", "false": "inactive"}
+    words = {"true": _("active"), "false": _("inactive")}
     values = [words.get(v, v) for v in (_v(row, "active") or "").split()]
     since = _v(row, "modified")
     text = ", ".join(values)
-    return _spaced(text, _muted(f"(since {since})")) if since and values else esc(text)
+    return _spaced(text, _muted(_("(since {date})", date=since))) if since and values else esc(text)
 
 
 def _org_cells(row: Row) -> list[Markup]:
@@ -739,20 +905,20 @@ def _certifiers_section(rows: list[Row]) -> Section:
     states = [_state(r) for r in rows]
     if any(states):
         body = _table(
-            ["Certifier", "SIRET", "State for this fiche"], [_org_cells(r) + [s] for r, s in zip(rows, states)]
+            [_("Certifier"), _("SIRET"), _("State for this fiche")], [_org_cells(r) + [s] for r, s in zip(rows, states)]
         )
     else:
-        body = _table(["Certifier", "SIRET"], [_org_cells(r) for r in rows]) if rows else Markup()
-    return Section("certifiers", "Certifiers", body)
+        body = _table([_("Certifier"), _("SIRET")], [_org_cells(r) for r in rows]) if rows else Markup()
+    return Section("certifiers", _("Certifiers"), body)
 
 
 def _partners_section(rows: list[Row]) -> Section:
     cells = [
-        _org_cells(r) + [HABILITATIONS.get(_v(r, "type") or "", _v(r, "type") or ""), _state(r)]
+        _org_cells(r) + [_(HABILITATIONS.get(_v(r, "type") or "", _v(r, "type") or "")), _state(r)]
         for r in rows[:PAGE_SIZE]
     ]
-    body = _table(["Partner", "SIRET", "Habilitation", "State"], cells) if cells else Markup()
-    return Section("partners", "Partner organisations", body + _cut_note(rows, PAGE_SIZE, "partners"))
+    body = _table([_("Partner"), _("SIRET"), _("Habilitation"), _("State")], cells) if cells else Markup()
+    return Section("partners", _("Partner organisations"), body + _cut_note(rows, PAGE_SIZE, "partners"))
 
 
 def _codes_section(facts: Facts, reconciled: dict[str, list[tuple[str, str | None]]]) -> Section:
@@ -768,13 +934,13 @@ def _codes_section(facts: Facts, reconciled: dict[str, list[tuple[str, str | Non
                 [
                     scheme,
                     link(iri, code),
-                    _lit(facts.label(iri), "fr") or _muted("(not in the loaded code list)"),
-                    "" if iri in current or not current else _muted("older sources only"),
+                    _lit(facts.label(iri), "fr") or _muted(_("(not in the loaded code list)")),
+                    "" if iri in current or not current else _muted(_("older sources only")),
                 ]
             )
     for agreement in facts.texts("cg:ccn"):
-        cells.append(["Collective agreement", "", _fr(agreement), ""])
-    return Section("codes", "Codes", _table(["Scheme", "Code", "Label", ""], cells) if cells else Markup())
+        cells.append([_("Collective agreement"), "", _fr(agreement), ""])
+    return Section("codes", _("Codes"), _table([_("Scheme"), _("Code"), _("Label"), ""], cells) if cells else Markup())
 
 
 # The SKOS mapping relations of the ROME ↔ ESCO crosswalk, read from the appellation to the occupation.
@@ -813,14 +979,14 @@ def _esco_section(rows: list[Row]) -> Section:
     ]
     body = Markup()
     if cells:
-        body = _note(
+        body = _note(_(
             "From the official ROME → ESCO crosswalk (Pôle emploi): the ESCO occupation of each ROME "
             "appellation under the fiche's ROME codes. « Plus large »: the ESCO occupation is broader than "
             "the appellation; « plus étroite »: narrower."
-        )
-        body += _table(["ESCO occupation", "Relation", "ROME", "Appellations"], cells)
+        ))
+        body += _table([_("ESCO occupation"), _("Relation"), "ROME", _("Appellations")], cells)
         body += _cut_note(ordered, PAGE_SIZE, "occupations")
-    return Section("esco", "ESCO occupations", body)
+    return Section("esco", _("ESCO occupations"), body)
 
 
 def _blocks_section(rows: list[Row]) -> Section:
@@ -840,7 +1006,7 @@ def _blocks_section(rows: list[Row]) -> Section:
         competencies = [_fr(t) for t in block["competency"]]
         assessments = [_fr(t) for t in sorted(set(block["assessment"]))]
         parts.append(kit().block(heading, competencies, assessments))
-    title = f"Blocks of competencies ({len(blocks)})" if blocks else "Blocks of competencies"
+    title = _("Blocks of competencies ({count})", count=len(blocks)) if blocks else _("Blocks of competencies")
     return Section("blocks", title, Markup().join(parts))
 
 
@@ -853,35 +1019,32 @@ def _lineage_section(iri: str, found: dict[str, list[Row]]) -> Section:
                 link(_v(r, variable), _v(r, "number") or compact(_v(r, variable))),
                 _fr(_v(r, "title")),
                 _date(_v(r, "endDate")),
-                Status(today, as_date(_v(r, "effectDate")), as_date(_v(r, "endDate")), as_bool(_v(r, "active")),
-                       as_date(_v(r, "activeAsOf"))).describe(today),
+                status_text(_row_status(r, today)),
             ]
             for r in rows
         ]
 
     ancestors, descendants, current = found["ancestors"], found["descendants"], found["current"]
     body = Markup()
+    headers = [_("Fiche"), _("Title"), _("End of registration"), _("Status on {date}", date=today)]
+    if ancestors or descendants:
+        body += lineage_svg(iri, found)
     if ancestors:
-        body += _h3("Replaces (oldest first)") + _table(
-            ["Fiche", "Title", "End of registration", f"Status on {today}"], fiche_cells(ancestors, "ancestor")
-        )
+        body += _h3(_("Replaces (oldest first)")) + _table(headers, fiche_cells(ancestors, "ancestor"))
     if descendants:
-        body += _h3("Replaced by") + _table(
-            ["Fiche", "Title", "End of registration", f"Status on {today}"], fiche_cells(descendants, "descendant")
-        )
+        body += _h3(_("Replaced by")) + _table(headers, fiche_cells(descendants, "descendant"))
     others = [r for r in current if _v(r, "current") != iri]
     if others:
         cells = fiche_cells(others, "current")
-        body += _h3(f"Current equivalent on {today}") + _table(
-            ["Fiche", "Title", "End of registration", "Status"], cells)
+        body += _h3(_("Current equivalent on {date}", date=today)) + _table(headers, cells)
     elif ancestors or descendants:
-        body += _note(f"This fiche is the current equivalent of its lineage on {today}: "
-                      "no later fiche of the loaded sources is in force.")
+        body += _note(_("This fiche is the current equivalent of its lineage on {date}: "
+                        "no later fiche of the loaded sources is in force.", date=today))
     # Links in the lineage's order (oldest first), as the ancestors and descendants are listed.
     order = [_v(r, "ancestor") for r in ancestors] + [iri] + [_v(r, "descendant") for r in descendants]
     links = _lineage_links(found["links"], order)
     if links:
-        body += _h3("Links and who states them") + links
+        body += _h3(_("Links and who states them")) + links
     registrations = found["registrations"]
     if registrations:
         number = number_from_iri(iri)
@@ -902,14 +1065,127 @@ def _lineage_section(iri: str, found: dict[str, list[Row]]) -> Section:
                 ]
             )
             classes.append("this" if _v(r, "number") == number else "")
-        body += _h3("Registrations across the lineage") + _table(
-            ["Fiche", "Act", "Act date", "Journal officiel", "Effect", "End", "Title at the time", "Level"],
+        body += _h3(_("Registrations across the lineage")) + _table(
+            [_("Fiche"), _("Act"), _("Act date"), _("Journal officiel"), _("Effect"), _("End"), _("Title at the time"),
+             _("Level")],
             cells,
             classes,
         )
     if not body:
-        body = _note("No lineage is recorded for this fiche: it replaces nothing and nothing replaces it.")
-    return Section("lineage", "Lineage", body)
+        body = _note(_("No lineage is recorded for this fiche: it replaces nothing and nothing replaces it."))
+    return Section("lineage", _("Lineage"), body)
+
+
+def _row_status(row: Row, as_of: date) -> Status:
+    """A fiche's status on ``as_of`` from a row's reconciled ``effectDate``, ``endDate``, ``active``, ``activeAsOf``."""
+    return Status(as_of, as_date(_v(row, "effectDate")), as_date(_v(row, "endDate")), as_bool(_v(row, "active")),
+                  as_date(_v(row, "activeAsOf")))
+
+
+def _current_html(iri: str, rows: list[Row]) -> Markup:
+    """The fiche's current equivalents (``lineage/current``), each with its title; "" when it is its own."""
+    others = [r for r in rows if _v(r, "current") != iri]
+    return _joined(_spaced(link(_v(r, "current"), _v(r, "number") or compact(_v(r, "current"))), _fr(_v(r, "title")))
+                   for r in others)
+
+
+# The boxes of the lineage drawing and the gaps between them, in pixels.
+BOX_WIDTH, BOX_HEIGHT, BOX_MARGIN, COLUMN_GAP, LANE_GAP = 200, 66, 12, 56, 14
+
+
+def lineage_layers(iri: str, links: list[tuple[str, str]]) -> dict[str, tuple[int, int]]:
+    """Each fiche's place in the drawing, (column, lane): columns are generations from the fiche
+    (its predecessors left, its successors right), lanes split a generation's fiches.
+
+    >>> lineage_layers("b", [("a", "b"), ("b", "c"), ("b", "d")])
+    {'b': (0, 0), 'a': (-1, 0), 'c': (1, 0), 'd': (1, 1)}
+    """
+    column, queue = {iri: 0}, [iri]
+    while queue:
+        node = queue.pop(0)
+        for old, new in links:
+            for other, step in ((old, -1), (new, 1)):
+                if node in (old, new) and other != node and other not in column:
+                    column[other] = column[node] + step
+                    queue.append(other)
+    lanes: dict[int, int] = {}
+    places = {}
+    for node, col in column.items():
+        places[node] = (col, lanes.get(col, 0))
+        lanes[col] = lanes.get(col, 0) + 1
+    return places
+
+
+def lineage_svg(iri: str, found: dict[str, list[Row]]) -> Markup:
+    """The fiche's lineage drawn inline (``templates/lineage.svg``): oldest left, current links only,
+    a box per fiche coloured by its status today (the drawings' colours, in pages.css), each a link."""
+    today = date.today()
+    this = _reconciled(found["summary"])
+    first = lambda name: (this.get(name) or [(None, None)])[0][0]
+    fiches = {iri: {"number": number_from_iri(iri), "title": first("title"), "start": first("effectDate"),
+                    "end": first("endDate")}}
+    for rows, variable in ((found["ancestors"], "ancestor"), (found["descendants"], "descendant")):
+        for r in rows:
+            fiches[_v(r, variable)] = {"number": _v(r, "number"), "title": _v(r, "title"),
+                                       "start": _v(r, "effectDate"), "end": _v(r, "endDate")}
+    links = sorted({(_v(r, "predecessor"), _v(r, "successor")) for r in found["links"]
+                    if _v(r, "predecessor") in fiches and _v(r, "successor") in fiches and not _v(r, "supersededBy")})
+    places = lineage_layers(iri, links)
+    left = min(col for col, _ in places.values())
+    xy = {node: (BOX_MARGIN + (col - left) * (BOX_WIDTH + COLUMN_GAP), BOX_MARGIN + lane * (BOX_HEIGHT + LANE_GAP))
+          for node, (col, lane) in places.items()}
+    nodes = []
+    for node, (x, y) in sorted(xy.items(), key=lambda item: item[1]):  # oldest first, as the tables
+        fiche = fiches[node]
+        wrapped = textwrap.wrap(fiche["title"] or "", 30)
+        title = wrapped[:2] if len(wrapped) <= 2 else [wrapped[0], wrapped[1][:29] + "…"]
+        dates = f"{fiche['start'] or '?'} – {fiche['end'] or '?'}"
+        state = Status(today, as_date(fiche["start"]), as_date(fiche["end"])).state
+        nodes.append({"x": x, "y": y, "href": local_href(node), "number": fiche["number"] or compact(node),
+                      "lines": [*title, dates], "state": state, "this": node == iri})
+    edges = [{"x1": xy[old][0] + BOX_WIDTH, "y1": xy[old][1] + BOX_HEIGHT / 2, "x2": xy[new][0],
+              "y2": xy[new][1] + BOX_HEIGHT / 2} for old, new in links if old in xy and new in xy]
+    width = max(x for x, _y in xy.values()) + BOX_WIDTH + BOX_MARGIN
+    height = max(y for _x, y in xy.values()) + BOX_HEIGHT + BOX_MARGIN
+    return Markup(render("lineage.svg", title=_("Lineage"), width=width, height=height, nodes=nodes, edges=edges,
+                         box={"w": BOX_WIDTH, "h": BOX_HEIGHT},
+                         description=_("The lineage, oldest left; colour is the status on {date}.", date=today)))
+
+
+def _schema_org(resource: Resource, number: str, title: str | None, found: dict[str, list[Row]]) -> dict:
+    """The fiche as schema.org JSON-LD (``EducationalOccupationalCredential``), for search engines."""
+    facts = resource.facts
+    levels = [iri.rsplit("/", 1)[-1] for iri in facts.iris("cg:eqfLevel")]
+    credential = {
+        "@context": "https://schema.org",
+        "@type": "EducationalOccupationalCredential",
+        "@id": resource.iri,
+        "identifier": number,
+        "name": title or number,
+        "inLanguage": "fr",
+        "credentialCategory": "RS" if number.startswith("RS") else "RNCP",
+        "url": facts.iris("foaf:page")[0] if facts.iris("foaf:page") else resource.iri,
+    }
+    if levels:
+        credential["educationalLevel"] = {"@type": "DefinedTerm", "name": f"EQF {levels[0]}",
+                                          "inDefinedTermSet": EQF_NS, "termCode": levels[0]}
+    certifiers = [{"@type": "Organization", "@id": _v(r, "org"), "name": _v(r, "name")} for r in found["certifiers"]
+                  if _v(r, "org")]
+    if certifiers:
+        credential["recognizedBy"] = certifiers
+    occupations = [{"@type": "Occupation", "name": _v(r, "escoLabel"), "sameAs": _v(r, "esco")}
+                   for r in found["esco"] if _v(r, "esco")]
+    rome = [{"@type": "Occupation", "name": (facts.label(iri) or {}).get("value") or iri.rsplit("/", 1)[-1],
+             "occupationalCategory": {"@type": "CategoryCode", "codeValue": iri.rsplit("/", 1)[-1], "inCodeSet": "ROME"}}
+            for iri in facts.iris("cg:rome")]
+    if occupations or rome:
+        credential["about"] = rome + list({o["sameAs"]: o for o in occupations}.values())[:PAGE_SIZE]
+    blocks = {_v(r, "block"): _v(r, "text") for r in found["blocks"] if _v(r, "kind") == "title"}
+    codes = {_v(r, "block"): _v(r, "code") for r in found["blocks"]}
+    if blocks:
+        credential["competencyRequired"] = [{"@type": "DefinedTerm", "@id": iri, "termCode": codes.get(iri), "name": text}
+                                            for iri, text in sorted(blocks.items(), key=lambda item: codes.get(item[0]) or "")]
+    return credential
 
 
 def _lineage_links(rows: list[Row], order: list[str]) -> Markup:
@@ -937,11 +1213,11 @@ def _lineage_links(rows: list[Row], order: list[str]) -> Markup:
                 link(new, new_number or compact(new)),
                 ", ".join(sorted(entry["by"])),
                 _joined(_code(compact(s)) for s in sorted(entry["sources"])),
-                (_spaced("superseded by", _code(compact(entry["superseded"])), "(history, not current)")
-                 if entry.get("superseded") else "current"),
+                (_spaced(_("superseded by"), _code(compact(entry["superseded"])), _("(history, not current)"))
+                 if entry.get("superseded") else _("current")),
             ]
         )
-    return _table(["Replaced", "Replacing", "Stated by", "Sources", "Link"], cells) if cells else Markup()
+    return _table([_("Replaced"), _("Replacing"), _("Stated by"), _("Sources"), _("Link")], cells) if cells else Markup()
 
 
 def _similar_section(rows: list[Row]) -> Section:
@@ -949,17 +1225,17 @@ def _similar_section(rows: list[Row]) -> Section:
               _score(_v(r, "score")), _v(r, "evidence") or ""] for r in rows]
     body = Markup()
     if cells:
-        body = _note("The closest certifications of the whole register by what they cover: titles, blocks, "
-                     "ROME, NSF and Formacode codes, level (method equivalence-v1, content mode; derived "
-                     "data, not an official equivalence). Scores rank; they are not percentages.")
-        body += _table(["Fiche", "Title", "Score", "What they share"], cells)
-    return Section("similar", "Closest certifications", body)
+        body = _note(_("The closest certifications of the whole register by what they cover: titles, blocks, "
+                       "ROME, NSF and Formacode codes, level (method equivalence-v1, content mode; derived "
+                       "data, not an official equivalence). Scores rank; they are not percentages."))
+        body += _table([_("Fiche"), _("Title"), _("Score"), _("What they share")], cells)
+    return Section("similar", _("Closest certifications"), body)
 
 
 def _correspondence_body(rows: list[Row]) -> Markup:
     if not rows:
         return Markup()
-    note = (
+    note = _(
         "Published by France Compétences with the fiche stating them: "
         "holding the blocks of the first fiche gives those of the second."
     )
@@ -973,14 +1249,14 @@ def _description_section(facts: Facts) -> Section:
         if not terms:
             continue
         items = [_lit(t, "fr") for t in terms]
-        parts.append(_h3(label) + (_list(items) if as_list or len(items) > 1 else kit().paragraph(items[0])))
-    return Section("description", "Description", Markup().join(parts))
+        parts.append(_h3(_(label)) + (_list(items) if as_list or len(items) > 1 else kit().paragraph(items[0])))
+    return Section("description", _("Description"), Markup().join(parts))
 
 
 # ------------------------------------------------------------------ block
 
 
-async def _block_page(resource: Resource, run: RunQuery, queries: dict[str, NamedQuery]) -> str:
+async def _block_page(resource: Resource, run: RunQuery, queries: dict[str, NamedQuery], view: View) -> str:
     facts = resource.facts
     found = await _run_all(
         run,
@@ -999,18 +1275,18 @@ async def _block_page(resource: Resource, run: RunQuery, queries: dict[str, Name
         label = facts.label(fiche)
         fiche_cells.append(_named_link(fiche, number, label))
     overview = [
-        ("Fiche", _joined(fiche_cells)),
-        ("Code", _code(code) if code else ""),
-        ("Title", _fr(titles[0]) if titles else ""),
-        ("Other titles in the sources", _joined(_fr(t) for t in titles[1:])),
+        (_("Fiche"), _joined(fiche_cells)),
+        (_("Code"), _code(code) if code else ""),
+        (_("Title"), _fr(titles[0]) if titles else ""),
+        (_("Other titles in the sources"), _joined(_fr(t) for t in titles[1:])),
     ]
     competencies = [_fr(_v(r, "text")) for r in found["competencies"] if _v(r, "text")]
     assessments = [_lit(t, "fr") for t in sorted(facts.get("cg:assessmentMethod"), key=lambda t: t["value"])]
     published = Markup().join(
         kit().details(summary, _lit(t, "fr"))
         for summary, curie in (
-            ("The block as published", "cg:rawText"),
-            ("Assessment as published", "cg:assessmentText"),
+            (_("The block as published"), "cg:rawText"),
+            (_("Assessment as published"), "cg:assessmentText"),
         )
         for t in facts.get(curie)
     )
@@ -1026,25 +1302,25 @@ async def _block_page(resource: Resource, run: RunQuery, queries: dict[str, Name
     ]
     similar_body = Markup()
     if similar:
-        similar_body = _note(
+        similar_body = _note(_(
             "Along the lineage links: the block this one continues as, or comes from (block maps, "
             "computed from the competencies; derived data, not official)."
-        )
-        similar_body += _table(["Block", "Title", "Fiche", "Similarity", "Along the lineage"], similar)
+        ))
+        similar_body += _table([_("Block"), _("Title"), _("Fiche"), _("Similarity"), _("Along the lineage")], similar)
     shown = _iris(
         "skos:notation dcterms:title rdfs:label dcterms:isPartOf cg:competency cg:assessmentMethod "
         "cg:rawText cg:assessmentText"
     )
     sections = [
-        Section("overview", "Overview", _facts_table(overview)),
+        Section("overview", _("Overview"), _facts_table(overview)),
         Section(
             "competencies",
-            f"Competencies ({len(competencies)})" if competencies else "Competencies",
+            _("Competencies ({count})", count=len(competencies)) if competencies else _("Competencies"),
             _list(competencies, ordered=True),
         ),
-        Section("assessment", "Assessment", _list(assessments) + published),
-        Section("similar", "Same block along the lineage", similar_body),
-        Section("correspondences", "Official correspondences", _correspondence_body(found["correspondences"])),
+        Section("assessment", _("Assessment"), _list(assessments) + published),
+        Section("similar", _("Same block along the lineage"), similar_body),
+        Section("correspondences", _("Official correspondences"), _correspondence_body(found["correspondences"])),
         _other_properties(facts, shown),
         _incoming_section(found["incoming"]),
         _sources_section(resource),
@@ -1053,23 +1329,24 @@ async def _block_page(resource: Resource, run: RunQuery, queries: dict[str, Name
     heading = _heading(code, {"value": title} if title else None, compact(resource.iri), "fr")
     return _page(
         resource,
-        _kind_of(resource, "Block of competencies"),
+        _("Block of competencies"),
         heading,
         " — ".join(p for p in (code, title) if p) or compact(resource.iri),
         sections,
+        view,
     )
 
 
 # ------------------------------------------------------------------ concept and scheme
 
 
-async def _concept_page(resource: Resource, run: RunQuery, queries: dict[str, NamedQuery]) -> str:
+async def _concept_page(resource: Resource, run: RunQuery, queries: dict[str, NamedQuery], view: View) -> str:
     facts = resource.facts
     found = await _run_all(
         run,
         {
             "counts": _bound("pages/concept-fiche-counts", resource),
-            "fiches": _bound("pages/concept-fiches", resource),
+            "fiches": _bound("site/concept-fiche-rows", resource),
             "narrower": _bound("pages/narrower", resource),
             "incoming": _bound("pages/incoming-concept", resource),
         },
@@ -1081,34 +1358,37 @@ async def _concept_page(resource: Resource, run: RunQuery, queries: dict[str, Na
 
     schemes = facts.iris("skos:inScheme")
     overview = [
-        ("Notation", _code(notation) if notation else ""),
-        ("Preferred label", _joined(_lit(t) for t in [fr_label] + others if t)),
-        ("Alternative labels", _joined(_lit(t) for t in sorted(facts.get("skos:altLabel"), key=lambda t: t["value"]))),
-        ("Scheme", _joined(_term(t, facts) for t in facts.get("skos:inScheme"))),
-        ("Broader", _joined(_term(t, facts) for t in facts.get("skos:broader"))),
-        ("Type in the code list", _values_html(facts, "dcterms:type", False)),
-        ("Scope notes", _joined(_lit(t) for t in facts.get("skos:scopeNote"))),
-        ("Definition", _joined(_lit(t) for t in facts.get("skos:definition"))),
+        (_("Notation"), _code(notation) if notation else ""),
+        (_("Preferred label"), _joined(_lit(t) for t in [fr_label] + others if t)),
+        (_("Alternative labels"), _joined(_lit(t) for t in sorted(facts.get("skos:altLabel"), key=lambda t: t["value"]))),
+        (_("Scheme"), _joined(_term(t, facts) for t in facts.get("skos:inScheme"))),
+        (_("Broader"), _joined(_term(t, facts) for t in facts.get("skos:broader"))),
+        (_("Type in the code list"), _values_html(facts, "dcterms:type", False)),
+        (_("Scope notes"), _joined(_lit(t) for t in facts.get("skos:scopeNote"))),
+        (_("Definition"), _joined(_lit(t) for t in facts.get("skos:definition"))),
     ]
     is_level = resource.iri.startswith(EQF_NS) or any(s.endswith("/level1969") for s in schemes)
     counts = found["counts"][0] if found["counts"] else {}
     direct, everything = _int(counts, "directCount"), _int(counts, "allCount")
-    intro = f"{_plural(direct, 'fiche')} {'has' if direct == 1 else 'have'} this {'level' if is_level else 'code'}"
+    if is_level:
+        intro = _("1 fiche has this level") if direct == 1 else _("{count} fiches have this level", count=f"{direct:,}")
+    else:
+        intro = _("1 fiche has this code") if direct == 1 else _("{count} fiches have this code", count=f"{direct:,}")
     if everything > direct:
-        intro += f"; {_plural(everything, 'fiche')} {'has' if everything == 1 else 'have'} it or a narrower one"
+        intro += _("; {count} fiches have it or a narrower one", count=f"{everything:,}")
     narrower = found["narrower"]
     shown = _iris(
         "skos:notation skos:prefLabel skos:altLabel skos:inScheme skos:broader dcterms:type skos:scopeNote "
         "skos:definition"
     )
     sections = [
-        Section("overview", "Overview", _facts_table(overview)),
-        _fiche_list_section("fiches", "Fiches", direct, found["fiches"], intro + "."),
+        Section("overview", _("Overview"), _facts_table(overview)),
+        _fiche_list_section("fiches", _("Fiches"), found["fiches"], intro + ".", view),
         Section(
             "narrower",
-            f"Narrower concepts ({len(narrower)}{'+' if len(narrower) > PAGE_SIZE * 5 else ''})"
+            _("Narrower concepts ({count})", count=f"{len(narrower)}{'+' if len(narrower) > PAGE_SIZE * 5 else ''}")
             if narrower
-            else "Narrower concepts",
+            else _("Narrower concepts"),
             _concept_table(narrower, PAGE_SIZE * 5),
         ),
         _other_properties(facts, shown),
@@ -1116,19 +1396,20 @@ async def _concept_page(resource: Resource, run: RunQuery, queries: dict[str, Na
         _sources_section(resource),
     ]
     scheme_label = facts.label(schemes[0], "en") if schemes else None
-    kind = f"Concept · {scheme_label['value']}" if scheme_label else "Concept"
+    kind = f"{_('Concept')} · {scheme_label['value']}" if scheme_label else _("Concept")
     if resource.iri.startswith(EQF_NS):
-        kind = "EQF level"
+        kind = _("EQF level")
     return _page(
         resource,
         kind,
         _heading(notation, fr_label, compact(resource.iri), "fr"),
         _title_text(notation, fr_label, compact(resource.iri)),
         sections,
+        view,
     )
 
 
-async def _scheme_page(resource: Resource, run: RunQuery, queries: dict[str, NamedQuery]) -> str:
+async def _scheme_page(resource: Resource, run: RunQuery, queries: dict[str, NamedQuery], view: View) -> str:
     facts = resource.facts
     found = await _run_all(
         run,
@@ -1142,36 +1423,37 @@ async def _scheme_page(resource: Resource, run: RunQuery, queries: dict[str, Nam
     fr_label = _best_label(labels, "fr")
     count = _int(found["count"][0], "count") if found["count"] else 0
     overview = [
-        ("Title", _joined(_lit(t) for t in sorted(labels, key=lambda t: (t is not fr_label, t["value"])))),
-        ("Concepts", _plural(count, "concept")),
+        (_("Title"), _joined(_lit(t) for t in sorted(labels, key=lambda t: (t is not fr_label, t["value"])))),
+        (_("Concepts"), _("{count} concepts", count=f"{count:,}")),
     ]
     shown = _iris("skos:prefLabel dcterms:title skos:hasTopConcept")
     sections = [
-        Section("overview", "Overview", _facts_table(overview)),
-        Section("top", "Top concepts", _concept_table(found["top"], PAGE_SIZE * 5)),
+        Section("overview", _("Overview"), _facts_table(overview)),
+        Section("top", _("Top concepts"), _concept_table(found["top"], PAGE_SIZE * 5)),
         _other_properties(facts, shown),
         _incoming_section(found["incoming"]),
         _sources_section(resource),
     ]
     return _page(
         resource,
-        "Concept scheme",
+        _("Concept scheme"),
         _heading(None, fr_label, compact(resource.iri), "fr"),
         _title_text(None, fr_label, compact(resource.iri)),
         sections,
+        view,
     )
 
 
 # ------------------------------------------------------------------ organisation
 
 
-async def _organisation_page(resource: Resource, run: RunQuery, queries: dict[str, NamedQuery]) -> str:
+async def _organisation_page(resource: Resource, run: RunQuery, queries: dict[str, NamedQuery], view: View) -> str:
     facts = resource.facts
     found = await _run_all(
         run,
         {
             "count": _bound("pages/organisation-fiche-count", resource),
-            "fiches": _bound("pages/organisation-fiches", resource),
+            "fiches": _bound("site/organisation-fiche-rows", resource),
             "incoming": _bound("pages/incoming-organisation", resource),
         },
     )
@@ -1179,33 +1461,33 @@ async def _organisation_page(resource: Resource, run: RunQuery, queries: dict[st
     name = names[0] if names else None
     siret = (facts.texts("cg:siret") or [None])[0]
     overview = [
-        ("Name", _fr(name)),
-        ("Other names in the sources", _joined(_fr(n) for n in names[1:])),
-        ("Trade name", _joined(_fr(n) for n in facts.texts("schema:alternateName"))),
-        ("SIRET", _code(siret) if siret else ""),
+        (_("Name"), _fr(name)),
+        (_("Other names in the sources"), _joined(_fr(n) for n in names[1:])),
+        (_("Trade name"), _joined(_fr(n) for n in facts.texts("schema:alternateName"))),
+        (_("SIRET"), _code(siret) if siret else ""),
         (
-            "Homepage",
+            _("Homepage"),
             _joined(_external(h) for h in facts.iris("foaf:homepage")),
         ),
     ]
     count = _int(found["count"][0], "count") if found["count"] else 0
-    intro = f"Certifier of {_plural(count, 'fiche')}."
+    intro = _("Certifier of 1 fiche.") if count == 1 else _("Certifier of {count} fiches.", count=f"{count:,}")
     shown = _iris("schema:legalName rdfs:label schema:alternateName cg:siret foaf:homepage")
     sections = [
-        Section("overview", "Overview", _facts_table(overview)),
-        _fiche_list_section("fiches", "Certifications it awards", count, found["fiches"], intro),
+        Section("overview", _("Overview"), _facts_table(overview)),
+        _fiche_list_section("fiches", _("Certifications it awards"), found["fiches"], intro, view),
         _other_properties(facts, shown),
         _incoming_section(found["incoming"]),
         _sources_section(resource),
     ]
     heading = _fr(name) if name else esc(compact(resource.iri))
-    return _page(resource, "Organisation", heading, name or compact(resource.iri), sections)
+    return _page(resource, _("Organisation"), heading, name or compact(resource.iri), sections, view)
 
 
 # ------------------------------------------------------------------ anything else
 
 
-async def _generic_page(resource: Resource, run: RunQuery, queries: dict[str, NamedQuery]) -> str:
+async def _generic_page(resource: Resource, run: RunQuery, queries: dict[str, NamedQuery], view: View) -> str:
     facts = resource.facts
     texts = {"incoming": _bound("pages/incoming", resource)}
     if resource.is_graph:
@@ -1214,23 +1496,24 @@ async def _generic_page(resource: Resource, run: RunQuery, queries: dict[str, Na
     label = facts.own_label()
     notation = (facts.texts("cg:number") or facts.texts("skos:notation") or [None])[0]
     properties = _other_properties(facts, set())
-    sections = [Section("properties", "Properties", properties.body)]
+    sections = [Section("properties", _("Properties"), properties.body)]
     if resource.is_graph:
         size = _int(found["size"][0], "count") if found["size"] else 0
         download = f"/graph-store?graph={quote(resource.iri, safe='')}"
         sections.append(
             Section(
                 "graph",
-                "Named graph",
+                _("Named graph"),
                 kit().graph_download(_plural(size, "statement"), download),
             )
         )
     sections += [_incoming_section(found["incoming"]), _sources_section(resource)]
-    kind = "Named graph" if resource.is_graph else _kind_of(resource, "Resource")
+    kind = _("Named graph") if resource.is_graph else _kind_of(resource, _("Resource"))
     return _page(
         resource,
         kind,
         _heading(notation, label, compact(resource.iri)),
         _title_text(notation, label, compact(resource.iri)),
         sections,
+        view,
     )

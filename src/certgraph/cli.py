@@ -71,12 +71,18 @@ class LazyGroup(click.Group):
 
 
 def did_you_mean(word: str, known: Iterable[str], cutoff: float = 0.6) -> str:
-    """`` Did you mean 'x'?`` (or several) for the known names closest to ``word``; empty when none is close.
+    """`` Did you mean 'x'?`` (or several, as close as the closest) for the known names closest to ``word``;
+    empty when none is close.
 
     >>> did_you_mean("lineage/ancestor", ["lineage/ancestors", "lineage/descendants", "fiche/summary"])
     " Did you mean 'lineage/ancestors'?"
+    >>> did_you_mean("RNCP3508", ["RNCP35080", "RNCP35081", "RNCP41296"])
+    " Did you mean 'RNCP35080' or 'RNCP35081'?"
     """
-    close = difflib.get_close_matches(word, list(known), n=3, cutoff=cutoff)
+    scored = sorted(((-difflib.SequenceMatcher(None, word, name).ratio(), name) for name in set(known)))
+    scored = [(-negative, name) for negative, name in scored]  # closest first, ties by name
+    best = scored[0][0] if scored else 1.0
+    close = [name for ratio, name in scored[:3] if ratio >= max(cutoff, best - 0.1)]
     return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
 
 
@@ -648,7 +654,7 @@ def sparql_command(source, store_path, endpoint, fmt):
 
 
 def with_default_prefixes(text: str) -> tuple[str, int]:
-    """``text`` with a PREFIX for each of the project's prefixes (vocab.CURIES) it uses undeclared,
+    r"""``text`` with a PREFIX for each of the project's prefixes (vocab.CURIES) it uses undeclared,
     all on one line before it; and the number of lines added (0 or 1), to report positions as written.
 
     >>> with_default_prefixes("SELECT * { ?s skos:notation ?n }")

@@ -97,7 +97,8 @@ def test_titles_from_certif_info_and_the_coverage_in_stats(demo_build, run):
 def test_no_fiche_is_reported_in_force_after_its_reconciled_end(demo_store, run):
     # every fiche the stats call in force ends on or after the day; the flag of 2021 is never used
     ended = json.loads(run("stats", "--json", "--as-of", "2026-12-03").output)
-    in_force = ended["certifications in force on 2026-12-03 (by their dates)"]
+    assert ended["as_of"] == "2026-12-03"
+    in_force = ended["certifications_in_force"]
     rows = demo_store.query("""
         PREFIX cg: <https://w3id.org/certgraph/ontology#>
         SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/certgraph/graph/derived/current> {

@@ -331,6 +331,8 @@ class EquivalenceIndex:
                     parts = pool.map(_shared_chunk_top, firsts, chunksize=1)
             finally:
                 _SHARED = None
+        if not parts:  # a register without fiches to index: no pair
+            return {mode: (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)) for mode in modes}
         return {mode: tuple(np.concatenate([p[mode][i] for p in parts]) for i in range(3)) for mode in modes}
 
     def chunked_top(self, k: int, chunk: int, modes: Iterable[str]) -> Iterator[tuple[int, dict[str, tuple[np.ndarray, ...]]]]:

@@ -376,18 +376,7 @@ def command(folder, then_build, store_path, data_dir, dataset, api):
 
 
 def _build(paths: list[Path], store_path: Path | None, data_dir: Path | None) -> None:
-    """``certgraph build --export …`` through the library, as cli.py's build command calls it."""
-    from .ingest.build import build, problems_by_source
-    from .resources import default_data_dir
-    from .store import default_store_path, dump_path
+    """``certgraph build --export …``: the build command itself, so that both print the same report."""
+    from .cli import build_command
 
-    store_path = store_path or default_store_path()
-    try:
-        report = build(data_dir or default_data_dir(), store_path, dump_path(store_path), False,
-                       lambda message: click.echo(message, err=True), paths)
-    except (CertgraphError, OSError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"built {report.store}: {report.quads} quads, {report.fiches} fiches, {report.sources} sources")
-    click.echo(f"dump: {report.dump}")
-    for source, count in problems_by_source(report.problems).items():
-        click.echo(f"  {count:6d} input problems in {source}", err=True)
+    click.get_current_context().invoke(build_command, data_dir=data_dir, store_path=store_path, exports=tuple(paths))

@@ -9,6 +9,7 @@ flag says what was true when its source was published, not today.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -87,11 +88,13 @@ class Status:
             return "not-yet"
         return "in-force"
 
-    def describe(self, today: dt.date | None = None) -> str:
+    def describe(self, today: dt.date | None = None, translate: Callable[..., str] | None = None) -> str:
         """The status in words, always with its date.
 
         ``today`` (default: the real today) decides whether the date must be spelt out: on today,
-        "in force until …"; on another date, "in force on D (until …)".
+        "in force until …"; on another date, "in force on D (until …)". ``translate(text, **values)``
+        puts each English phrase in another language (the site's ``i18n._``); by default the phrase's
+        ``{fields}`` are only filled.
 
         >>> Status(dt.date(2026, 12, 3), end_date=dt.date(2025, 11, 18)).describe(dt.date(2026, 12, 3))
         'ended on 2025-11-18'
@@ -100,19 +103,22 @@ class Status:
         >>> Status(dt.date(2026, 12, 3), active=True, active_as_of=dt.date(2021, 1, 6)).describe()
         'end date unknown; active per the register of 2021-01-06'
         """
+        say = translate or (lambda text, **values: text.format(**values))
         on_today = self.as_of == (today or dt.date.today())
+        end, start, on = self.end_date, self.effect_date, self.as_of
         state = self.state
         if state == "in-force":
-            return f"in force until {self.end_date}" if on_today else f"in force on {self.as_of} (until {self.end_date})"
+            return say("in force until {end}", end=end) if on_today else say("in force on {on} (until {end})", on=on, end=end)
         if state == "ended":
-            return f"ended on {self.end_date}" if on_today else f"ended on {self.end_date} (not in force on {self.as_of})"
+            return say("ended on {end}", end=end) if on_today else say("ended on {end} (not in force on {on})", end=end, on=on)
         if state == "not-yet":
-            return f"not yet in force on {self.as_of} (from {self.effect_date} until {self.end_date})"
+            return say("not yet in force on {on} (from {start} until {end})", on=on, start=start, end=end)
         if self.active is None:
-            return "end date unknown; status unknown"
-        flag = "active" if self.active else "inactive"
-        when = f" of {self.active_as_of}" if self.active_as_of else " (undated)"
-        return f"end date unknown; {flag} per the register{when}"
+            return say("end date unknown; status unknown")
+        flag = say("active") if self.active else say("inactive")
+        if self.active_as_of:
+            return say("end date unknown; {flag} per the register of {date}", flag=flag, date=self.active_as_of)
+        return say("end date unknown; {flag} per the register (undated)", flag=flag)
 
 
 __all__ = ["Status", "as_bool", "as_date"]

@@ -17,7 +17,6 @@ built, so that no function needs a ``lang`` argument to be translated.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -85,21 +84,8 @@ def _(text: str, **values) -> str:
 
 
 def status_text(status: Status) -> str:
-    """A fiche's status on its date in words, in the page's language (as :meth:`Status.describe`)."""
-    state, today = status.state, status.as_of == dt.date.today()
-    end, start, on = status.end_date, status.effect_date, status.as_of
-    if state == "in-force":
-        return _("in force until {end}", end=end) if today else _("in force on {on} (until {end})", on=on, end=end)
-    if state == "ended":
-        return _("ended on {end}", end=end) if today else _("ended on {end} (not in force on {on})", end=end, on=on)
-    if state == "not-yet":
-        return _("not yet in force on {on} (from {start} until {end})", on=on, start=start, end=end)
-    if status.active is None:
-        return _("end date unknown; status unknown")
-    flag = _("active") if status.active else _("inactive")
-    if status.active_as_of:
-        return _("end date unknown; {flag} per the register of {date}", flag=flag, date=status.active_as_of)
-    return _("end date unknown; {flag} per an undated register", flag=flag)
+    """A fiche's status on its date in words, in the page's language (:meth:`Status.describe`)."""
+    return status.describe(translate=_)
 
 
 # English -> French: every interface string of the site (tests/test_site.py checks none is missing).
@@ -175,7 +161,7 @@ FRENCH = {
         "pas encore en vigueur le {on} (du {start} au {end})",
     "end date unknown; status unknown": "date de fin inconnue ; statut inconnu",
     "end date unknown; {flag} per the register of {date}": "date de fin inconnue ; {flag} selon le répertoire du {date}",
-    "end date unknown; {flag} per an undated register": "date de fin inconnue ; {flag} selon un répertoire non daté",
+    "end date unknown; {flag} per the register (undated)": "date de fin inconnue ; {flag} selon un répertoire non daté",
     "active": "active",
     "inactive": "inactive",
     "in force": "en vigueur",

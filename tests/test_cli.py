@@ -232,3 +232,30 @@ def test_store_from_environment(mini_build, monkeypatch):
     monkeypatch.setenv("CERTGRAPH_STORE", str(mini_build.store))
     result = CliRunner().invoke(cli, ["stats", "--json"])
     assert result.exit_code == 0, result.output
+
+
+class _Reversed:
+    """A store answering every query with its rows in reverse order, as an engine that does not
+    keep a result's ORDER BY would (Virtuoso was seen to move one row of ``fiche/blocks``)."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def query(self, sparql):
+        result = self.store.query(sparql)
+        result.rows.reverse()
+        return result
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+
+def test_show_reads_the_blocks_in_order_whatever_order_the_engine_returns(mini_store):
+    import datetime as dt
+
+    from certgraph.overview import fiche_overview
+
+    day = dt.date(2026, 2, 1)
+    expected = fiche_overview(mini_store, "RNCP41296", day).blocks
+    assert [(str(r["code"]), int(str(r["position"]))) for r in expected[:2]] == [("RNCP41296BC01", 1), ("RNCP41296BC01", 2)]
+    assert fiche_overview(_Reversed(mini_store), "RNCP41296", day).blocks == expected

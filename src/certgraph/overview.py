@@ -50,7 +50,15 @@ def fiche_overview(
     status = Status.of(day, {str(r["field"]): (to_python(r["value"]), to_python(r.get("issued")))
                              for r in rows if to_python(r.get("reconciled")) is True})
     found = run_named(store, queries["fiche/blocks"], {"fiche": number}).rows if blocks else []
+    # The query's ORDER BY, again here: Virtuoso has been seen to return one row of a grouped
+    # result out of its order, and a fiche must read the same from every engine.
+    found.sort(key=_block_order)
     return FicheOverview(number, day, status, rows, found)
+
+
+def _block_order(row: dict) -> tuple:
+    position = to_python(row.get("position"))
+    return (str(row["code"]), position if isinstance(position, int) else -1, str(row.get("competency", "")))
 
 
 def register_counts(store, day: dt.date, queries: dict[str, NamedQuery] | None = None) -> dict[str, int]:

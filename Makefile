@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install build clean pictures
+.PHONY: demo test test-register install build clean pictures
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ pictures: build
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# The tests, and the one too long for CI: every named query on Virtuoso over the whole register.
+test-register: $(STAMP)
+	CERTGRAPH_REGISTER_TESTS=1 $(BIN)/python -m pytest -q
 
 clean:
 	rm -rf build $(VENV)

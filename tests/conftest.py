@@ -5,18 +5,22 @@
   Small enough for rdflib and pyshacl; use it for facts, named queries and differential tests.
 - ``mini_store`` / ``mini_rdflib``: that folder built into the embedded store, and the same quads in
   a plain rdflib Dataset.
-- ``demo_store``: the whole ``data/`` folder as ``make demo`` builds it (about a minute); use it only
-  for what needs the national tables (summaries of findings, CLI transcripts on the real graph).
+- ``demo_store``: the whole ``data/`` folder as ``make demo`` builds it (about four minutes); use it
+  only for what needs the national tables (summaries of findings, CLI transcripts on the real graph).
+  When a session has tests that read it, a second process builds it from the start of the session
+  while the other tests run on the other core, and the test files reading it run last.
 """
 
 from __future__ import annotations
 
 import csv
+import multiprocessing
 import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -105,11 +109,54 @@ def mini_rdflib(mini_build) -> RdflibStore:
     return RdflibStore.from_nquads(mini_build.dump)
 
 
+# The demo graph's build, started by pytest_collection_modifyitems in its own process.
+_DEMO: dict[str, Future | ProcessPoolExecutor] = {}
+
+
+def _reads_demo(item: pytest.Item) -> bool:
+    return "demo_build" in getattr(item, "fixturenames", ())
+
+
+# Files whose tests measure a server against its time and memory limits: they run after the demo
+# build, on a machine that is not building anything beside them.
+QUIET_FILES = ("tests/test_pool.py", "tests/test_endpoint_safety.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Start building the demo graph at once in a second process when a test reads it; run the files
+    holding such tests after the others, then QUIET_FILES (whole files, so that module fixtures are
+    set up once)."""
+    late = {item.nodeid.split("::")[0] for item in items if _reads_demo(item)}
+    if not late:
+        return
+
+    def turn(item: pytest.Item) -> int:
+        file = item.nodeid.split("::")[0]
+        return 2 if file in QUIET_FILES else 1 if file in late else 0
+
+    items.sort(key=turn)  # stable: the order within each turn is pytest's
+    out = config._tmp_path_factory.mktemp("demo-store")  # pytest's own tmp_path_factory
+    # spawn: a clean interpreter, not a fork of pytest with its threads and open stores
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    _DEMO["pool"], _DEMO["build"] = pool, pool.submit(build, DATA, out / "store")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    pool = _DEMO.pop("pool", None)
+    if isinstance(pool, ProcessPoolExecutor):
+        for process in list(getattr(pool, "_processes", {}).values()):  # a build still running is stopped
+            process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 @pytest.fixture(scope="session")
 def demo_build(tmp_path_factory):
-    """The whole data/ folder built as `make demo` does (slow: use sparingly)."""
+    """The whole data/ folder built as `make demo` does (slow: use sparingly), without the dump."""
+    started = _DEMO.get("build")
+    if isinstance(started, Future):
+        return started.result()
     out = tmp_path_factory.mktemp("demo-store")
-    return build(DATA, out / "store", out / "store.nq")
+    return build(DATA, out / "store")
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -342,9 +343,15 @@ READS_EQUIVALENCE = {"fiche/nearest", "lineage/suggested"}
 REGISTER_FICHES = ["RNCP35080", "RNCP28720", "RNCP1611", "RNCP41296", "RS5000", "RNCP34825", "RNCP25857"]
 
 
+@pytest.mark.skipif(not os.environ.get("CERTGRAPH_REGISTER_TESTS"),
+                    reason="publishes the whole register to Virtuoso (two minutes): `make test-register` runs it")
 def test_whole_register_on_virtuoso_gives_the_same_rows(demo_store, queries, tmp_path):
     """On the whole register Virtuoso's plans differ from the seed graph's (lineage paths followed
-    back from every title, another lineage's registrations): every named query is compared there too."""
+    back from every title, another lineage's registrations): every named query is compared there too.
+
+    It takes two minutes of publishing, which CI's time cannot hold beside the rest: `make
+    test-register` runs it (CERTGRAPH_REGISTER_TESTS=1), and does before a change to a named query
+    or to publishing is committed."""
     # The equivalence graphs (2.6 M quads of each fiche's nearest and suggested links) would double
     # what is sent; the queries reading them are compared on the seed graph, on Virtuoso too.
     graphs = [g for g in demo_store.named_graphs() if g not in EQUIVALENCE_GRAPHS]

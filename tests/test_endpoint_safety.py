@@ -28,11 +28,13 @@ import httpx
 import pyoxigraph as ox
 import pytest
 import rdflib
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 from certgraph.cli import cli
 from certgraph.web.app import MAX_QUERY_BYTES, create_app
-from certgraph.sparql_text import MAX_DEPTH, MAX_OPERATORS, check, outline
+from certgraph.sparql_text import MAX_DEPTH, MAX_OPERATORS, _screened, check, outline
 from certgraph.store import RdflibStore, StoreError
 
 from .conftest import serving
@@ -473,3 +475,30 @@ def test_health_says_ready_and_the_editor_waits_for_workers(server, mini_build):
     health, editor = asyncio.run(asyncio.wait_for(before_start(), 30))
     assert health.status_code == 503 and health.json()["ready"] is False
     assert editor.status_code == 503 and "not ready" in editor.text
+
+
+# Pieces a text hiding a keyword from a quick screen would be made of: keywords in odd cases and
+# letters, line ends the lexer does and does not know, comment, string and IRI delimiters.
+PIECES = ["SELECT", "ASK", "INSERT", "İNSERT", "ınsert", "SERVICE", "ſervice", "SERVİCE", "FROM", "from", "WITH",
+          "UNION", "unİon", "FILTER", "#", "\r", "\n", "\u2028", "\x85", "'''", '"""', "'", '"', "<", ">", "<<", "{",
+          "}", "(", ")", "[", "]", " ", "\t", "?x", "ex:", ":a", "<http://e/>", "x", "&&", "\\"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
+def test_what_the_quick_screen_lets_through_the_lexer_lets_through(text):
+    """check() skips lexing a text far from every limit: the lexer must find nothing more in it."""
+    screened = _screened(text)
+    if screened is None:
+        return
+    full = outline(text)
+    assert (full.services, full.names_dataset, full.is_update, full.form) == ((), False, False, screened.form)
+    assert full.depth <= screened.depth and full.operators <= screened.operators
+
+
+def test_the_quick_screen_lets_the_named_queries_through_and_nothing_with_a_keyword(queries):
+    passed = [name for name, query in queries.items() if _screened(query.bind(query.example_values()))]
+    assert len(passed) >= len(queries) // 2  # else the screen saves nothing
+    for text in ("# x\rSELECT * { SERVICE <http://e/> {} }", 'SELECT * { "a\u2028# x" . SERVICE <http://e/> {} }',
+                 "SELECT * FROM <http://g/> { ?s ?p ?o }", "İNSERT DATA { <a> <b> <c> }"):
+        assert _screened(text) is None, text

@@ -61,6 +61,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from certgraph.queries import NamedQuery, QueryError, load_queries
+from certgraph.web.engine import default_workers
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -264,7 +265,7 @@ class Server:
                 argv += ["--workers", str(args.workers)]
             # wrk is one client (one address): let it use every worker and queue every connection, as
             # the other servers do.
-            argv += ["--client-concurrency", str(args.workers or max(2, os.cpu_count() or 2)), "--client-queue", str(args.connections)]
+            argv += ["--client-concurrency", str(args.workers or default_workers()), "--client-queue", str(args.connections)]
             return argv + (["--cache-mb", "0"] if self.name == "certgraph-nocache" else [])
         if self.name.startswith("oxigraph"):
             argv = [str(BIN / "oxigraph"), "serve-read-only", "--location", str(store), "--bind", f"127.0.0.1:{port}", "--union-default-graph"]

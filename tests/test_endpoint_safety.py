@@ -502,3 +502,14 @@ def test_the_quick_screen_lets_the_named_queries_through_and_nothing_with_a_keyw
     for text in ("# x\rSELECT * { SERVICE <http://e/> {} }", 'SELECT * { "a\u2028# x" . SERVICE <http://e/> {} }',
                  "SELECT * FROM <http://g/> { ?s ?p ?o }", "İNSERT DATA { <a> <b> <c> }"):
         assert _screened(text) is None, text
+
+
+@settings(max_examples=5000, deadline=None)
+@given(st.binary(max_size=24) | st.lists(st.sampled_from([b"%", b"%4", b"%41", b"%e9", b"%C3", b"=", b"=41", b"+", b"a", b" ",
+                                                          b"\r\n", b"\xff", b"_", b"=\n"]), max_size=16).map(b"".join))
+def test_form_fields_decode_as_urllib_does(raw):
+    from urllib.parse import unquote_to_bytes
+
+    from certgraph.web.app import unquote_plus
+
+    assert unquote_plus(raw) == unquote_to_bytes(raw.replace(b"+", b" "))

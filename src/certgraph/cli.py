@@ -1069,7 +1069,7 @@ def publish_command(target, graphs, replace, batch, parallel, no_verify, store_p
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
 @click.option("--port", type=click.IntRange(min=0, max=65535), default=8000, show_default=True, help="Port to listen on.")
 @store_option
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Query worker processes (default: one per core, at least 2).")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Query worker processes (default: one per core and one more, at least 3).")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True, help="The longest a query may run, in seconds; a request may ask for less with ?timeout=.")
 @click.option("--max-result-mb", type=click.IntRange(min=1), default=64, show_default=True, help="The largest answer sent, in MB; a larger one is an error asking for a LIMIT.")
 @click.option("--cache-mb", type=click.IntRange(min=0), default=256, show_default=True, help="Memory for answers to repeated GET queries (0: no cache).")

@@ -30,6 +30,7 @@ URLs are written from the configured public URL, never from the Host header.
 from __future__ import annotations
 
 import asyncio
+import binascii
 import datetime as dt
 import json
 import re
@@ -74,6 +75,8 @@ STATIC = Path(__file__).with_name("static")
 # The public base URL when none is configured (in-process use): fixed, never the request's Host.
 DEFAULT_PUBLIC_URL = "http://127.0.0.1"
 SINGLE_PARAMS = ("query", "format", "output", "timeout")
+# Where __call__ leaves the query string's fields in the ASGI scope, read once per request.
+QUERY_FIELDS = "certgraph.query_fields"
 
 
 Headers = list[tuple[bytes, bytes]]
@@ -157,6 +160,26 @@ def _decode(raw: bytes, where: str) -> str:
         raise QueryRefused(f"{where} is not valid UTF-8 (byte {exc.start})") from None
 
 
+# urllib's unquote_to_bytes loops over the escapes in Python, and a query in a URL is mostly escapes:
+# decoding it was a fifth of the web process's time per query. Quoted-printable decoding (binascii,
+# in C) is the same with "=" for "%", for a text of printable ASCII whose escapes are all well formed.
+_PRINTABLE = bytes(range(0x21, 0x7F))
+_MALFORMED_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+
+
+def unquote_plus(raw: bytes) -> bytes:
+    """A form field decoded: ``+`` is a space, then percent-escapes, exactly as
+    ``urllib.parse.unquote_to_bytes(raw.replace(b"+", b" "))`` and seven times faster on a query in a URL.
+
+    >>> unquote_plus(b"ASK%7B%7d+%2B+x=1"), unquote_plus(b"100%zz%41"), unquote_plus(b"%C3%A9%3D=")
+    (b'ASK{} + x=1', b'100%zzA', b'\xc3\xa9==')
+    """
+    if raw.translate(None, _PRINTABLE) or _MALFORMED_ESCAPE.search(raw):
+        # not the quoted-printable subset: spaces, controls, bytes over 127, a bare %
+        return unquote_to_bytes(raw.replace(b"+", b" "))
+    return binascii.a2b_qp(raw.replace(b"=", b"%3D").replace(b"%", b"=").replace(b"+", b"=20"))
+
+
 def form_fields(raw: bytes, where: str) -> list[tuple[str, str]]:
     """The ``name=value&…`` fields of a query string or a form body, percent-decoded as strict UTF-8.
 
@@ -169,8 +192,8 @@ def form_fields(raw: bytes, where: str) -> list[tuple[str, str]]:
     for part in raw.split(b"&"):
         if part:
             name, _, value = part.partition(b"=")
-            name = _decode(unquote_to_bytes(name.replace(b"+", b" ")), where)
-            fields.append((name, _decode(unquote_to_bytes(value.replace(b"+", b" ")), f"parameter {name!r} in {where}")))
+            name = _decode(unquote_plus(name), where)
+            fields.append((name, _decode(unquote_plus(value), f"parameter {name!r} in {where}")))
     return fields
 
 
@@ -195,7 +218,7 @@ async def protocol_request(request: Request) -> tuple[dict[str, list[str]], str 
     :raises QueryRefused: 413 for a body over MAX_QUERY_BYTES, 415 for a body of another type,
         403 for an update, 400 for text that is not UTF-8 or a malformed parameter.
     """
-    params = form_fields(request.scope["query_string"], "the query string")
+    params = list(request.scope.get(QUERY_FIELDS) or form_fields(request.scope["query_string"], "the query string"))
     query = None
     if request.method == "POST":
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -208,6 +231,14 @@ async def protocol_request(request: Request) -> tuple[dict[str, list[str]], str 
             query = _decode(body, "the request body")
         else:
             params += form_fields(body, "the request body")
+    return protocol_values(params, query)
+
+
+def protocol_values(params: list[tuple[str, str]], query: str | None) -> tuple[dict[str, list[str]], str | None]:
+    """A protocol request's parameters by name, and its query, from its fields (and body query).
+
+    :raises QueryRefused: 403 for an update, 400 for a parameter given twice or a graph that is not an IRI.
+    """
     values: dict[str, list[str]] = {}
     for name, value in params:
         values.setdefault(name, []).append(value)
@@ -307,10 +338,11 @@ class Endpoint:
         if len(accepts) > 1:  # one value, read alike by the cache key and by the handlers
             scope = {**scope, "headers": [(n, v) for n, v in scope["headers"] if n != b"accept"] + [(b"accept", b", ".join(accepts))]}
         try:
-            form_fields(scope["query_string"], "the query string")
+            fields = form_fields(scope["query_string"], "the query string")
         except QueryRefused as exc:
             await _error(exc.status, exc.message)(scope, receive, self._sender(send, None))
             return
+        scope = {**scope, QUERY_FIELDS: fields}
         key = None
         if scope["method"] == "GET" and CACHED_PATHS.fullmatch(scope["path"]):
             # The day is part of the key: a status or a default asOf is today's, so tomorrow asks again.
@@ -323,7 +355,28 @@ class Endpoint:
                 await send({"type": "http.response.start", "status": 200, "headers": [*headers, (b"x-cache", b"hit")]})
                 await send({"type": "http.response.body", "body": body})
                 return
+        if scope["method"] == "GET" and scope["path"] == "/sparql" and any(name == "query" for name, _ in fields):
+            await self._sparql_get(scope, receive, fields, self._sender(send, key))
+            return
         await self.app(scope, receive, self._sender(send, key))
+
+    async def _sparql_get(self, scope, receive, fields: list[tuple[str, str]], send) -> None:
+        """A protocol GET with a query, answered here rather than through the framework's routing,
+        request and response objects (the same answer as :meth:`sparql`, for a fifth less work)."""
+        try:
+            values, query = protocol_values(fields, None)
+            fmt = (values.get("format") or values.get("output") or [None])[0]
+            timeout = _timeout((values.get("timeout") or [None])[0])
+            accept = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"accept"), None)
+            client = scope["client"][0] if scope.get("client") else None
+            answer = await self.run(client, query, accept, fmt, timeout, values.get("default-graph-uri"), values.get("named-graph-uri"))
+        except (QueryRefused, EngineError) as exc:
+            await _error(exc.status, exc.message)(scope, receive, send)
+            return
+        media_type = answer.media_type + ("; charset=utf-8" if answer.media_type.startswith("text/") else "")
+        await send({"type": "http.response.start", "status": 200, "headers": [
+            (b"content-length", str(len(answer.body)).encode()), (b"content-type", media_type.encode()), (b"vary", b"Accept")]})
+        await send({"type": "http.response.body", "body": answer.body})
 
     def _sender(self, send, key: tuple | None):
         """``send`` adding the CORS header; with a cache key, a 200 answer is also kept."""
@@ -364,7 +417,7 @@ class Endpoint:
                 return self.service_description(request)
             fmt = (values.get("format") or values.get("output") or [None])[0]
             timeout = _timeout((values.get("timeout") or [None])[0])
-            answer = await self.run(request, query, request.headers.get("accept"), fmt, timeout,
+            answer = await self.run(_client(request), query, request.headers.get("accept"), fmt, timeout,
                                     values.get("default-graph-uri"), values.get("named-graph-uri"))
         except (QueryRefused, EngineError) as exc:
             return _error(exc.status, exc.message)
@@ -374,7 +427,7 @@ class Endpoint:
 
     async def run(
         self,
-        request: Request,
+        client: str | None,
         query: str,
         accept: str | None = None,
         fmt: str | None = None,
@@ -383,6 +436,8 @@ class Endpoint:
         named_graphs: list[str] | None = None,
     ) -> Answer:
         """Check a client's query (:func:`certgraph.sparql_text.check`), then answer it on the pool.
+
+        ``client`` is who asks (the peer's address), for the pool's per-client limits.
 
         The dataset: the protocol's graphs when any is given (they replace the query's own, and
         the one not given is empty); else the query's FROM / FROM NAMED; else the union of all
@@ -399,7 +454,7 @@ class Endpoint:
         try:
             return await self.pool.run(
                 query, accept, fmt, (default_graphs or []) if protocol else None, (named_graphs or []) if protocol else None,
-                timeout, union=None if protocol else not found.names_dataset, base_iri=self.endpoint_url, client=_client(request),
+                timeout, union=None if protocol else not found.names_dataset, base_iri=self.endpoint_url, client=client,
             )
         except EngineError as exc:
             if found.services and exc.status == 500:
@@ -450,10 +505,10 @@ class Endpoint:
         fmt = request.query_params.get("format")
         raw = fmt not in (None, "", "plain") or _asks_results_type(request.headers.get("accept"))
         try:
-            answer = await self.run(request, text, request.headers.get("accept") if raw else None, fmt if raw else None, timeout)
+            answer = await self.run(_client(request), text, request.headers.get("accept") if raw else None, fmt if raw else None, timeout)
             total = None
             if counting is not None:  # the listing's total: the rows of its cut pattern (NamedQuery.bind_cut)
-                total = len(json.loads((await self.run(request, counting, None, None, timeout)).body)["results"]["bindings"])
+                total = len(json.loads((await self.run(_client(request), counting, None, None, timeout)).body)["results"]["bindings"])
         except (QueryRefused, EngineError) as exc:
             return _error(exc.status, exc.message)
         paging = {"X-Total-Count": str(total)} if total is not None else {}

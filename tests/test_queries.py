@@ -28,6 +28,7 @@ from certgraph.records import Certifier, CodeRef, Fiche, SourceRef
 from certgraph.store import OxigraphStore, RdflibStore, index_path, to_python
 from certgraph.vocab import (
     CG,
+    CURRENT_GRAPH,
     ID,
     SUMMARY_GRAPH,
     concept_iri,
@@ -184,6 +185,10 @@ def test_summary_holds_what_a_live_count_finds(mini_summarised, queries):
     overview = dict(zip(column(store, queries, "stats/overview", "what"), column(store, queries, "stats/overview", "count")))
     assert overview["RNCP certifications"] == live[str(CG.RNCPCertification)]
     assert overview["blocks"] == live[str(CG.CompetencyBlock)]
+    # The coverage, stored as property partitions, is what a scan of the reconciled view counts.
+    titled = ("SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { GRAPH <%s> { ?f a <%s> ; <%s> ?t } }"
+              % (CURRENT_GRAPH, CG.RNCPCertification, DCTERMS.title))
+    assert overview["RNCP certifications with a title"] == to_python(store.query(titled).rows[0]["n"]) > 0
 
 
 def _register_sample(size: int = 230):

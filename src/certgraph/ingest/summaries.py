@@ -28,19 +28,35 @@ def summary_quads(store) -> list[Quad]:
     drop the graph first: a count that changed would otherwise be stored twice).
 
     :returns: quads in the graph ``SUMMARY_GRAPH``: ``<summary> void:classPartition ?p`` and, for each
-        partition, ``void:class`` and ``void:entities`` (an ``xsd:integer``).
+        partition, ``void:class`` and ``void:entities`` (an ``xsd:integer``); for the RNCP and RS
+        classes, a ``void:propertyPartition`` for the title and the level, whose
+        ``void:distinctSubjects`` counts the fiches having one in the reconciled view (the coverage
+        ``stats/overview`` reports).
     """
     g = SUMMARY_GRAPH
     quads: list[Quad] = [(SUMMARY, RDF.type, VOID.Dataset, g)]
     for row in sorted(store.query(internal_query("build/class-counts").bind()).rows, key=lambda row: str(row["class"])):
         cls = URIRef(str(row["class"]))
-        partition = ID[f"summary/class/{hashlib.sha1(str(cls).encode()).hexdigest()[:12]}"]
+        partition = _partition("class", cls)
         quads += [
             (SUMMARY, VOID.classPartition, partition, g),
             (partition, VOID["class"], cls, g),
             (partition, VOID.entities, Literal(int(row["entities"].toPython()), datatype=XSD.integer), g),
         ]
+    coverage = store.query(internal_query("build/coverage-counts").bind()).rows
+    for row in sorted(coverage, key=lambda row: (str(row["class"]), str(row["property"]))):
+        cls, prop = URIRef(str(row["class"])), URIRef(str(row["property"]))
+        partition = _partition("property", cls, prop)
+        quads += [
+            (_partition("class", cls), VOID.propertyPartition, partition, g),
+            (partition, VOID.property, prop, g),
+            (partition, VOID.distinctSubjects, Literal(int(row["subjects"].toPython()), datatype=XSD.integer), g),
+        ]
     return quads
+
+
+def _partition(kind: str, *terms: URIRef) -> URIRef:
+    return ID[f"summary/{kind}/{hashlib.sha1(' '.join(terms).encode()).hexdigest()[:12]}"]
 
 
 __all__ = ["SUMMARY_GRAPH", "summary_quads"]

@@ -350,8 +350,8 @@ def test_whole_register_on_virtuoso_gives_the_same_rows(demo_store, queries, tmp
     back from every title, another lineage's registrations): every named query is compared there too.
 
     It takes two minutes of publishing, which CI's time cannot hold beside the rest: `make
-    test-register` runs it (CERTGRAPH_REGISTER_TESTS=1), and does before a change to a named query
-    or to publishing is committed."""
+    test-register` runs it (CERTGRAPH_REGISTER_TESTS=1); run it before committing a change to a
+    named query or to publishing."""
     # The equivalence graphs (2.6 M quads of each fiche's nearest and suggested links) would double
     # what is sent; the queries reading them are compared on the seed graph, on Virtuoso too.
     graphs = [g for g in demo_store.named_graphs() if g not in EQUIVALENCE_GRAPHS]

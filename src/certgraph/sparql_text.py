@@ -358,8 +358,8 @@ def check(
 
 
 # What the lexer's verdict can depend on, read from the raw text in capitals (the keywords and
-# operators in any case; İ is the one letter Python's IGNORECASE matches to an ASCII one that
-# upper() leaves alone).
+# operators in any case). İ is the one letter of these words that Python's IGNORECASE matches to an
+# ASCII one and upper() leaves alone (the Kelvin sign matches k, which none of them holds).
 _SCREEN_WORDS = ("SERVICE", "FROM") + UPDATES
 _OPERATOR_CHARS = "&|!=<>+-*/^"
 
@@ -368,10 +368,11 @@ def _screened(text: str) -> Outline | None:
     """The outline of a text the lexer plainly lets through, without lexing it all; None when in doubt.
 
     The whole text counts but for whole-line comments (strings, IRIs and comments after code
-    included), so every figure is at least the lexer's: no SERVICE, FROM or update keyword anywhere (then none as a keyword either, and a
-    dataset cannot be named), at most MAX_DEPTH openings, at most MAX_OPERATORS operator signs and
-    words. ``depth`` and ``operators`` are those bounds; the form is read by lexing up to it. A
-    text that passes is refused for nothing by :func:`outline` either; one that does not is lexed.
+    included), so every figure is at least the lexer's: no SERVICE, FROM or update keyword anywhere
+    (then none as a keyword either, and a dataset cannot be named), at most MAX_DEPTH openings, at
+    most MAX_OPERATORS operator signs and words. ``depth`` and ``operators`` are those bounds; the
+    form is read by lexing up to it. A text that passes is refused for nothing by :func:`outline`
+    either; one that does not is lexed.
 
     >>> _screened('SELECT * WHERE { ?s ?p "x" }').form, _screened('SELECT * FROM <g> { ?s ?p ?o }')
     ('SELECT', None)

@@ -7,7 +7,7 @@ query at a time over its stdin and stdout. :class:`EnginePool`, in the server's 
 query to an idle worker; when a query passes its deadline the worker is killed and a fresh one
 started, while the other workers go on serving. One worker more than the cores keeps them busy:
 while the server's process reads a request or writes an answer, its worker would otherwise wait
-(on 2 cores, 3 workers answer distinct short queries 25 % faster than 2; 4 no faster than 3).
+(on 2 cores, 3 workers answered distinct short queries about 25 % faster than 2; 4 no faster than 3).
 
 The pool heals: every worker is watched, and one that dies for any reason (its time limit, its
 memory limit, a crash, a signal from outside) is replaced, with retries when the replacement cannot

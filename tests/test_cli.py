@@ -250,12 +250,13 @@ class _Reversed:
         return getattr(self.store, name)
 
 
-def test_show_reads_the_blocks_in_order_whatever_order_the_engine_returns(mini_store):
+def test_show_reads_a_fiche_in_order_whatever_order_the_engine_returns(mini_store):
     import datetime as dt
 
     from certgraph.overview import fiche_overview
 
     day = dt.date(2026, 2, 1)
-    expected = fiche_overview(mini_store, "RNCP41296", day).blocks
-    assert [(str(r["code"]), int(str(r["position"]))) for r in expected[:2]] == [("RNCP41296BC01", 1), ("RNCP41296BC01", 2)]
-    assert fiche_overview(_Reversed(mini_store), "RNCP41296", day).blocks == expected
+    expected, reversed_ = fiche_overview(mini_store, "RNCP41296", day), fiche_overview(_Reversed(mini_store), "RNCP41296", day)
+    assert [(str(r["code"]), int(str(r["position"]))) for r in expected.blocks[:2]] == [("RNCP41296BC01", 1), ("RNCP41296BC01", 2)]
+    assert reversed_.blocks == expected.blocks
+    assert len(expected.values) > 5 and reversed_.values == expected.values

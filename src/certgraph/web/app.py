@@ -49,7 +49,6 @@ from starlette.responses import (
     FileResponse,
     HTMLResponse,
     JSONResponse,
-    PlainTextResponse,
     RedirectResponse,
     Response,
 )
@@ -65,6 +64,7 @@ from . import linked_data, site
 from .conneg import GRAPH_TYPES, RESULT_TYPES, parse_accept, prefers_html
 from .editor import editor_html
 from .engine import Answer, EngineError, EnginePool
+from .linked_data import plain_error
 from .pages import View, not_found_page, resource_page
 
 READ_METHODS = "GET, POST, OPTIONS"
@@ -135,10 +135,6 @@ class Settings:
     client_queue: int = 8
     allow_service: tuple[str, ...] = ()
     public_url: str | None = None
-
-
-def _error(status: int, message: str) -> PlainTextResponse:
-    return PlainTextResponse(message + "\n", status_code=status)
 
 
 def _timeout(value: str | None) -> float | None:
@@ -340,7 +336,7 @@ class Endpoint:
         try:
             fields = form_fields(scope["query_string"], "the query string")
         except QueryRefused as exc:
-            await _error(exc.status, exc.message)(scope, receive, self._sender(send, None))
+            await plain_error(exc.status, exc.message)(scope, receive, self._sender(send, None))
             return
         scope = {**scope, QUERY_FIELDS: fields}
         key = None
@@ -371,7 +367,7 @@ class Endpoint:
             client = scope["client"][0] if scope.get("client") else None
             answer = await self.run(client, query, accept, fmt, timeout, values.get("default-graph-uri"), values.get("named-graph-uri"))
         except (QueryRefused, EngineError) as exc:
-            await _error(exc.status, exc.message)(scope, receive, send)
+            await plain_error(exc.status, exc.message)(scope, receive, send)
             return
         media_type = answer.media_type + ("; charset=utf-8" if answer.media_type.startswith("text/") else "")
         await send({"type": "http.response.start", "status": 200, "headers": [
@@ -420,9 +416,9 @@ class Endpoint:
             answer = await self.run(_client(request), query, request.headers.get("accept"), fmt, timeout,
                                     values.get("default-graph-uri"), values.get("named-graph-uri"))
         except (QueryRefused, EngineError) as exc:
-            return _error(exc.status, exc.message)
+            return plain_error(exc.status, exc.message)
         except ClientDisconnect:
-            return _error(400, "the client closed the connection before the end of its request body")
+            return plain_error(400, "the client closed the connection before the end of its request body")
         return Response(answer.body, media_type=answer.media_type, headers={"Vary": "Accept"})
 
     async def run(
@@ -488,7 +484,7 @@ class Endpoint:
         (``?limit=&offset=``, bound by the query's binder) with its ``total`` beside the rows."""
         query = self.queries.get(request.path_params["name"])
         if query is None:
-            return _error(404, f"no named query {request.path_params['name']!r}; see /queries")
+            return plain_error(404, f"no named query {request.path_params['name']!r}; see /queries")
         reserved = {"format", "timeout"}
         values = {k: v for k, v in request.query_params.items() if k not in reserved}
         index = index_path(self.store_path)
@@ -499,9 +495,9 @@ class Endpoint:
                         else bound_text(query, values, index, True)) if query.page else None
             timeout = _timeout(request.query_params.get("timeout"))
         except QueryError as exc:
-            return _error(400, str(exc))
+            return plain_error(400, str(exc))
         except QueryRefused as exc:
-            return _error(exc.status, exc.message)
+            return plain_error(exc.status, exc.message)
         fmt = request.query_params.get("format")
         raw = fmt not in (None, "", "plain") or _asks_results_type(request.headers.get("accept"))
         try:
@@ -510,7 +506,7 @@ class Endpoint:
             if counting is not None:  # the listing's total: the rows of its cut pattern (NamedQuery.bind_cut)
                 total = len(json.loads((await self.run(_client(request), counting, None, None, timeout)).body)["results"]["bindings"])
         except (QueryRefused, EngineError) as exc:
-            return _error(exc.status, exc.message)
+            return plain_error(exc.status, exc.message)
         paging = {"X-Total-Count": str(total)} if total is not None else {}
         if raw:
             return Response(answer.body, media_type=answer.media_type, headers={"Vary": "Accept", **paging})
@@ -531,7 +527,7 @@ class Endpoint:
         raw = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
         iri = str(ID) + raw.split("/id/", 1)[1]
         if not _is_iri(iri):
-            return _error(404, f"not an identifier of this graph: {iri}")
+            return plain_error(404, f"not an identifier of this graph: {iri}")
         if prefers_html(request.headers.get("accept")) and not request.query_params.get("format"):
             try:
                 # The page's dozen queries run at once: as the server's own, outside the client's limits.
@@ -540,16 +536,16 @@ class Endpoint:
                     page = await resource_page(iri, self.pool.run_json, self.queries, view)
                     missing = not_found_page(iri) if page is None else None
             except EngineError as exc:
-                return _error(exc.status, exc.message)
+                return plain_error(exc.status, exc.message)
             if page is None:
                 return HTMLResponse(missing, status_code=404)
             return HTMLResponse(page, headers={"Vary": "Accept, Accept-Language"})
         try:
             triples = await self.describe(iri, _client(request))
         except EngineError as exc:
-            return _error(exc.status, exc.message)
+            return plain_error(exc.status, exc.message)
         if not triples:
-            return _error(404, f"nothing is known about <{iri}>")
+            return plain_error(404, f"nothing is known about <{iri}>")
         return self.rdf(triples, request)
 
     async def describe(self, iri: str, client: str | None = None) -> list:
@@ -568,35 +564,35 @@ class Endpoint:
             try:
                 self._documents["void"] = await void_triples(self.pool, self.public_url)
             except EngineError as exc:
-                return _error(exc.status, exc.message)
+                return plain_error(exc.status, exc.message)
         return self.rdf(self._documents["void"], request)
 
     async def graph_store(self, request: Request) -> Response:
         """SPARQL 1.1 Graph Store Protocol, reading only: ``?graph=IRI`` (or ``?default``)."""
         graph = request.query_params.get("graph")
         if graph is None and "default" not in request.query_params:
-            return _error(400, "give ?graph=IRI or ?default")
+            return plain_error(400, "give ?graph=IRI or ?default")
         if graph is not None and not _is_iri(graph):
-            return _error(400, f"graph={graph!r}: expected an absolute IRI")
+            return plain_error(400, f"graph={graph!r}: expected an absolute IRI")
         try:
             sparql = internal_query("web/default-graph" if graph is None else "web/graph").bind(
                 {} if graph is None else {"graph": graph})
         except QueryError:  # an absolute IRI that is no http(s) IRI: none of this store's graphs
-            return _error(404, f"no graph <{graph}> in this store")
+            return plain_error(404, f"no graph <{graph}> in this store")
         try:
             answer = await self.pool.run(sparql, accept="application/n-triples", client=_client(request))
         except EngineError as exc:
-            return _error(exc.status, exc.message)
+            return plain_error(exc.status, exc.message)
         triples = list(ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES))
         if not triples:
-            return _error(404, f"no graph <{graph}> in this store")
+            return plain_error(404, f"no graph <{graph}> in this store")
         return self.rdf(triples, request)
 
     # ---------------------------------------------------------------- editor, documents
 
     async def editor(self, request: Request) -> Response:
         if not self.pool.health()["ready"]:
-            return _error(503, "the query workers are not ready; try again in a moment (see /health)")
+            return plain_error(503, "the query workers are not ready; try again in a moment (see /health)")
         examples = self._document("examples", lambda: editor_examples(self.queries, self.store_path))
         return HTMLResponse(editor_html(examples))
 
@@ -615,7 +611,7 @@ class Endpoint:
     async def dump(self, request: Request) -> Response:
         path = dump_path(self.store_path)
         if not path.exists():
-            return _error(404, "no dump beside this store (certgraph build writes <store>.nq)")
+            return plain_error(404, "no dump beside this store (certgraph build writes <store>.nq)")
         return FileResponse(path, media_type="application/n-quads")
 
 

@@ -146,7 +146,8 @@ def _wants_html(request: Request) -> bool:
     return prefers_html(request.headers.get("accept")) and not request.query_params.get("format")
 
 
-def _error(status: int, message: str) -> PlainTextResponse:
+def plain_error(status: int, message: str) -> PlainTextResponse:
+    """An error answer as every route of the endpoint gives it: the message, one line of plain text."""
     return PlainTextResponse(message + "\n", status_code=status)
 
 
@@ -404,7 +405,7 @@ class LinkedData:
         try:
             void = await self.void()
         except EngineError as exc:
-            return _error(exc.status, exc.message)
+            return plain_error(exc.status, exc.message)
         base = self.endpoint.public_url
         triples = catalog_triples(void, base, dump_path(self.endpoint.store_path))
         if _wants_html(request):
@@ -417,12 +418,12 @@ class LinkedData:
         try:
             rows, size = await self.run("linked_data/graph-about", {"graph": iri}), await self.run("pages/graph-size", {"this": iri})
         except QueryError:
-            return _error(404, f"not a graph of this store: {iri}")
+            return plain_error(404, f"not a graph of this store: {iri}")
         except EngineError as exc:
-            return _error(exc.status, exc.message)
+            return plain_error(exc.status, exc.message)
         count = int(size[0]["count"]["value"]) if size else 0
         if not rows and not count:
-            return _error(404, f"no graph <{iri}> in this store")
+            return plain_error(404, f"no graph <{iri}> in this store")
         if _wants_html(request):
             return self.html("ld_graph.html", graph=graph_view(iri, rows, count))
         subject = _n(iri)
@@ -434,14 +435,14 @@ class LinkedData:
     async def level(self, request: Request) -> Response:
         number = request.path_params["n"]
         if number not in {str(n) for n in range(1, 9)}:
-            return _error(404, f"no EQF level {number!r}: the levels are 1 to 8")
+            return plain_error(404, f"no EQF level {number!r}: the levels are 1 to 8")
         iri = str(eqf_iri(int(number)))
         try:
             described = await self.endpoint.describe(iri)
             counts = await self.run("pages/concept-fiche-counts", {"this": iri})
             older = await self.run("linked_data/level-1969", {"level": number})
         except EngineError as exc:
-            return _error(exc.status, exc.message)
+            return plain_error(exc.status, exc.message)
         count = int(counts[0]["directCount"]["value"]) if counts else 0
         if _wants_html(request):
             labels = {t.object.language: t.object.value for t in described
@@ -478,5 +479,5 @@ def routes(endpoint) -> list[Route]:
     ]
 
 
-__all__ = ["LinkedData", "catalog_triples", "graph_body", "json_ld", "json_ld_context", "rdf_answer", "routes",
-           "sparql_examples", "sparql_examples_turtle", "write_sparql_examples"]
+__all__ = ["LinkedData", "catalog_triples", "graph_body", "json_ld", "json_ld_context", "plain_error", "rdf_answer",
+           "routes", "sparql_examples", "sparql_examples_turtle", "write_sparql_examples"]

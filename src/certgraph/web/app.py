@@ -64,7 +64,7 @@ from . import linked_data, site
 from .conneg import GRAPH_TYPES, RESULT_TYPES, parse_accept, prefers_html
 from .editor import editor_html
 from .engine import Answer, EngineError, EnginePool
-from .linked_data import plain_error
+from .linked_data import plain_error, wants_html
 from .pages import View, not_found_page, resource_page
 
 READ_METHODS = "GET, POST, OPTIONS"
@@ -528,7 +528,7 @@ class Endpoint:
         iri = str(ID) + raw.split("/id/", 1)[1]
         if not _is_iri(iri):
             return plain_error(404, f"not an identifier of this graph: {iri}")
-        if prefers_html(request.headers.get("accept")) and not request.query_params.get("format"):
+        if wants_html(request):
             try:
                 # The page's dozen queries run at once: as the server's own, outside the client's limits.
                 with site.page_language(request):

@@ -142,7 +142,8 @@ def rdf_answer(triples: list, request: Request, context_url: str, status: int = 
                     headers={"Vary": "Accept"})
 
 
-def _wants_html(request: Request) -> bool:
+def wants_html(request: Request) -> bool:
+    """Whether a request is a browser's asking for a page: HTML preferred, and no ``format`` parameter."""
     return prefers_html(request.headers.get("accept")) and not request.query_params.get("format")
 
 
@@ -408,7 +409,7 @@ class LinkedData:
             return plain_error(exc.status, exc.message)
         base = self.endpoint.public_url
         triples = catalog_triples(void, base, dump_path(self.endpoint.store_path))
-        if _wants_html(request):
+        if wants_html(request):
             return self.html("ld_catalog.html", catalog=catalog_view(triples, base), iri=base + "/catalog")
         return self.rdf(triples, request)
 
@@ -424,7 +425,7 @@ class LinkedData:
         count = int(size[0]["count"]["value"]) if size else 0
         if not rows and not count:
             return plain_error(404, f"no graph <{iri}> in this store")
-        if _wants_html(request):
+        if wants_html(request):
             return self.html("ld_graph.html", graph=graph_view(iri, rows, count))
         subject = _n(iri)
         triples = [_t(subject, r["p"]["value"], _term(r["o"])) for r in rows]
@@ -444,7 +445,7 @@ class LinkedData:
         except EngineError as exc:
             return plain_error(exc.status, exc.message)
         count = int(counts[0]["directCount"]["value"]) if counts else 0
-        if _wants_html(request):
+        if wants_html(request):
             labels = {t.object.language: t.object.value for t in described
                       if t.predicate.value == CURIES["skos"] + "prefLabel" and isinstance(t.object, ox.Literal)}
             return self.html("ld_level.html", level={
@@ -456,7 +457,7 @@ class LinkedData:
 
     async def ontology(self, request: Request) -> Response:
         """HTML for a browser; any other client gets the endpoint's RDF answer."""
-        if _wants_html(request):
+        if wants_html(request):
             return self.html("ld_ontology.html", ontology=ontology_view())
         return await self.endpoint.ontology(request)
 
@@ -480,4 +481,4 @@ def routes(endpoint) -> list[Route]:
 
 
 __all__ = ["LinkedData", "catalog_triples", "graph_body", "json_ld", "json_ld_context", "plain_error", "rdf_answer",
-           "routes", "sparql_examples", "sparql_examples_turtle", "write_sparql_examples"]
+           "routes", "sparql_examples", "sparql_examples_turtle", "wants_html", "write_sparql_examples"]

@@ -49,26 +49,25 @@ def fiche_overview(
     rows = run_named(store, queries["fiche/summary"], {"fiche": number, "asOf": day.isoformat()}).rows
     if not rows:
         return None
-    rows.sort(key=lambda row: (_term_order(row.get("field")), _term_order(row.get("value")), _term_order(row.get("source"))))
+    _order_by(rows, "field", "value", "source")
     status = Status.of(day, {str(r["field"]): (to_python(r["value"]), to_python(r.get("issued")))
                              for r in rows if to_python(r.get("reconciled")) is True})
     found = run_named(store, queries["fiche/blocks"], {"fiche": number}).rows if blocks else []
-    found.sort(key=_block_order)
+    _order_by(found, "code", "position", "competency")
     return FicheOverview(number, day, status, rows, found)
 
 
-# Both queries' ORDER BY, again here: Virtuoso has been seen to return one row of a grouped result
-# out of its order, and a fiche must read the same from every engine.
-
-def _block_order(row: dict) -> tuple:
-    position = to_python(row.get("position"))
-    return (str(row["code"]), position if isinstance(position, int) else -1, str(row.get("competency", "")))
+def _order_by(rows: list[dict], *columns: str) -> None:
+    """Sort ``rows`` as the query's ``ORDER BY`` of ``columns`` does, again here: Virtuoso has been
+    seen to return one row of a grouped result out of its order, and a fiche must read the same
+    from every engine."""
+    rows.sort(key=lambda row: tuple(_term_order(row.get(column)) for column in columns))
 
 
 def _term_order(term) -> tuple:
-    """A term's place in SPARQL's ORDER BY as the embedded store orders ``fiche/summary``'s values
-    (checked on every fiche of the demo graph): unbound, blank nodes, IRIs, then literals, booleans
-    and numbers by value, dates, then other literals by their text.
+    """A term's place in SPARQL's ORDER BY as the embedded store orders ``fiche/summary`` and
+    ``fiche/blocks`` (checked on every fiche of the demo graph): unbound, blank nodes, IRIs, then
+    literals, booleans and numbers by value, dates, then other literals by their text.
 
     >>> from rdflib import Literal
     >>> [str(t) for t in sorted([Literal("b"), URIRef("urn:x"), Literal(10), Literal(9)], key=_term_order)]

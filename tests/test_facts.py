@@ -121,6 +121,7 @@ def test_every_named_graph_has_provenance(mini_store):
     internal = {"https://w3id.org/certgraph/graph/provenance", "https://w3id.org/certgraph/graph/schemes",
                 "https://w3id.org/certgraph/graph/derived/similarity", "https://w3id.org/certgraph/graph/derived/summary",
                 "https://w3id.org/certgraph/graph/derived/hierarchy", "https://w3id.org/certgraph/graph/derived/current",
+                "https://w3id.org/certgraph/graph/derived/listings",
                 "https://w3id.org/certgraph/graph/derived/conflicts", "https://w3id.org/certgraph/graph/derived/block-maps",
                 "https://w3id.org/certgraph/ontology"}
     # Suggested links exist where the register has a fiche to suggest a predecessor for.

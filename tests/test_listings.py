@@ -97,7 +97,7 @@ def test_a_paged_query_cuts_its_page_with_its_declared_limit(tmp_path: Path):
 
 def test_every_listing_declares_its_page(queries):
     listings = {"codes/by-rome", "codes/by-nsf", "codes/by-formacode", "fiche/by-level", "fiche/by-certifier",
-                "occupations/fiches-of-esco", "search/competencies"}
+                "occupations/fiches-of-esco", "search/competencies", "lineage/suggested"}
     assert {name for name, query in queries.items() if query.page} == listings
 
 

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rdflib import Literal
-from rdflib.namespace import DCTERMS, RDFS, SKOS
+from rdflib import Dataset, Literal
+from rdflib.namespace import DCTERMS, RDFS, SKOS, XSD
 
 from certgraph.ingest.hierarchy import hierarchy_quads
+from certgraph.ingest.listings import listing_lines
 from certgraph.ingest.reconcile import current_quads, reconcile
 from certgraph.ingest.summaries import summary_quads
 from certgraph.queries import (
@@ -30,6 +31,7 @@ from certgraph.vocab import (
     CG,
     CURRENT_GRAPH,
     ID,
+    SUGGESTION_GRAPH,
     SUMMARY_GRAPH,
     concept_iri,
     eqf_iri,
@@ -219,7 +221,11 @@ def _register_sample(size: int = 230):
     quads += current_quads(reconcile(records))  # the reconciled view: source b's, the newer
     sample = OxigraphStore.in_memory()
     sample.add_quads(quads)
-    return quads + hierarchy_quads(sample), codes  # as the build derives it
+    quads += hierarchy_quads(sample)  # as the build derives it
+    sample.add_quads(quads)
+    listings = Dataset()
+    listings.parse(data="".join(listing_lines(sample)), format="nquads")
+    return quads + [(s, p, o, g) for s, p, o, g in listings.quads()], codes
 
 
 @pytest.mark.parametrize(
@@ -231,8 +237,9 @@ def _register_sample(size: int = 230):
     ],
 )
 def test_paged_queries_give_the_first_100_rows_in_number_order(name, params, columns, queries):
-    """The page is cut on a key read from the fiche IRI: it must pick the rows the number order picks
-    (RNCP before RS, then by the number's value: RNCP367 before RNCP10102)."""
+    """The page is cut on the listing keys stored at build time: it must pick the rows the number
+    order picks (RNCP before RS, then by the number's value: RNCP367 before RNCP10102), and so must
+    the next page."""
     quads, codes = _register_sample()
     assert len(codes) == 190  # random.Random(5)'s 230 draws, duplicates dropped: more than a page of 100
     store, reference = OxigraphStore.in_memory(), RdflibStore()
@@ -245,6 +252,33 @@ def test_paged_queries_give_the_first_100_rows_in_number_order(name, params, col
         rows = run_named(engine, queries[name], params).rows
         assert [tuple(str(row[c]) for c in columns) for row in rows] == expected[:100]
         assert all(str(row["title"]) == f"Titre {row['number']} (b)" for row in rows)  # the newer source's
+        rows = run_named(engine, queries[name], {**params, "offset": 100}).rows
+        assert [tuple(str(row[c]) for c in columns) for row in rows] == expected[100:200]
+
+
+def test_suggested_links_come_best_first_a_page_at_a_time(queries):
+    """lineage/suggested cuts its pages on the score, equal scores in the order of the links' IRIs
+    (predecessor, then fiche, as text); two pages of 100 are the first 200 of that order, from either
+    engine, and a link under minScore is in none."""
+    rng = random.Random(3)
+    quads, links = [], []
+    for _ in range(300):
+        old, new, score = f"RNCP{rng.randint(1, 99999)}", f"RS{rng.randint(1, 9999)}", rng.choice(["3.5", "12.25", "40.0", f"{rng.randint(5, 90)}.1"])
+        link = ID[f"suggested-link/equivalence-v1/{old}/{new}"]
+        quads += [(link, CG.predecessor, fiche_iri(old), SUGGESTION_GRAPH), (link, CG.successor, fiche_iri(new), SUGGESTION_GRAPH),
+                  (link, CG.score, Literal(score, datatype=XSD.decimal), SUGGESTION_GRAPH),
+                  (fiche_iri(old), CG.number, Literal(old), CURRENT_GRAPH), (fiche_iri(new), CG.number, Literal(new), CURRENT_GRAPH)]
+        if float(score) >= 5:
+            links.append((-float(score), str(link), old, new))
+    expected = [(old, new) for _, _, old, new in sorted(set(links))]
+    assert len(expected) > 200
+    store, reference = OxigraphStore.in_memory(), RdflibStore()
+    store.add_quads(quads)
+    for quad in quads:
+        reference.dataset.add(quad)
+    for engine in (store, reference):
+        pages = [run_named(engine, queries["lineage/suggested"], {"minScore": "5", "offset": offset}).rows for offset in (0, 100)]
+        assert [(str(r["predecessorNumber"]), str(r["successorNumber"])) for page in pages for r in page] == expected[:200]
 
 
 def number_order(row: tuple) -> tuple:

@@ -1210,7 +1210,12 @@ def suggest_links_command(min_score, store_path, endpoint, fmt):
 
     store = open_store(store_path, endpoint)
     minimum = MIN_SCORE if min_score is None else min_score
-    rows = [json_row(row) for row in run_named(store, load_queries(lazy=True)["lineage/suggested"], {"minScore": f"{minimum:.4f}"}).rows]
+    query, rows = load_queries(lazy=True)["lineage/suggested"], []
+    while True:  # every page (the query is a listing: 1,000 rows at most a page)
+        page = run_named(store, query, {"minScore": f"{minimum:.4f}", "limit": 1000, "offset": len(rows)}).rows
+        rows += [json_row(row) for row in page]
+        if len(page) < 1000:
+            break
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return

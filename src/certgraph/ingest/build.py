@@ -51,6 +51,7 @@ from . import graph as mapping
 from .equivalence import EquivalenceReport, build_equivalence
 from .graph import Resolution
 from .hierarchy import hierarchy_quads
+from .listings import listing_lines
 from .reconcile import (
     conflict_quads,
     coverage,
@@ -467,6 +468,12 @@ def build(
     store.load_file(ontology_path(), ONTOLOGY_GRAPH)
     derived = hierarchy_quads(store)  # "this code or a narrower one" as one triple pattern
     store.add_quads(derived)
+    # The listings' sort keys read the reconciled view and the hierarchy; a million lines on a
+    # register, written as text and bulk-loaded like the equivalence graphs below.
+    files.append(work / "listings.nq")
+    with open(files[-1], "w", encoding="utf-8") as out:
+        out.writelines(listing_lines(store))
+    store.load_nquads(files[-1], lenient=True)
     # The equivalence index reads the reconciled view and the hierarchy: built once both are in.
     # Millions of quads: written as N-Quads text and bulk-loaded (adding them term by term takes
     # minutes); the file is a part of the dump like the mapped ones.

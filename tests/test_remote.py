@@ -231,10 +231,10 @@ def test_publish_authenticates_and_retries_transient_failures(environ, authoriza
     with serve_on_loopback(guard.handler()) as base:
         report = publish(mini_store, base + "/store", credentials=Credentials.from_env(environ), batch=2000,
                          backoff=0.01, progress=progress.append)
-    # Every third write fails once: the 103 writes that batches of 2,000 need (one per started
+    # Every third write fails once: the 104 writes that batches of 2,000 need (one per started
     # batch of each graph) take 51 retries, the last write being a success.
     needed = sum(-(-n // 2000) for n in local_counts(mini_store).values())
-    assert (needed, guard.failed) == (103, (needed - 1) // 2) and guard.writes == needed + guard.failed
+    assert (needed, guard.failed) == (104, (needed - 1) // 2) and guard.writes == needed + guard.failed
     assert report.retries == guard.failed
     assert any("HTTP 503; retrying" in line for line in progress)
     assert guard.refused == 0 and guard.seen_authorizations == {authorization}

@@ -256,6 +256,16 @@ def test_paged_queries_give_the_first_100_rows_in_number_order(name, params, col
         assert [tuple(str(row[c]) for c in columns) for row in rows] == expected[100:200]
 
 
+def test_a_fiche_whose_number_does_not_fit_the_listing_keys_is_reported_not_listed():
+    store = OxigraphStore.in_memory()
+    big, small = fiche_iri("RNCP12345678"), fiche_iri("RNCP35080")
+    store.add_quads([(fiche, CG.eqfLevel, eqf_iri(6), CURRENT_GRAPH) for fiche in (big, small)])
+    problems = []
+    lines = list(listing_lines(store, problems))
+    assert [(p.fiche, "seven" in p.message or "digits" in p.message) for p in problems] == [("RNCP12345678", True)]
+    assert any(f"<{small}>" in line for line in lines) and not any(f"<{big}>" in line for line in lines)
+
+
 def test_suggested_links_come_best_first_a_page_at_a_time(queries):
     """lineage/suggested cuts its pages on the score, equal scores in the order of the links' IRIs
     (predecessor, then fiche, as text); two pages of 100 are the first 200 of that order, from either

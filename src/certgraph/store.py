@@ -194,13 +194,23 @@ def _escape(text: str) -> str:
     does), so after an escaped backslash a ``u`` or ``U`` is itself written as a codepoint escape
     (eight digits: rdflib would read four more hex digits after a four-digit one);
     a tab is escaped because pyparsing, under rdflib, turns tabs into spaces."""
+    if not _SPECIAL.search(text):  # the usual case: nothing to escape
+        return text
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
-    return re.sub(r"(?<=\\\\)([uU])", lambda m: f"\\U{ord(m.group(1)):08X}", escaped)
+    return _ESCAPED_U.sub(lambda m: f"\\U{ord(m.group(1)):08X}", escaped)
+
+
+_SPECIAL = re.compile(r'[\\"\n\r\t]')
+_ESCAPED_U = re.compile(r"(?<=\\\\)([uU])")
 
 
 def term_nt(term) -> str:
-    """N-Triples form of an rdflib term (Literal.n3() may emit Turtle long strings: not N-Quads)."""
-    if isinstance(term, URIRef):
+    """N-Triples form of an rdflib term (Literal.n3() may emit Turtle long strings: not N-Quads).
+
+    >>> term_nt(URIRef("urn:x")), term_nt(Literal('a "b"', lang="fr")), term_nt(Literal(2))
+    ('<urn:x>', '"a \\\\"b\\\\""@fr', '"2"^^<http://www.w3.org/2001/XMLSchema#integer>')
+    """
+    if type(term) is URIRef or isinstance(term, URIRef):  # the exact type first: most terms are IRIs
         return f"<{term}>"
     if isinstance(term, BNode):
         return f"_:{term}"

@@ -29,6 +29,7 @@ from ..errors import CertgraphError
 from ..queries import internal_query
 from ..records import Concept, Loaded, Problem, SourceRef
 from ..resources import ontology_path
+from ..search import IndexStats, store_fingerprint
 from ..sources.brochure import read_programme_brochure, read_programme_web_page
 from ..sources.certifinfo import read_certifinfo
 from ..sources.codelists import (
@@ -59,7 +60,7 @@ from .reconcile import (
     reconcile,
     status_claim_quads,
 )
-from .search_index import build_index
+from .search_index import BackgroundIndex, build_index, stamp_fingerprint
 from .snapshots import (
     Snapshot,
     is_xml_export,
@@ -361,6 +362,27 @@ def map_to_files(
 # ------------------------------------------------------------------ the build
 
 
+class _Indexing:
+    """The full-text index of a store being built: in this process, or (``parallel``) in a second one
+    that reads the flushed store while this one goes on adding the equivalence graphs, which the index
+    does not read."""
+
+    def __init__(self, store: OxigraphStore, path: Path, parallel: bool):
+        self.parallel, self._background = parallel, None
+        if parallel:
+            store.flush()
+            self._background = BackgroundIndex(store.path, path)
+        else:
+            self._stats = build_index(store, path)
+
+    def result(self) -> IndexStats:
+        return self._background.result() if self._background else self._stats
+
+    def cancel(self) -> None:
+        if self._background:
+            self._background.cancel()
+
+
 
 def stored_fiches(store: OxigraphStore) -> int:
     """How many fiches (RNCP and RS) a built store holds, as its summary counts them (``stats``)."""
@@ -466,14 +488,19 @@ def build(
     for part in files:
         store.load_nquads(part)
     store.load_file(ontology_path(), ONTOLOGY_GRAPH)
+    report.timings["load"], clock = time.perf_counter() - clock, time.perf_counter()
     derived = hierarchy_quads(store)  # "this code or a narrower one" as one triple pattern
     store.add_quads(derived)
     # The listings' sort keys read the reconciled view and the hierarchy; a million lines on a
     # register, written as text and bulk-loaded like the equivalence graphs below.
     files.append(work / "listings.nq")
     with open(files[-1], "w", encoding="utf-8") as out:
-        out.writelines(listing_lines(store))
+        out.writelines(listing_lines(store, report.problems))
     store.load_nquads(files[-1], lenient=True)
+    report.timings["derived"], clock = time.perf_counter() - clock, time.perf_counter()
+    # The full-text index reads the facts and the reconciled view, all in the store by now: on a
+    # register it is built by a second process while this one computes the equivalence index.
+    indexing = _Indexing(store, work / "search.sqlite", parallel=len(loaded.fiches) >= PARALLEL_FROM)
     # The equivalence index reads the reconciled view and the hierarchy: built once both are in.
     # Millions of quads: written as N-Quads text and bulk-loaded (adding them term by term takes
     # minutes); the file is a part of the dump like the mapped ones.
@@ -482,6 +509,7 @@ def build(
     store.load_nquads(files[-1], lenient=True)  # written here, not read from a source
     progress(f"equivalence: {report.equivalence.fiches} fiches indexed, {report.equivalence.pairs} nearest pairs, "
              f"{report.equivalence.suggestions} suggested links ({sum(report.equivalence.timings.values()):.1f} s)")
+    report.timings["equivalence"], clock = time.perf_counter() - clock, time.perf_counter()
     summary = summary_quads(store)  # counts of everything loaded, read by stats/overview
     store.add_quads(summary)
     derived += summary  # the dump appends the derived quads, so the rdflib reference has them too
@@ -489,11 +517,14 @@ def build(
     report.quads = len(store)
     refusal = None if force else _replacement_refusal(stored_fiches(store), store_path, report.problems)
     if refusal:
+        indexing.cancel()
         del store
         shutil.rmtree(work, ignore_errors=True)
         raise BuildError(refusal)
-    report.timings["store"] = time.perf_counter() - clock
-    progress(f"loaded {report.quads} quads ({report.timings['store']:.1f} s)")
+    report.timings["summary"] = time.perf_counter() - clock
+    progress(f"loaded {report.quads} quads (load {report.timings['load']:.1f} s, hierarchy and listings "
+             f"{report.timings['derived']:.1f} s, equivalence {report.timings['equivalence']:.1f} s, "
+             f"summary {report.timings['summary']:.1f} s)")
 
     if dump_path is not None:
         clock = time.perf_counter()
@@ -513,9 +544,11 @@ def build(
             shutil.move(files[0], dump_path)
         report.timings["dump"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    stats = build_index(store, work / "search.sqlite")
-    report.timings["index"] = time.perf_counter() - clock
-    progress(f"search index: {stats.fiches} titles, {stats.blocks} blocks, {stats.competencies} competencies ({stats.seconds:.1f} s)")
+    stats = indexing.result()
+    stamp_fingerprint(work / "search.sqlite", store_fingerprint(store))
+    report.timings["index"] = time.perf_counter() - clock  # the wait for it, once the rest is done
+    progress(f"search index: {stats.fiches} titles, {stats.blocks} blocks, {stats.competencies} competencies "
+             f"({stats.seconds:.1f} s{', beside the equivalence index' if indexing.parallel else ''})")
     del store
     _swap_in(work / "store", store_path)
     os.replace(work / "search.sqlite", index_path(store_path))

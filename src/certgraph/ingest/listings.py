@@ -23,8 +23,9 @@ from rdflib.namespace import XSD
 
 from ..errors import CertgraphError
 from ..queries import internal_query
+from ..records import Problem
 from ..store import lexical_rows
-from ..vocab import CG, FICHE_IRI, LISTING_GRAPH
+from ..vocab import CG, FICHE_IRI, LISTING_GRAPH, number_from_iri
 
 REGISTERS = {"rncp": 1, "rs": 2}
 NUMBER_DIGITS, CODE_DIGITS = 7, 4
@@ -61,9 +62,13 @@ def listing_key(fiche: str, code_rank: int = 0) -> int | None:
 CODE_PROPERTIES = {str(CG.nsf), str(CG.rome), str(CG.formacode)}
 
 
-def listing_lines(store) -> Iterator[str]:
+def listing_lines(store, problems: list[Problem] | None = None) -> Iterator[str]:
     """The listing keys as N-Quads lines (``store``: anything :func:`~certgraph.store.lexical_rows`
-    reads, holding the reconciled view and the hierarchy). Lines, not terms: a register has a million."""
+    reads, holding the reconciled view and the hierarchy). Lines, not terms: a register has a million.
+
+    A row whose number or code rank does not fit the keys' digits is left out of the listings (the
+    fiche stays in the graph) and reported in ``problems``, once per fiche.
+    """
     values = list(lexical_rows(store, internal_query("build/listing-values").bind()))
     broader = defaultdict(list)
     for code, above in lexical_rows(store, internal_query("equivalence/hierarchy").bind()):
@@ -73,10 +78,17 @@ def listing_lines(store) -> Iterator[str]:
     end, integer = f"<{LISTING_GRAPH}> .\n", f"^^<{XSD.integer}>"
     for concept in concepts:
         yield f'<{concept}> <{CG.listingCodeKey}> "{ranks[code_of(concept)]}"{integer} {end}'
-    rows, fiches = set(), set()
+    rows, fiches, unlisted = set(), set(), set()
     for prop, fiche, value in values:
         code = prop in CODE_PROPERTIES
-        key = listing_key(fiche, ranks[code_of(value)] if code else 0)
+        try:
+            key = listing_key(fiche, ranks[code_of(value)] if code else 0)
+        except ListingError as exc:
+            if problems is not None and fiche not in unlisted:
+                problems.append(Problem("graph/derived/listings", f"left out of the listings: {exc}",
+                                        fiche=number_from_iri(fiche)))
+            unlisted.add(fiche)
+            continue
         if key is None:
             continue
         fiches.add((fiche, key))

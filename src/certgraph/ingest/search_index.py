@@ -7,9 +7,13 @@ writes the FTS5 index that :mod:`certgraph.search` reads.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 import os
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -25,7 +29,7 @@ from ..search import (
     normalise,
     store_fingerprint,
 )
-from ..store import lexical_rows
+from ..store import OxigraphStore, lexical_rows
 from ..vocab import number_from_iri
 
 # (kind, role, internal query): each query selects ?iri ?fiche ?code ?text, ?fiche being the fiche's
@@ -132,6 +136,17 @@ def build_index(store, path: Path) -> IndexStats:
     )
 
 
+def stamp_fingerprint(path: Path, fingerprint: str) -> None:
+    """Record in the index at ``path`` the fingerprint of the store it belongs to: a build that indexes
+    while it still adds derived quads (none the index reads) stamps the finished store's."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'fingerprint'", (fingerprint,))
+        conn.commit()
+    finally:
+        conn.close()
+
+
 def _write_index(store, work: Path) -> tuple[dict[str, int], str, dict[str, float]]:
     timings, clock = {}, time.perf_counter()
     conn = sqlite3.connect(work)
@@ -218,3 +233,39 @@ def _finish(conn: sqlite3.Connection, counts: dict[str, int], fingerprint: str, 
     conn.execute("VACUUM")
 
 
+class BackgroundIndex:
+    """:func:`build_index` of an on-disk store in a second process (``python -m
+    certgraph.ingest.search_index STORE PATH``), which opens the store read-only as it is on disk
+    when it starts (flush it first) while the caller goes on writing graphs the index does not read.
+
+    A process of its own, not a fork (the store's threads do not survive one) nor a multiprocessing
+    spawn (that re-imports the caller's main script, which a script read from stdin does not have).
+    """
+
+    def __init__(self, store_dir: Path, path: Path):
+        self._process = subprocess.Popen([sys.executable, "-m", __name__, str(store_dir), str(path)],
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def result(self) -> IndexStats:
+        """The index's figures once it is written; raises RuntimeError with the process's error if it failed."""
+        out, err = self._process.communicate()
+        if self._process.returncode != 0:
+            raise RuntimeError(f"the search index could not be built: {err.strip()[-2000:]}")
+        fields = json.loads(out)
+        return IndexStats(**{**fields, "path": Path(fields["path"])})
+
+    def cancel(self) -> None:
+        """Stop the process (its output is about to be deleted)."""
+        self._process.kill()
+        self._process.communicate()
+
+
+def main(argv: list[str] | None = None) -> int:
+    store_dir, path = argv or sys.argv[1:]
+    stats = build_index(OxigraphStore.open(Path(store_dir)), Path(path))
+    print(json.dumps({**dataclasses.asdict(stats), "path": str(stats.path)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -168,10 +168,19 @@ def bench(name: str, work: Path, args, queries) -> None:
                             str(export)], check=True, capture_output=True)
         exports = sorted(export.glob("*.xml"))
     store_path, dump = work / f"store-{name}", work / f"store-{name}.nq"
+    if args.queries_only:
+        store = OxigraphStore.open(store_path)
+        print(f"\n### {name} ({len(store):,} quads; named queries of {args.queries or 'this checkout'})\n")
+        print("| measure | certgraph (pyoxigraph) | rdflib baseline | ratio |")
+        print("| --- | --- | --- | --- |")
+        time_queries(store, name, args, queries, None, None)
+        return
     built = child(BUILD, data, store_path, dump, *exports)
     print(f"\n### {name} ({built['fiches']:,} fiches, {built['quads']:,} quads)\n")
     print("| measure | certgraph (pyoxigraph) | rdflib baseline | ratio |")
     print("| --- | --- | --- | --- |")
+    steps = ", ".join(f"{step} {seconds:.1f}" for step, seconds in built["timings"].items())
+    print(f"<!-- build steps (s): {steps} -->")
     read_map = built["timings"]["read"] + built["timings"]["map"]
     baseline = child(RDFLIB_PARSE, dump) if args.rdflib else None
     base_build = read_map + baseline["seconds"] if baseline else None
@@ -198,7 +207,11 @@ def bench(name: str, work: Path, args, queries) -> None:
     row(f"validation findings ({identical})", f"{len(report.findings):,}", f"{len(shacl['findings']):,}" if shacl else "–")
 
     reference = RdflibStore.from_nquads(dump) if args.rdflib else None
-    index = index_path(store_path)
+    time_queries(store, name, args, queries, reference, index_path(store_path))
+
+
+def time_queries(store, name: str, args, queries, reference, index) -> None:
+    """Rows of every named query (p50/p95), beside rdflib's when ``reference``, and of text search."""
     ours_total = theirs_total = 0.0
     picked = synthetic_values(store) if name != "real" else {}
     for query_name, query in queries.items():
@@ -209,6 +222,12 @@ def bench(name: str, work: Path, args, queries) -> None:
             theirs, _ = timed(lambda: run_named(reference, query, values, index=index), max(1, args.runs // 10))
             ours_total, theirs_total = ours_total + p50, theirs_total + theirs
         row(f"`{query_name}` p50 / p95 (ms)", f"{p50:.1f} / {p95:.1f}", f"{theirs:.1f}" if theirs else "–", ratio(p50, theirs))
+    # The broadest listings: a one-digit NSF domain, a ROME domain, the EQF level with most fiches.
+    for query_name, param, value in (("codes/by-nsf", "nsf", picked.get("nsf", "332")[:1]),
+                                     ("codes/by-rome", "rome", picked.get("rome", "K1403")[:3]), ("fiche/by-level", "level", "6")):
+        values = {**{k: picked.get(k, v) for k, v in queries[query_name].example_values().items()}, param: value}
+        p50, p95 = timed(lambda: run_named(store, queries[query_name], values), args.runs)
+        row(f"`{query_name}` {param} {value} p50 / p95 (ms)", f"{p50:.1f} / {p95:.1f}")
     if reference is not None:
         row("whole query suite, sum of p50 (ms)", f"{ours_total:.0f}", f"{theirs_total:.0f}", ratio(ours_total, theirs_total))
 
@@ -233,10 +252,14 @@ def main() -> None:
     parser.add_argument("--no-rdflib", dest="rdflib", action="store_false",
                         help="skip the rdflib baseline of the build and the queries (pyshacl still runs up to --pyshacl-max)")
     parser.add_argument("--work", type=Path, default=None, help="folder for exports and stores (default: a temp dir)")
+    parser.add_argument("--queries-only", action="store_true",
+                        help="time the named queries on the stores already in --work, without building them")
+    parser.add_argument("--queries", type=Path, default=None,
+                        help="read the named queries from this folder (say, an older checkout's queries/) instead")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="certgraph-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    queries = load_queries()
+    queries = load_queries(args.queries)
     for name in args.sizes.split(","):
         bench(name.strip(), work, args, queries)
 

@@ -234,7 +234,9 @@ def test_one_fiche_pattern():
     regexes = {(path.relative_to(queries).as_posix(), found)
                for path in queries.rglob("*.rq")
                for found in re.findall(r'REGEX\([^,]+,\s*"([^"]*(?:rncp|RNCP)[^"]*)"', path.read_text(encoding="utf-8"))}
-    assert regexes and {found for _, found in regexes} == {FICHE_KEY_REGEX}
+    # The listings read stored sort keys (derived/listings) and no query tests a fiche IRI today;
+    # one that does must write this regex.
+    assert {found for _, found in regexes} <= {FICHE_KEY_REGEX}
     for number in ("RNCP35080", "RS5000"):
         assert FICHE_NUMBER.match(number) and FICHE_IRI.fullmatch(str(fiche_iri(number)))
         assert re.search(FICHE_KEY_REGEX, str(fiche_iri(number)).split("/id/")[1])

@@ -383,7 +383,6 @@ class _Indexing:
             self._background.cancel()
 
 
-
 def stored_fiches(store: OxigraphStore) -> int:
     """How many fiches (RNCP and RS) a built store holds, as its summary counts them (``stats``)."""
     rows = store.query(internal_query("build/fiche-count").bind()).rows

@@ -1,17 +1,18 @@
 """The sort keys of the paged listings, written once at build time into the graph ``graph/derived/listings``.
 
 A listing (``fiche/by-level``, ``fiche/by-certifier``, ``codes/by-nsf``, ``codes/by-rome``,
-``codes/by-formacode``) shows its rows in number order: RNCP before RS, then the number as an
-integer, then the code. Computing that order from each fiche's IRI costs a few microseconds a row,
-which a broad listing (a level, an NSF domain: 10,000 to 30,000 rows on a 40,000-fiche register)
-paid before it could cut its first page. Here each row of a listing is an integer whose order is the
-row's, ``<what lists it> cg:listingKey <key>``: a page is the smallest keys of one subject, sorted
-without decoding any IRI. Its decimal digits say the row: one digit for the register (1 RNCP,
-2 RS), seven for the number, four for the code's rank among the codes fiches carry, in code order (0
-for a level or a certifier). The page's rows are then found again by lookups on stored terms, which
-every engine answers from its indexes: ``<fiche> cg:listedAs <key>`` for the fiche (one per fiche,
-one per code it carries), ``<concept> cg:listingCodeKey <rank>`` for the code. (Joining on an IRI
-computed from the digits instead made Oxigraph scan the whole graph: 90 ms a page.)
+``codes/by-formacode``, and ``occupations/fiches-of-esco`` through the ROME codes) shows its rows
+in number order: RNCP before RS, then the number as an integer, then the code. Computing that
+order from each fiche's IRI costs a few microseconds a row, which a broad listing (a level, an NSF
+domain: 10,000 to 30,000 rows on a 40,000-fiche register) paid before it could cut its first page.
+Here each row of a listing is an integer whose order is the row's, ``<what lists it>
+cg:listingKey <key>``: a page is the smallest keys of one subject, sorted without decoding any IRI.
+Its decimal digits say the row: one digit for the register (1 RNCP, 2 RS), seven for the number,
+four for the code's rank among the codes fiches carry, in code order (0 for a level or a
+certifier). The page's rows are then found again by lookups on stored terms, which every engine
+answers from its indexes: ``<fiche> cg:listedAs <key>`` for the fiche (one per fiche, one per code
+it carries), ``<concept> cg:listingCodeKey <rank>`` for the code. (Joining on an IRI computed from
+the digits instead made Oxigraph scan the whole graph: 90 ms a page.)
 """
 
 from __future__ import annotations
@@ -69,7 +70,9 @@ def listing_lines(store, problems: list[Problem] | None = None) -> Iterator[str]
     A row whose number or code rank does not fit the keys' digits is left out of the listings (the
     fiche stays in the graph) and reported in ``problems``, once per fiche.
     """
-    values = list(lexical_rows(store, internal_query("build/listing-values").bind()))
+    # Levels, certifiers and codes are IRIs; anything else (a blank node) could not be written here.
+    values = [row for row in lexical_rows(store, internal_query("build/listing-values").bind())
+              if row[2].startswith("http")]
     broader = defaultdict(list)
     for code, above in lexical_rows(store, internal_query("equivalence/hierarchy").bind()):
         broader[code].append(above)

@@ -376,3 +376,30 @@ def test_diff_lists_the_problems_of_its_inputs(clean, tmp_path):
     # Read as Windows-1252, the row says what the clean one says: nothing changed.
     summary = json.loads(result.stdout)["summary"]
     assert (summary["fiches changed"], summary["fiches unchanged"]) == (0, 5)
+
+
+def test_a_store_built_by_an_older_certgraph_is_refused_with_a_way_out(tmp_path):
+    """Its listings would answer nothing (no listing keys): the store says which format it holds."""
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import RDF, XSD
+
+    from certgraph.store import StoreError
+    from certgraph.vocab import CG, ID, STORE_FORMAT, SUMMARY_GRAPH
+
+    def store_with(quads, name):
+        store = OxigraphStore.create(tmp_path / name)
+        store.add_quads(quads)
+        store.flush()
+        del store
+        return tmp_path / name
+
+    summary = (ID["summary"], RDF.type, URIRef("http://rdfs.org/ns/void#Dataset"), SUMMARY_GRAPH)
+    older = store_with([summary], "older")
+    with pytest.raises(StoreError, match=r"older certgraph \(no store format; this version reads format 2\).*certgraph build"):
+        OxigraphStore.open(older)
+    assert OxigraphStore.open(older, check_format=False).store_format() == 0
+    result = CliRunner().invoke(cli, ["stats", "--store", str(older)])
+    assert result.exit_code != 0 and "rebuild it" in result.output
+    current = store_with([summary, (ID["summary"], CG.storeFormat, Literal(STORE_FORMAT, datatype=XSD.integer), SUMMARY_GRAPH)], "current")
+    assert OxigraphStore.open(current).store_format() == STORE_FORMAT
+    assert OxigraphStore.open(store_with([], "handmade")).store_format() is None  # no summary: opened as it is

@@ -26,7 +26,7 @@ from .config import PASSWORD_ENV, SCHEME_ENV, STORE_ENV, TOKEN_ENV, USER_ENV, se
 from .errors import CertgraphError
 from .resources import package_version
 from .sparql_text import QueryRefused, check, strip_comments
-from .vocab import Quad
+from .vocab import STORE_FORMAT, SUMMARY_GRAPH, Quad
 
 DEFAULT_STORE = Path("build/store")
 
@@ -249,15 +249,36 @@ class OxigraphStore:
         self.path = path
 
     @classmethod
-    def open(cls, path: Path, read_only: bool = True) -> OxigraphStore:
-        """Open an existing store; read-only by default so many readers can share it."""
+    def open(cls, path: Path, read_only: bool = True, check_format: bool = True) -> OxigraphStore:
+        """Open an existing store; read-only by default so many readers can share it.
+
+        A store built by an older certgraph (its summary states no ``cg:storeFormat``, or an older
+        one) is refused with a message to rebuild it, unless ``check_format`` is false: its listings
+        would answer nothing. A store without a summary (made by other means) is opened as it is.
+        """
         if not (path / "CURRENT").exists():
             raise StoreError(f"no certgraph store at {path}: run `certgraph build --store {path}` first")
         try:
             store = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
         except OSError as exc:
             raise StoreError(f"cannot open the store at {path}: {exc}") from exc
-        return cls(store, path)
+        opened = cls(store, path)
+        if check_format:
+            found = opened.store_format()
+            if found is not None and found < STORE_FORMAT:
+                said = f"store format {found}" if found else "no store format"
+                raise StoreError(f"the store at {path} was built by an older certgraph ({said}; this version reads "
+                                 f"format {STORE_FORMAT}): run `certgraph build --store {path}` to rebuild it")
+        return opened
+
+    def store_format(self) -> int | None:
+        """The format its build states (0 for a build that stated none), or None for a store without a summary."""
+        rows = list(self.select_lexical(
+            f"SELECT ?format WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{ ?summary a <http://rdfs.org/ns/void#Dataset> "
+            f"OPTIONAL {{ ?summary <https://w3id.org/certgraph/ontology#storeFormat> ?format }} }} }}"))
+        if not rows:
+            return None
+        return max((int(value) for (value,) in rows if value is not None), default=0)
 
     @classmethod
     def in_memory(cls) -> OxigraphStore:

@@ -204,6 +204,9 @@ SIMILARITY_GRAPH = graph_iri("derived/similarity")
 BLOCK_MAP_GRAPH = graph_iri("derived/block-maps")
 SUGGESTION_GRAPH = graph_iri("derived/suggested-links")
 SUMMARY_GRAPH = graph_iri("derived/summary")
+# What a store built by this code holds, stated in its summary (``cg:storeFormat``): 2 adds the
+# listings' sort keys (graph derived/listings), which the listing queries read.
+STORE_FORMAT = 2
 VALIDATION_GRAPH = graph_iri("derived/validation")
 
 

@@ -407,7 +407,7 @@ def _replacement_refusal(new_fiches: int, store_path: Path, problems: list[Probl
     if not (store_path / "CURRENT").exists():
         return None
     try:
-        old_fiches = stored_fiches(OxigraphStore.open(store_path))
+        old_fiches = stored_fiches(OxigraphStore.open(store_path, check_format=False))
     except StoreError:
         return None  # not a readable store: _swap_in decides whether it may be replaced
     if new_fiches * 2 >= old_fiches:

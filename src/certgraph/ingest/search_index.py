@@ -262,7 +262,7 @@ class BackgroundIndex:
 
 def main(argv: list[str] | None = None) -> int:
     store_dir, path = argv or sys.argv[1:]
-    stats = build_index(OxigraphStore.open(Path(store_dir)), Path(path))
+    stats = build_index(OxigraphStore.open(Path(store_dir), check_format=False), Path(path))  # not summarised yet
     print(json.dumps({**dataclasses.asdict(stats), "path": str(stats.path)}))
     return 0
 

@@ -13,7 +13,7 @@ from rdflib import Literal, Namespace, URIRef
 from rdflib.namespace import RDF, XSD
 
 from ..queries import internal_query
-from ..vocab import ID, SUMMARY_GRAPH, Quad
+from ..vocab import CG, ID, STORE_FORMAT, SUMMARY_GRAPH, Quad
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 SUMMARY = ID["summary"]
@@ -34,7 +34,8 @@ def summary_quads(store) -> list[Quad]:
         ``stats/overview`` reports).
     """
     g = SUMMARY_GRAPH
-    quads: list[Quad] = [(SUMMARY, RDF.type, VOID.Dataset, g)]
+    quads: list[Quad] = [(SUMMARY, RDF.type, VOID.Dataset, g),
+                         (SUMMARY, CG.storeFormat, Literal(STORE_FORMAT, datatype=XSD.integer), g)]
     for row in sorted(store.query(internal_query("build/class-counts").bind()).rows, key=lambda row: str(row["class"])):
         cls = URIRef(str(row["class"]))
         partition = _partition("class", cls)

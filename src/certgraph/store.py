@@ -26,7 +26,7 @@ from .config import PASSWORD_ENV, SCHEME_ENV, STORE_ENV, TOKEN_ENV, USER_ENV, se
 from .errors import CertgraphError
 from .resources import package_version
 from .sparql_text import QueryRefused, check, strip_comments
-from .vocab import STORE_FORMAT, SUMMARY_GRAPH, Quad
+from .vocab import STORE_FORMAT, Quad
 
 DEFAULT_STORE = Path("build/store")
 
@@ -273,9 +273,9 @@ class OxigraphStore:
 
     def store_format(self) -> int | None:
         """The format its build states (0 for a build that stated none), or None for a store without a summary."""
-        rows = list(self.select_lexical(
-            f"SELECT ?format WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{ ?summary a <http://rdfs.org/ns/void#Dataset> "
-            f"OPTIONAL {{ ?summary <https://w3id.org/certgraph/ontology#storeFormat> ?format }} }} }}"))
+        from .queries import internal_query  # queries reads stores: imported here, not at the top
+
+        rows = list(self.select_lexical(internal_query("store/format").bind()))
         if not rows:
             return None
         return max((int(value) for (value,) in rows if value is not None), default=0)

@@ -1211,10 +1211,11 @@ def suggest_links_command(min_score, store_path, endpoint, fmt):
     store = open_store(store_path, endpoint)
     minimum = MIN_SCORE if min_score is None else min_score
     query, rows = load_queries(lazy=True)["lineage/suggested"], []
-    while True:  # every page (the query is a listing: 1,000 rows at most a page)
-        page = run_named(store, query, {"minScore": f"{minimum:.4f}", "limit": 1000, "offset": len(rows)}).rows
+    while True:  # every page, each as long as the listing allows
+        values = {"minScore": f"{minimum:.4f}", "limit": query.page.max, "offset": len(rows)}
+        page = run_named(store, query, values).rows
         rows += [json_row(row) for row in page]
-        if len(page) < 1000:
+        if len(page) < query.page.max:
             break
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))

@@ -29,7 +29,7 @@ from ..errors import CertgraphError
 from ..queries import internal_query
 from ..records import Concept, Loaded, Problem, SourceRef
 from ..resources import ontology_path
-from ..search import IndexStats, store_fingerprint
+from ..search import store_fingerprint
 from ..sources.brochure import read_programme_brochure, read_programme_web_page
 from ..sources.certifinfo import read_certifinfo
 from ..sources.codelists import (
@@ -362,27 +362,6 @@ def map_to_files(
 # ------------------------------------------------------------------ the build
 
 
-class _Indexing:
-    """The full-text index of a store being built: in this process, or (``parallel``) in a second one
-    that reads the flushed store while this one goes on adding the equivalence graphs, which the index
-    does not read."""
-
-    def __init__(self, store: OxigraphStore, path: Path, parallel: bool):
-        self.parallel, self._background = parallel, None
-        if parallel:
-            store.flush()
-            self._background = BackgroundIndex(store.path, path)
-        else:
-            self._stats = build_index(store, path)
-
-    def result(self) -> IndexStats:
-        return self._background.result() if self._background else self._stats
-
-    def cancel(self) -> None:
-        if self._background:
-            self._background.cancel()
-
-
 def stored_fiches(store: OxigraphStore) -> int:
     """How many fiches (RNCP and RS) a built store holds, as its summary counts them (``stats``)."""
     rows = store.query(internal_query("build/fiche-count").bind()).rows
@@ -502,8 +481,12 @@ def build(
     store.load_nquads(files[-1], lenient=True)
     report.timings["derived"], clock = time.perf_counter() - clock, time.perf_counter()
     # The full-text index reads the facts and the reconciled view, all in the store by now: on a
-    # register it is built by a second process while this one computes the equivalence index.
-    indexing = _Indexing(store, work / "search.sqlite", parallel=parallel)
+    # register it is built by a second process, from the flushed store, while this one computes the
+    # equivalence index (which the index does not read); a small build indexes at the end.
+    background = None
+    if parallel:
+        store.flush()
+        background = BackgroundIndex(store.path, work / "search.sqlite")
     # The equivalence index reads the reconciled view and the hierarchy: built once both are in.
     # Millions of quads: written as N-Quads text and bulk-loaded (adding them term by term takes
     # minutes); the file is a part of the dump like the mapped ones.
@@ -520,7 +503,8 @@ def build(
     report.quads = len(store)
     refusal = None if force else _replacement_refusal(stored_fiches(store), store_path, report.problems)
     if refusal:
-        indexing.cancel()
+        if background:
+            background.cancel()
         del store
         shutil.rmtree(work, ignore_errors=True)
         raise BuildError(refusal)
@@ -547,11 +531,14 @@ def build(
             shutil.move(files[0], dump_path)
         report.timings["dump"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    stats = indexing.result()
-    stamp_fingerprint(work / "search.sqlite", store_fingerprint(store))
-    report.timings["index"] = time.perf_counter() - clock  # the wait for it, once the rest is done
+    if background:
+        stats = background.result()
+        stamp_fingerprint(work / "search.sqlite", store_fingerprint(store))  # of the finished store
+    else:
+        stats = build_index(store, work / "search.sqlite")
+    report.timings["index"] = time.perf_counter() - clock  # with a second process, the wait for it
     progress(f"search index: {stats.fiches} titles, {stats.blocks} blocks, {stats.competencies} competencies "
-             f"({stats.seconds:.1f} s{', beside the equivalence index' if indexing.parallel else ''})")
+             f"({stats.seconds:.1f} s{', beside the equivalence index' if background else ''})")
     del store
     _swap_in(work / "store", store_path)
     os.replace(work / "search.sqlite", index_path(store_path))

@@ -320,6 +320,13 @@ class OxigraphStore:
         """Persist pending writes (no compaction: on a register-sized store it costs seconds for nothing measurable)."""
         self._store.flush()
 
+    def checkpoint(self, target: Path) -> None:
+        """A consistent copy of the on-disk store at ``target`` (a new directory), made of hard links
+        to its immutable files: instant, and unchanged by what is written to this store afterwards.
+        A second process reads the copy; reading the store's own directory while this one writes
+        is not safe (a compaction deletes files the reader has yet to open)."""
+        self._store.backup(str(target))
+
     def dump(self, path: Path) -> None:
         """Write every named graph as N-Quads (``.nq``) or TriG (``.trig``)."""
         fmt = ox.RdfFormat.TRIG if path.suffix == ".trig" else ox.RdfFormat.N_QUADS

@@ -481,12 +481,14 @@ def build(
     store.load_nquads(files[-1], lenient=True)
     report.timings["derived"], clock = time.perf_counter() - clock, time.perf_counter()
     # The full-text index reads the facts and the reconciled view, all in the store by now: on a
-    # register it is built by a second process, from the flushed store, while this one computes the
-    # equivalence index (which the index does not read); a small build indexes at the end.
+    # register it is built by a second process, from a checkpoint of the store (hard links), while
+    # this one computes the equivalence index (which the index does not read) and loads it; a small
+    # build indexes at the end. Not from the store's own directory: the loads below compact it, and
+    # a compaction deleted files the reader had yet to open (a failed build, seen once in the tests).
     background = None
     if parallel:
-        store.flush()
-        background = BackgroundIndex(store.path, work / "search.sqlite")
+        store.checkpoint(work / "store-for-index")
+        background = BackgroundIndex(work / "store-for-index", work / "search.sqlite")
     # The equivalence index reads the reconciled view and the hierarchy: built once both are in.
     # Millions of quads: written as N-Quads text and bulk-loaded (adding them term by term takes
     # minutes); the file is a part of the dump like the mapped ones.

@@ -235,8 +235,9 @@ def _finish(conn: sqlite3.Connection, counts: dict[str, int], fingerprint: str, 
 
 class BackgroundIndex:
     """:func:`build_index` of an on-disk store in a second process (``python -m
-    certgraph.ingest.search_index STORE PATH``), which opens the store read-only as it is on disk
-    when it starts (flush it first) while the caller goes on writing graphs the index does not read.
+    certgraph.ingest.search_index STORE PATH``), which opens the store read-only. Give it a
+    checkpoint (:meth:`OxigraphStore.checkpoint`) when the caller goes on writing its own store:
+    a compaction there deletes files a reader of that directory has yet to open.
 
     A process of its own, not a fork (the store's threads do not survive one) nor a multiprocessing
     spawn (that re-imports the caller's main script, which a script read from stdin does not have).

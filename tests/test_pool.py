@@ -19,10 +19,12 @@ import shutil
 import signal
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
-from certgraph.web.engine import EngineError, EnginePool, Worker
+from certgraph.config import WORKER_MALLOC_ENV
+from certgraph.web.engine import EngineError, EnginePool, Worker, worker_allocator
 
 from .chaos import (
     MEMORY_HOG,
@@ -35,9 +37,9 @@ from .chaos import (
     client,
     keep_asking,
     keep_running_away,
-    send_signal,
     percentile,
     process_state,
+    send_signal,
     worker_pids,
 )
 from .conftest import serving
@@ -234,6 +236,25 @@ def test_a_query_past_the_memory_limit_gets_a_clean_503_and_others_are_unaffecte
             await pool.close()
 
     arun(scenario())
+
+
+def test_workers_run_on_jemalloc_when_the_system_has_it_and_on_glibcs_malloc_when_told(mini_build, monkeypatch):
+    """The allocator the engine's queries cost less CPU with, preloaded into every worker; the
+    operator's ``system`` keeps glibc's. Either way the answers are the same."""
+    if worker_allocator() is None:
+        pytest.skip("no jemalloc on this machine (Debian: libjemalloc2): the workers use glibc's malloc")
+
+    async def libraries() -> tuple[list[bool], list[str]]:
+        pool = await started(mini_build.store)
+        try:
+            found = ancestors(await pool.run_json(LINEAGE))
+            return [b"libjemalloc.so" in Path(f"/proc/{pid}/maps").read_bytes() for pid in worker_pids(os.getpid())], found
+        finally:
+            await pool.close()
+
+    assert arun(libraries()) == ([True, True], ANCESTORS)
+    monkeypatch.setenv(WORKER_MALLOC_ENV, "system")
+    assert arun(libraries()) == ([False, False], ANCESTORS)
 
 
 # ------------------------------------------------------------------ fairness

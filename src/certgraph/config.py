@@ -15,6 +15,7 @@ USER_ENV, PASSWORD_ENV = "CERTGRAPH_SPARQL_USER", "CERTGRAPH_SPARQL_PASSWORD"
 SCHEME_ENV, TOKEN_ENV = "CERTGRAPH_SPARQL_AUTH", "CERTGRAPH_SPARQL_TOKEN"
 DOT_ENV = "CERTGRAPH_DOT"
 EXPORT_DATASET_ENV, EXPORT_API_ENV = "CERTGRAPH_EXPORT_DATASET", "CERTGRAPH_EXPORT_API"
+WORKER_MALLOC_ENV = "CERTGRAPH_WORKER_MALLOC"
 
 # name -> what it sets (the README's table of environment variables is this one)
 ENVIRONMENT = {
@@ -29,6 +30,8 @@ ENVIRONMENT = {
     "(default: France Compétences' RNCP and RS dataset, 5eebbc067a14b6fecc9c9976)",
     EXPORT_API_ENV: "the data.gouv.fr API base URL for fetch-export when --api is not given "
     "(default: https://www.data.gouv.fr/api/1)",
+    WORKER_MALLOC_ENV: "the allocator of certgraph serve's query workers: unset, jemalloc when the system has it "
+    "(Debian libjemalloc2), else glibc's malloc; system, glibc's malloc; a library's path, that library",
 }
 
 

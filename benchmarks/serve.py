@@ -1,7 +1,7 @@
 """Load benchmark of the web endpoint: wrk on loopback against certgraph serve, Oxigraph's server and rdflib-endpoint.
 
 Usage: .venv/bin/python benchmarks/serve.py [--store build/store] [--seconds 60] [--connections 16]
-           [--threads 2] [--servers certgraph,certgraph-nocache,oxigraph,oxigraph-timeout,rdflib]
+           [--threads 2] [--servers certgraph,certgraph-nocache,oxigraph,oxigraph-timeout,rdflib,handoff]
            [--workloads lineage,mixed,mixed-sparql] [--fiches 2000] [--warmup 5] [--json PATH]
        .venv/bin/python benchmarks/serve.py --report PATH   (the tables of an earlier --json file again)
 
@@ -23,7 +23,15 @@ cycle, so the cache warms during the run and the table says how many answers cam
 and ``oxigraph-timeout`` (``oxigraph serve-read-only --union-default-graph``, without and with
 ``--timeout-s 30``), ``rdflib`` (rdflib-endpoint on an rdflib Dataset parsed from ``<store>.nq``,
 default graph = union of the named graphs; lineage only: its queries run one at a time, in the
-event loop, without a time limit).
+event loop, without a time limit), ``handoff`` (``benchmarks/handoff.py``: a sketch, not a server,
+whose web process passes each connection to a worker that answers the client itself; it has none
+of the endpoint's limits and measures the ceiling of that design).
+
+Beside each table: the CPU each server spent per answer (for certgraph, its web process and its
+query workers apart), and the engine alone: the same requests' queries evaluated one after another
+by the workers' own :func:`certgraph.web.engine.evaluate`, in one process started as the workers are
+(their allocator), no HTTP, no pipe: the CPU a query costs before any server adds its own, the
+floor of every design that evaluates with pyoxigraph.
 
 Each measured run follows a warm-up of ``--warmup`` seconds with the same requests. It prints one
 markdown table per workload (requests/s, latency percentiles, non-2xx answers, socket errors, the
@@ -61,11 +69,12 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from certgraph.queries import NamedQuery, QueryError, load_queries
-from certgraph.web.engine import default_workers
+from certgraph.web.engine import default_workers, evaluate, worker_allocator, worker_environment
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CYCLE_LUA = Path(__file__).resolve().parent / "wrk" / "cycle.lua"
+HANDOFF = Path(__file__).resolve().parent / "handoff.py"
 RESULTS_JSON = "application/sparql-results+json"
 
 # The target of the issue, checked against the certgraph rows of the lineage workload.
@@ -270,6 +279,8 @@ class Server:
         if self.name.startswith("oxigraph"):
             argv = [str(BIN / "oxigraph"), "serve-read-only", "--location", str(store), "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
             return argv + (["--timeout-s", str(int(args.timeout))] if self.name == "oxigraph-timeout" else [])
+        if self.name == "handoff":
+            return [sys.executable, str(HANDOFF), str(store), str(port)] + (["--workers", str(args.workers)] if args.workers else [])
         return [sys.executable, "-c", RDFLIB_SERVER, str(store.with_suffix(".nq")), str(port)]
 
 
@@ -281,6 +292,7 @@ def make_servers(args) -> dict[str, Server]:
         "oxigraph": Server("oxigraph", "/query", "none"),
         "oxigraph-timeout": Server("oxigraph-timeout", "/query", limit),
         "rdflib": Server("rdflib", "/sparql", "none", workloads=("lineage",)),
+        "handoff": Server("handoff", "/sparql", "none"),
     }
 
 
@@ -339,7 +351,9 @@ def start(server: Server, store: Path, args, work: Path, probe: Request) -> None
     log(f"starting {server.name}: {' '.join(shown_command(server.name, server.command))}")
     with open(server.log_path, "ab") as sink:
         # Its own session, so that stopping it reaches its query workers too.
-        server.process = subprocess.Popen(server.command, stdout=sink, stderr=subprocess.STDOUT, cwd=REPO, start_new_session=True)
+        # The sketch's workers are forked from it: it starts as the server's workers do (their allocator).
+        environment = worker_environment() if server.name == "handoff" else None
+        server.process = subprocess.Popen(server.command, stdout=sink, stderr=subprocess.STDOUT, cwd=REPO, start_new_session=True, env=environment)
     server.url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + args.start_timeout
     while time.monotonic() < deadline:
@@ -463,6 +477,36 @@ def check_answers(server: Server, requests: list[Request], timeout: float) -> di
     return {"sent": len(requests), "ok": ok, "rows": rows}
 
 
+def engine_alone(store_path: Path, requests: list[Request], work: Path, seconds: float = 5.0) -> dict:
+    """CPU milliseconds a query of ``requests`` (their SPARQL ones) costs the engine alone: evaluated
+    and serialised by the workers' :func:`evaluate`, one after another, in a child process started
+    as the server starts its query workers (:func:`worker_environment`: the same allocator), for
+    about ``seconds`` after one unmeasured pass over the first hundred (the store's caches warm)."""
+    sparql = [{"query": r.query, "accept": r.accept, "union": True, "max_bytes": 64 << 20} for r in requests if r.kind == "sparql"]
+    path = work / "engine-alone.json"
+    path.write_text(json.dumps(sparql))
+    done = subprocess.run([sys.executable, __file__, "--engine-alone", str(path), "--store", str(store_path), "--seconds", str(seconds)],
+                          capture_output=True, text=True, check=False, env=worker_environment())
+    if done.returncode != 0:
+        raise RuntimeError(f"the engine-alone measurement failed: {done.stderr[-2000:]}")
+    return {**json.loads(done.stdout), "allocator": worker_allocator() or "glibc malloc"}
+
+
+def engine_alone_child(requests_file: Path, store_path: Path, seconds: float) -> None:
+    """The child of :func:`engine_alone`: prints {"queries": N, "ms": CPU ms a query}."""
+    store = ox.Store.read_only(str(store_path))
+    sparql = json.loads(requests_file.read_text())
+    for request in sparql[:100]:
+        evaluate(store, request)
+    count, started, wall = 0, time.process_time(), time.monotonic()
+    while time.monotonic() - wall < seconds and count < 20 * len(sparql):
+        header, _ = evaluate(store, sparql[count % len(sparql)])
+        if header["status"] != 200:
+            raise RuntimeError(f"the engine could not answer a benchmark query: {header}")
+        count += 1
+    print(json.dumps({"queries": count, "ms": (time.process_time() - started) * 1000 / count if count else 0.0}))
+
+
 # ------------------------------------------------------------------ wrk
 
 
@@ -517,7 +561,7 @@ def measure(server: Server, workload: str, requests_file: Path, args) -> dict:
         "socket_errors": errors["connect"] + errors["read"] + errors["write"] + errors["timeout"],
         "socket_error_kinds": {k: v for k, v in errors.items() if k != "status" and v},
         "ok_rps": sum(n for code, n in result["statuses"].items() if code.startswith("2")) / seconds if seconds else 0.0,
-        "cache": result["cache"], "server_cores": server_cpu / wall, "server_main_cores": main_cpu / wall,
+        "cache": result["cache"], "server_cores": server_cpu / wall, "server_main_cores": main_cpu / wall, "wall_seconds": wall,
         "wrk_cores": result["cpu_seconds"] / wall,
         # Processes other than the server and wrk (other jobs; this script's own sampling is negligible).
         "other_cores": max(0.0, (spent["processes"] - server_cpu - result["cpu_seconds"]) / wall),
@@ -567,6 +611,11 @@ def notes(run: dict) -> str:
         parts.append("server restarted: it had died in the previous workload")
     if run["server"].startswith("certgraph"):
         parts.append(f"web process {run['server_main_cores']:.2f} of the server's cores")
+    if run["requests"] and "wall_seconds" in run:
+        per = run["server_cores"] * run["wall_seconds"] * 1000 / run["requests"]
+        main = run["server_main_cores"] * run["wall_seconds"] * 1000 / run["requests"]
+        split = f" (web process {main:.2f}, query workers {per - main:.2f})" if run["server"].startswith("certgraph") else ""
+        parts.append(f"CPU per answer {per:.2f} ms{split}")
     if not run["server_alive"]:
         died = run["server_died_after"]
         threads = f", up to {run['server_threads_most']:,} threads" if run["server_threads_most"] else ""
@@ -634,6 +683,11 @@ def report(data: dict) -> None:
     runs = data["runs"]
     for workload in runs:
         print_table(runs[workload], titles[workload])
+        floor = data.get("engine", {}).get(workload)
+        if floor:
+            print(f"\nThe engine alone: {floor['ms']:.2f} ms of CPU a query ({floor['queries']:,} of these queries evaluated one after "
+                  f"another by the workers' `evaluate` in one process, {floor.get('allocator', 'glibc malloc')}, answers serialised, "
+                  "no HTTP, no pipe).")
         if workload == "lineage":
             print()
             target_line(runs[workload], settings["connections"])
@@ -653,7 +707,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (concurrent clients)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--servers", default="certgraph,certgraph-nocache,oxigraph,oxigraph-timeout,rdflib",
-                        help="comma-separated: certgraph, certgraph-nocache, oxigraph, oxigraph-timeout, rdflib")
+                        help="comma-separated: certgraph, certgraph-nocache, oxigraph, oxigraph-timeout, rdflib, handoff")
     parser.add_argument("--workloads", default="lineage,mixed,mixed-sparql", help="comma-separated: lineage, mixed, mixed-sparql")
     parser.add_argument("--fiches", type=int, default=2000, help="how many fiches (and values of each other parameter) the requests cycle through")
     parser.add_argument("--warmup", type=float, default=5, help="seconds of load before each measured run, not measured")
@@ -665,7 +719,11 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None, help="write every number (and wrk's text output) to this file")
     parser.add_argument("--report", type=Path, default=None, help="print the report of an earlier --json file, measure nothing")
     parser.add_argument("--work", type=Path, default=None, help="folder for request files and server logs (default: a temp dir)")
+    parser.add_argument("--engine-alone", type=Path, default=None, help=argparse.SUPPRESS)  # engine_alone's child
     args = parser.parse_args()
+    if args.engine_alone:
+        engine_alone_child(args.engine_alone, args.store, args.seconds)
+        return
     if args.report:
         report(json.loads(args.report.read_text()))
         return
@@ -694,6 +752,7 @@ def main() -> None:
     built["mixed"] = mixed_requests(inputs, queries, rounds=max(1, args.fiches // 5))
     built["mixed-sparql"] = [r for r in built["mixed"] if r.kind == "sparql"]
     probe = built["lineage"][0]
+    engine = {workload: engine_alone(args.store, built[workload], work) for workload in workloads if workload != "mixed"}
 
     runs: dict[str, list[dict]] = {w: [] for w in workloads}
     info: dict = {"workers": None}
@@ -745,7 +804,7 @@ def main() -> None:
         "settings": {"workers": info["workers"], "timeout": args.timeout, "seconds": args.seconds, "connections": args.connections,
                      "threads": args.threads, "warmup": args.warmup, "wrk_timeout": args.wrk_timeout},
         "mix": [{"kind": k, "query": q, "per_round": n} for k, q, n in MIX],
-        "requests": {w: len(r) for w, r in built.items()}, "runs": runs,
+        "requests": {w: len(r) for w, r in built.items()}, "runs": runs, "engine": engine,
     }
     report(data)
     if args.json:

@@ -55,6 +55,15 @@ def _level(iri: str | None) -> int | None:
     return int(tail) if tail.isdigit() else None
 
 
+def broader_codes(store) -> dict[str, set[str]]:
+    """Each code of the derived hierarchy with itself and every broader code of its list (a code
+    missing from it has none: callers use ``broader.get(code) or {code}``)."""
+    broader: dict[str, set[str]] = defaultdict(set)
+    for code, wider in lexical_rows(store, internal_query("equivalence/hierarchy").bind()):
+        broader[code].add(wider)
+    return broader
+
+
 def read_descriptors(store) -> dict[str, Descriptor]:
     """Every fiche of the reconciled view with its descriptors, by fiche IRI."""
     fiches: dict[str, Descriptor] = {}
@@ -63,9 +72,7 @@ def read_descriptors(store) -> dict[str, Descriptor]:
     for iri, text in lexical_rows(store, internal_query("equivalence/titles").bind()):
         if iri in fiches and text not in fiches[iri].titles:
             fiches[iri].titles.append(text)
-    broader: dict[str, set[str]] = defaultdict(set)
-    for code, wider in lexical_rows(store, internal_query("equivalence/hierarchy").bind()):
-        broader[code].add(wider)
+    broader = broader_codes(store)
     for iri, name, code in lexical_rows(store, internal_query("equivalence/codes").bind()):
         if iri in fiches:
             fiches[iri].codes[name].add(code)
@@ -86,4 +93,4 @@ def stated_links(store) -> list[tuple[str, str]]:
     return sorted(set(lexical_rows(store, internal_query("equivalence/links").bind())))
 
 
-__all__ = ["Descriptor", "read_descriptors", "stated_links"]
+__all__ = ["Descriptor", "broader_codes", "read_descriptors", "stated_links"]

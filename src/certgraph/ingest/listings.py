@@ -17,11 +17,11 @@ the digits instead made Oxigraph scan the whole graph: 90 ms a page.)
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
 
 from rdflib.namespace import XSD
 
+from ..equivalence.descriptors import broader_codes
 from ..errors import CertgraphError
 from ..queries import internal_query
 from ..records import Problem
@@ -73,9 +73,7 @@ def listing_lines(store, problems: list[Problem] | None = None) -> Iterator[str]
     # Levels, certifiers and codes are IRIs; anything else (a blank node) could not be written here.
     values = [row for row in lexical_rows(store, internal_query("build/listing-values").bind())
               if row[2].startswith("http")]
-    broader = defaultdict(list)
-    for code, above in lexical_rows(store, internal_query("equivalence/hierarchy").bind()):
-        broader[code].append(above)
+    broader = broader_codes(store)
     concepts = sorted({value for prop, _fiche, value in values if prop in CODE_PROPERTIES})
     ranks = {code: rank for rank, code in enumerate(sorted({code_of(c) for c in concepts}), start=1)}
     end, integer = f"<{LISTING_GRAPH}> .\n", f"^^<{XSD.integer}>"
@@ -96,7 +94,7 @@ def listing_lines(store, problems: list[Problem] | None = None) -> Iterator[str]
             continue
         fiches.add((fiche, key))
         # A code is listed under itself and every broader code (the hierarchy has every code in use).
-        rows.update((above, key) for above in (broader.get(value) or [value] if code else [value]))
+        rows.update((above, key) for above in (broader.get(value) or {value} if code else {value}))
     for fiche, key in sorted(fiches):
         yield f'<{fiche}> <{CG.listedAs}> "{key}"{integer} {end}'
     for listed, key in sorted(rows):

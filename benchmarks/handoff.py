@@ -24,12 +24,12 @@ import os
 import socket
 import sys
 from collections import deque
+from http import HTTPStatus
 
 from certgraph.web.app import form_fields
 from certgraph.web.engine import default_workers, evaluate
 
 HEAD_END = b"\r\n\r\n"
-REASONS = {200: b"OK", 400: b"Bad Request", 404: b"Not Found", 406: b"Not Acceptable", 413: b"Content Too Large", 500: b"Internal Server Error"}
 
 
 def answer(store, head: bytes) -> bytes:
@@ -52,7 +52,7 @@ def answer(store, head: bytes) -> bytes:
     else:
         media_type = header["media_type"]
     return (b"HTTP/1.1 %d %s\r\ncontent-type: %s\r\ncontent-length: %d\r\nvary: Accept\r\naccess-control-allow-origin: *\r\n\r\n"
-            % (status, REASONS.get(status, b"Error"), media_type.encode(), len(body)) + body)
+            % (status, HTTPStatus(status).phrase.encode(), media_type.encode(), len(body)) + body)
 
 
 def worker(store_path: str, control: socket.socket) -> None:

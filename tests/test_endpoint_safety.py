@@ -510,6 +510,6 @@ def test_the_quick_screen_lets_the_named_queries_through_and_nothing_with_a_keyw
 def test_form_fields_decode_as_urllib_does(raw):
     from urllib.parse import unquote_to_bytes
 
-    from certgraph.web.app import unquote_plus
+    from certgraph.web.protocol import unquote_plus
 
     assert unquote_plus(raw) == unquote_to_bytes(raw.replace(b"+", b" "))

@@ -30,7 +30,6 @@ URLs are written from the configured public URL, never from the Host header.
 from __future__ import annotations
 
 import asyncio
-import binascii
 import datetime as dt
 import json
 import re
@@ -39,7 +38,7 @@ from collections import OrderedDict
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, unquote_to_bytes
+from urllib.parse import quote
 
 import httpx
 import pyoxigraph as ox
@@ -57,7 +56,7 @@ from starlette.staticfiles import StaticFiles
 
 from ..queries import NamedQuery, QueryError, bound_text, internal_query, json_row, load_queries
 from ..resources import ontology_path, package_version
-from ..sparql_text import UPDATE_REFUSED, QueryRefused, check
+from ..sparql_text import UPDATE_REFUSED, QueryRefused
 from ..store import OxigraphStore, StoreError, dump_path, index_path, plain_value
 from ..vocab import BASE, ID
 from . import linked_data, site
@@ -66,6 +65,19 @@ from .editor import editor_html
 from .engine import Answer, EngineError, EnginePool
 from .linked_data import plain_error, wants_html
 from .pages import View, not_found_page, resource_page
+from .protocol import (
+    CORS,
+    SERVICE_FAILED,
+    Headers,
+    answer_headers,
+    decode_text,
+    form_fields,
+    get_request,
+    is_iri,
+    protocol_values,
+    screened,
+    timeout_value,
+)
 
 READ_METHODS = "GET, POST, OPTIONS"
 MAX_QUERY_BYTES = 1 << 20
@@ -74,12 +86,9 @@ LEX_IN_THREAD = 64 << 10
 STATIC = Path(__file__).with_name("static")
 # The public base URL when none is configured (in-process use): fixed, never the request's Host.
 DEFAULT_PUBLIC_URL = "http://127.0.0.1"
-SINGLE_PARAMS = ("query", "format", "output", "timeout")
 # Where __call__ leaves the query string's fields in the ASGI scope, read once per request.
 QUERY_FIELDS = "certgraph.query_fields"
 
-
-Headers = list[tuple[bytes, bytes]]
 
 
 class ResultCache:
@@ -119,7 +128,6 @@ def _entry_size(key: tuple, body: bytes) -> int:
 
 # GET answers that depend on the request alone (the store never changes while served).
 CACHED_PATHS = re.compile(r"/sparql|/queries(/.*)?|/id/.*|/\.well-known/(void|sparql-examples)|/graph-store|/catalog|/graph/.*|/level/.*")
-CORS = (b"access-control-allow-origin", b"*")
 
 
 @dataclass
@@ -135,62 +143,6 @@ class Settings:
     client_queue: int = 8
     allow_service: tuple[str, ...] = ()
     public_url: str | None = None
-
-
-def _timeout(value: str | None) -> float | None:
-    if value in (None, ""):
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise QueryRefused(f"timeout={value!r}: expected a number of seconds") from None
-    if not seconds > 0:
-        raise QueryRefused(f"timeout={value!r}: expected a positive number of seconds")
-    return seconds
-
-
-def _decode(raw: bytes, where: str) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise QueryRefused(f"{where} is not valid UTF-8 (byte {exc.start})") from None
-
-
-# urllib's unquote_to_bytes loops over the escapes in Python, and a query in a URL is mostly escapes:
-# decoding it twice took a quarter of the web process's time per query. Quoted-printable decoding (binascii,
-# in C) is the same with "=" for "%", for a text of printable ASCII whose escapes are all well formed.
-_PRINTABLE = bytes(range(0x21, 0x7F))
-_MALFORMED_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
-
-
-def unquote_plus(raw: bytes) -> bytes:
-    """A form field decoded: ``+`` is a space, then percent-escapes, exactly as
-    ``urllib.parse.unquote_to_bytes(raw.replace(b"+", b" "))`` and seven times faster on a query in a URL.
-
-    >>> unquote_plus(b"ASK%7B%7d+%2B+x=1"), unquote_plus(b"100%zz%41"), unquote_plus(b"%C3%A9%3D=")
-    (b'ASK{} + x=1', b'100%zzA', b'\xc3\xa9==')
-    """
-    if raw.translate(None, _PRINTABLE) or _MALFORMED_ESCAPE.search(raw):
-        # not the quoted-printable subset: spaces, controls, bytes over 127, a bare %
-        return unquote_to_bytes(raw.replace(b"+", b" "))
-    return binascii.a2b_qp(raw.replace(b"=", b"%3D").replace(b"%", b"=").replace(b"+", b"=20"))
-
-
-def form_fields(raw: bytes, where: str) -> list[tuple[str, str]]:
-    """The ``name=value&…`` fields of a query string or a form body, percent-decoded as strict UTF-8.
-
-    >>> form_fields(b"query=ASK%7B%7D&timeout=2&x", "the query string")
-    [('query', 'ASK{}'), ('timeout', '2'), ('x', '')]
-
-    :raises QueryRefused: 400 naming ``where`` (and the parameter) when a field is not UTF-8.
-    """
-    fields = []
-    for part in raw.split(b"&"):
-        if part:
-            name, _, value = part.partition(b"=")
-            name = _decode(unquote_plus(name), where)
-            fields.append((name, _decode(unquote_plus(value), f"parameter {name!r} in {where}")))
-    return fields
 
 
 async def read_body(request: Request, limit: int = MAX_QUERY_BYTES) -> bytes:
@@ -224,32 +176,10 @@ async def protocol_request(request: Request) -> tuple[dict[str, list[str]], str 
             raise QueryRefused("POST a query as application/sparql-query or application/x-www-form-urlencoded", 415)
         body = await read_body(request)
         if content_type == "application/sparql-query":
-            query = _decode(body, "the request body")
+            query = decode_text(body, "the request body")
         else:
             params += form_fields(body, "the request body")
     return protocol_values(params, query)
-
-
-def protocol_values(params: list[tuple[str, str]], query: str | None) -> tuple[dict[str, list[str]], str | None]:
-    """A protocol request's parameters by name, and its query, from its fields (and body query).
-
-    :raises QueryRefused: 403 for an update, 400 for a parameter given twice or a graph that is not an IRI.
-    """
-    values: dict[str, list[str]] = {}
-    for name, value in params:
-        values.setdefault(name, []).append(value)
-    if "update" in values:
-        raise QueryRefused(UPDATE_REFUSED, 403)
-    for name in SINGLE_PARAMS:
-        if len(values.get(name, ())) > 1:
-            raise QueryRefused(f"give the {name} parameter at most once")
-    if query is not None and "query" in values:
-        raise QueryRefused("give the query once: in the request body or as the query parameter, not both")
-    for name in ("default-graph-uri", "named-graph-uri"):
-        for iri in values.get(name, ()):
-            if not _is_iri(iri):
-                raise QueryRefused(f"{name}={iri!r}: expected an absolute IRI")
-    return values, query if query is not None else (values.get("query") or [None])[0]
 
 
 def _client(request: Request) -> str | None:
@@ -259,7 +189,7 @@ def _client(request: Request) -> str | None:
 
 def _public_url(configured: str | None) -> str:
     url = (configured or DEFAULT_PUBLIC_URL).rstrip("/")
-    if not re.match(r"https?://", url) or not _is_iri(url + "/sparql"):
+    if not re.match(r"https?://", url) or not is_iri(url + "/sparql"):
         raise StoreError(f"cannot serve at {configured!r}: the public URL must be an absolute http(s) URL, "
                          "e.g. https://certgraph.example.org (an IPv6 host in brackets)")
     return url
@@ -360,18 +290,14 @@ class Endpoint:
         """A protocol GET with a query, answered here rather than through the framework's routing,
         request and response objects: the same answer as :meth:`sparql`, with less work per request."""
         try:
-            values, query = protocol_values(fields, None)
-            fmt = (values.get("format") or values.get("output") or [None])[0]
-            timeout = _timeout((values.get("timeout") or [None])[0])
+            query, fmt, timeout, default_graphs, named_graphs = get_request(fields)
             accept = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"accept"), None)
             client = scope["client"][0] if scope.get("client") else None
-            answer = await self.run(client, query, accept, fmt, timeout, values.get("default-graph-uri"), values.get("named-graph-uri"))
+            answer = await self.run(client, query, accept, fmt, timeout, default_graphs, named_graphs)
         except (QueryRefused, EngineError) as exc:
             await plain_error(exc.status, exc.message)(scope, receive, send)
             return
-        media_type = answer.media_type + ("; charset=utf-8" if answer.media_type.startswith("text/") else "")
-        await send({"type": "http.response.start", "status": 200, "headers": [
-            (b"content-length", str(len(answer.body)).encode()), (b"content-type", media_type.encode()), (b"vary", b"Accept")]})
+        await send({"type": "http.response.start", "status": 200, "headers": answer_headers(len(answer.body), answer.media_type)})
         await send({"type": "http.response.body", "body": answer.body})
 
     def _sender(self, send, key: tuple | None):
@@ -412,7 +338,7 @@ class Endpoint:
             if query is None:
                 return self.service_description(request)
             fmt = (values.get("format") or values.get("output") or [None])[0]
-            timeout = _timeout((values.get("timeout") or [None])[0])
+            timeout = timeout_value((values.get("timeout") or [None])[0])
             answer = await self.run(_client(request), query, request.headers.get("accept"), fmt, timeout,
                                     values.get("default-graph-uri"), values.get("named-graph-uri"))
         except (QueryRefused, EngineError) as exc:
@@ -435,26 +361,23 @@ class Endpoint:
 
         ``client`` is who asks (the peer's address), for the pool's per-client limits.
 
-        The dataset: the protocol's graphs when any is given (they replace the query's own, and
-        the one not given is empty); else the query's FROM / FROM NAMED; else the union of all
-        graphs. A SERVICE call that fails is reported without the other endpoint's answer.
+        The dataset is :func:`certgraph.web.protocol.screened`'s. A SERVICE call that fails is
+        reported without the other endpoint's answer.
 
         :raises QueryRefused: see :func:`certgraph.sparql_text.check`.
         :raises EngineError: see :meth:`certgraph.web.engine.EnginePool.run`.
         """
+        screen = (self.settings.allow_service, self.endpoint_url)
         if len(query) > LEX_IN_THREAD:
-            found = await asyncio.to_thread(check, query, self.settings.allow_service, self.endpoint_url)
+            dataset = await asyncio.to_thread(screened, query, default_graphs, named_graphs, *screen)
         else:
-            found = check(query, self.settings.allow_service, self.endpoint_url)
-        protocol = bool(default_graphs or named_graphs)
+            dataset = screened(query, default_graphs, named_graphs, *screen)
+        service = dataset.pop("service")
         try:
-            return await self.pool.run(
-                query, accept, fmt, (default_graphs or []) if protocol else None, (named_graphs or []) if protocol else None,
-                timeout, union=None if protocol else not found.names_dataset, base_iri=self.endpoint_url, client=client,
-            )
+            return await self.pool.run(query, accept, fmt, timeout=timeout, client=client, **dataset)
         except EngineError as exc:
-            if found.services and exc.status == 500:
-                raise EngineError(502, "a SERVICE call failed; the other endpoint's answer is not shown") from None
+            if service and exc.status == 500:
+                raise EngineError(502, SERVICE_FAILED) from None
             raise
 
     def rdf(self, triples: list, request: Request, status: int = 200) -> Response:
@@ -493,7 +416,7 @@ class Endpoint:
             text = await asyncio.to_thread(bound_text, query, values, index) if query.search_param else bound_text(query, values, index)
             counting = (await asyncio.to_thread(bound_text, query, values, index, True) if query.search_param
                         else bound_text(query, values, index, True)) if query.page else None
-            timeout = _timeout(request.query_params.get("timeout"))
+            timeout = timeout_value(request.query_params.get("timeout"))
         except QueryError as exc:
             return plain_error(400, str(exc))
         except QueryRefused as exc:
@@ -526,7 +449,7 @@ class Endpoint:
     async def resource(self, request: Request) -> Response:
         raw = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
         iri = str(ID) + raw.split("/id/", 1)[1]
-        if not _is_iri(iri):
+        if not is_iri(iri):
             return plain_error(404, f"not an identifier of this graph: {iri}")
         if wants_html(request):
             try:
@@ -572,7 +495,7 @@ class Endpoint:
         graph = request.query_params.get("graph")
         if graph is None and "default" not in request.query_params:
             return plain_error(400, "give ?graph=IRI or ?default")
-        if graph is not None and not _is_iri(graph):
+        if graph is not None and not is_iri(graph):
             return plain_error(400, f"graph={graph!r}: expected an absolute IRI")
         try:
             sparql = internal_query("web/default-graph" if graph is None else "web/graph").bind(
@@ -613,17 +536,6 @@ class Endpoint:
         if not path.exists():
             return plain_error(404, "no dump beside this store (certgraph build writes <store>.nq)")
         return FileResponse(path, media_type="application/n-quads")
-
-
-def _is_iri(value: str) -> bool:
-    """Whether ``value`` is an absolute IRI (a scheme, and nothing the store would refuse)."""
-    if not re.fullmatch(r"[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|\\^`]*", value):
-        return False
-    try:
-        ox.NamedNode(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _asks_results_type(accept: str | None) -> bool:

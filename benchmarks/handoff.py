@@ -26,8 +26,8 @@ import sys
 from collections import deque
 from http import HTTPStatus
 
-from certgraph.web.app import form_fields
 from certgraph.web.engine import default_workers, evaluate
+from certgraph.web.protocol import form_fields
 
 HEAD_END = b"\r\n\r\n"
 

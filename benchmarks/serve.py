@@ -275,7 +275,8 @@ class Server:
             # wrk is one client (one address): let it use every worker and queue every connection, as
             # the other servers do.
             argv += ["--client-concurrency", str(args.workers or default_workers()), "--client-queue", str(args.connections)]
-            return argv + (["--cache-mb", "0"] if self.name == "certgraph-nocache" else [])
+            argv += ["--cache-mb", "0"] if "nocache" in self.name else []
+            return argv + (["--no-handoff"] if self.name.endswith("-uvicorn") else [])
         if self.name.startswith("oxigraph"):
             argv = [str(BIN / "oxigraph"), "serve-read-only", "--location", str(store), "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
             return argv + (["--timeout-s", str(int(args.timeout))] if self.name == "oxigraph-timeout" else [])
@@ -289,6 +290,7 @@ def make_servers(args) -> dict[str, Server]:
     return {
         "certgraph": Server("certgraph", "/sparql", limit, ("lineage", "mixed", "mixed-sparql")),
         "certgraph-nocache": Server("certgraph-nocache", "/sparql", limit, ("lineage", "mixed", "mixed-sparql")),
+        "certgraph-nocache-uvicorn": Server("certgraph-nocache-uvicorn", "/sparql", limit, ("lineage", "mixed", "mixed-sparql")),
         "oxigraph": Server("oxigraph", "/query", "none"),
         "oxigraph-timeout": Server("oxigraph-timeout", "/query", limit),
         "rdflib": Server("rdflib", "/sparql", "none", workloads=("lineage",)),

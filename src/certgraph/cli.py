@@ -1078,11 +1078,12 @@ def publish_command(target, graphs, replace, batch, parallel, no_verify, store_p
 @click.option("--client-queue", type=click.IntRange(min=0), default=8, show_default=True, help="Queries one client may have waiting; more are refused with 503.")
 @click.option("--allow-service", "allow_service", multiple=True, metavar="URL-PREFIX", help="Allow SPARQL SERVICE calls to endpoints whose IRI starts with this prefix (repeatable). By default SERVICE is refused: the server makes no outbound request.")
 @click.option("--public-url", default=None, help="The endpoint's public base URL, as clients reach it (e.g. https://certgraph.example.org); default: the bound address. Never taken from the Host header.")
+@click.option("--handoff/--no-handoff", default=True, show_default=True, help="Let a query worker answer a protocol GET on the client's connection, rather than through the web process (same answers and limits, less work per query).")
 @click.option("--get", "get_path", default=None, help="Answer one GET request for this path in-process, print the body and exit (1 on a non-200).")
 @click.option("--accept", default=None, help="With --get: the Accept header to send.")
 @library_errors
 def serve_command(host, port, store_path, workers, timeout, max_result_mb, cache_mb, worker_memory_mb, client_concurrency,
-                  client_queue, allow_service, public_url, get_path, accept):
+                  client_queue, allow_service, public_url, handoff, get_path, accept):
     """Serve the SPARQL endpoint, the named queries, the linked-data pages and the query editor.
 
     Queries run in worker processes that open the store read-only; a query that passes its time
@@ -1113,13 +1114,15 @@ def serve_command(host, port, store_path, workers, timeout, max_result_mb, cache
         if status != 200:
             raise click.ClickException(f"GET {get_path}: HTTP {status} ({media_type})")
         return
-    import uvicorn
+    from .web.front import listen, serve
 
+    try:
+        listener = listen(host, port)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     url = app.public_url
     click.echo(f"certgraph: serving {app.store_path} at {url}/ (SPARQL endpoint {url}/sparql); Ctrl-C stops")
-    # No proxy headers: X-Forwarded-For would let any client choose the address the per-client
-    # limits count by. Behind a reverse proxy, set --public-url; limits then count the proxy as one client.
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False)
+    serve(app, host, port, listener, handoff=handoff)
 
 
 def _url_host(host: str) -> str:

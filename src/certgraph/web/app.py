@@ -118,8 +118,20 @@ class ResultCache:
             self.size -= _entry_size(old_key, old)
 
 
-def _today() -> str:
-    return dt.date.today().isoformat()
+_DAY = [0.0, b""]  # until when (monotonic seconds) the day below is read again, and the day
+
+
+def _today() -> bytes:
+    """Today's date, ISO, as bytes: read once a second at most (the cache key of every GET holds it)."""
+    now = time.monotonic()
+    if now >= _DAY[0]:
+        _DAY[:] = [now + 1.0, dt.date.today().isoformat().encode()]
+    return _DAY[1]
+
+
+def cache_key(path: bytes, query_string: bytes, accept: bytes, accept_language: bytes) -> tuple:
+    """The result cache's key of a GET. The day is part of it: a status or a default asOf is today's, so tomorrow asks again."""
+    return (_today(), path, query_string, accept, accept_language)
 
 
 def _entry_size(key: tuple, body: bytes) -> int:
@@ -271,10 +283,8 @@ class Endpoint:
         scope = {**scope, QUERY_FIELDS: fields}
         key = None
         if scope["method"] == "GET" and CACHED_PATHS.fullmatch(scope["path"]):
-            # The day is part of the key: a status or a default asOf is today's, so tomorrow asks again.
             headers = dict(scope["headers"])
-            key = (_today().encode(), scope["path"].encode(), scope["query_string"], headers.get(b"accept", b""),
-                   headers.get(b"accept-language", b""))
+            key = cache_key(scope["path"].encode(), scope["query_string"], headers.get(b"accept", b""), headers.get(b"accept-language", b""))
             entry = self.cache.get(key)
             if entry is not None:
                 body, headers = entry

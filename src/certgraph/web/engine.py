@@ -3,7 +3,7 @@
 The embedded store has no query timeout, and a query running inside the web server's process could
 not be interrupted. So every query runs in a worker: a child process (this module's :func:`main`, as
 ``python -m certgraph.web.engine STORE`` would run it) that opens the store read-only and answers one
-query at a time over its stdin and stdout. :class:`EnginePool`, in the server's process, hands each
+query at a time over a Unix socket, its stdin. :class:`EnginePool`, in the server's process, hands each
 query to an idle worker; when a query passes its deadline the worker is killed and a fresh one
 started, while the other workers go on serving. One worker more than the cores keeps them busy:
 while the server's process reads a request or writes an answer, its worker would otherwise wait
@@ -18,7 +18,10 @@ space limit, and a query that needs more ends that worker, not the server.
 
 A request and a response are frames: a 4-byte big-endian length, then the bytes. A request is one
 JSON frame; a response is a JSON header frame (status, media type, query form, or an error
-message) followed by a body frame. Results are serialised by the store itself (in Rust), in the
+message) followed by a body frame. A request may also hand the worker a client's connection (its
+file descriptor, sent with the frame, then a frame with the request's head): the worker then writes
+the HTTP answer to the client itself (:func:`answer_connection`, :mod:`certgraph.web.front`) and
+its response tells the server how it went. Results are serialised by the store itself (in Rust), in the
 media type :func:`certgraph.web.conneg.choose` picks for the query's form, and a result larger than
 the request's ``max_bytes`` stops serialisation and becomes an error rather than a truncated answer.
 """
@@ -34,9 +37,11 @@ import os
 import re
 import resource
 import signal
+import socket
 import struct
 import sys
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,10 +49,23 @@ import pyoxigraph as ox
 
 from ..config import WORKER_MALLOC_ENV, setting
 from ..errors import CertgraphError
+from ..sparql_text import QueryRefused
 from ..vocab import CURIES
 from .conneg import FORMS, choose
+from .protocol import (
+    CORS,
+    SERVICE_FAILED,
+    answer_headers,
+    error_response,
+    form_fields,
+    get_request,
+    response_head,
+    screened,
+)
 
 HEADER = struct.Struct(">I")
+# An answer written by a worker straight to its client did not come from the server's cache.
+MISS = (b"x-cache", b"miss")
 
 # Prefixes for Turtle, TriG and RDF/XML answers (readability only: the triples are the same). Not
 # ``id:`` nor ``graph:``: their local names hold slashes, which Turtle would have to escape.
@@ -74,6 +92,9 @@ JEMALLOC = "jemalloc"
 START_TIMEOUT = 60.0
 # Seconds between two tries at starting a replacement worker: doubled after each failure, up to the last.
 REPLACE_BACKOFF = (0.1, 10.0)
+# Seconds a worker answering a client on its connection waits for the client to take the answer
+# (the query's time limit, counted by the pool, usually ends the wait first).
+CONNECTION_TIMEOUT = 600.0
 # Seconds a worker that closed its output may take to exit and flush its error output.
 EXIT_TIMEOUT = 5.0
 
@@ -250,49 +271,140 @@ def limit_memory(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _read_exact(stream, size: int) -> bytes | None:
+def _receive(channel: socket.socket, size: int, fds: list[int] | None = None) -> bytes | None:
+    """Exactly ``size`` bytes from the channel (None when it closed), the descriptors sent with them added to ``fds``."""
     data = b""
     while len(data) < size:
-        chunk = stream.read(size - len(data))
+        if fds is None:
+            chunk = channel.recv(size - len(data))
+        else:
+            chunk, received, _, _ = socket.recv_fds(channel, size - len(data), 1)
+            fds += received
         if not chunk:
             return None
         data += chunk
     return data
 
 
-def _write_frame(stream, payload: bytes) -> None:
-    stream.write(HEADER.pack(len(payload)) + payload)
+def _send_frames(channel: socket.socket, *payloads: bytes) -> None:
+    """Frames to the server: each a 4-byte length then the bytes (a large payload is not copied)."""
+    small = b""
+    for payload in payloads:
+        small += HEADER.pack(len(payload))
+        if len(payload) < 1 << 16:
+            small += payload
+        else:
+            channel.sendall(small)
+            channel.sendall(payload)
+            small = b""
+    if small:
+        channel.sendall(small)
+
+
+def _head_fields(head: bytes) -> tuple[bytes, bytes, dict[bytes, bytes]]:
+    """A request head's target, HTTP version and headers (names in lower case, repeated ones joined by ", ")."""
+    lines = head.rstrip(b"\r\n").split(b"\r\n")
+    _, target, version = lines[0].split(b" ")
+    headers: dict[bytes, bytes] = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        name, value = name.strip().lower(), value.strip()
+        headers[name] = headers[name] + b", " + value if name in headers else value
+    return target, version, headers
+
+
+def answer_connection(store: ox.Store, request: dict, head: bytes, connection: socket.socket,
+                      memory_mb: int | None = None) -> tuple[dict, bytes]:
+    """Answer a protocol GET on the client's connection; (header, body) for the server.
+
+    The server read the request's ``head`` from the connection and saw that it is a GET of ``/sparql``
+    with a query and no body (:mod:`certgraph.web.front`): the worker only writes to the connection.
+    The answer is the one :mod:`certgraph.web.app` gives: the same screen, dataset, errors and
+    headers. The header says the ``status``, the ``media_type`` of a 200, whether the server must
+    ``close`` the connection (the client asked, or went away) and whether this worker must
+    ``retire``; the body is the answer's, for the server's cache, when it is a 200 of at most
+    ``request["keep"]`` bytes, else empty.
+    """
+    status, media_type, body, reply, close = 200, None, b"", {}, True
+    try:
+        target, version, headers = _head_fields(head)
+        close = version != b"HTTP/1.1" or b"close" in headers.get(b"connection", b"").lower()
+        fields = form_fields(target.partition(b"?")[2], "the query string")
+        query, fmt, _, default_graphs, named_graphs = get_request(fields)
+        dataset = screened(query, default_graphs, named_graphs, tuple(request["allow_service"]), request["endpoint"])
+        service = dataset.pop("service")
+        accept = headers.get(b"accept")
+        header, body = evaluate(store, {"query": query, "accept": accept and accept.decode("latin-1"), "format": fmt,
+                                        "max_bytes": request["max_bytes"], **dataset})
+        status = header["status"]
+        if status != 200:
+            message = SERVICE_FAILED if service and status == 500 else header["error"]
+            status, body = 502 if service and status == 500 else status, b""
+        else:
+            media_type = header["media_type"]
+    except QueryRefused as exc:
+        status, message = exc.status, exc.message
+    except ValueError:  # not a request line: the server checked it, so not seen
+        status, message = 400, "malformed request"
+    except MemoryError:
+        body = b""
+        status, message, reply["retire"] = 503, memory_message(memory_mb), True
+    if status == 200:
+        data = response_head(200, [*answer_headers(len(body), media_type), CORS, MISS], close) + body
+    else:
+        data = error_response(status, message, [MISS], close)
+    try:
+        connection.sendall(data)
+    except OSError:  # the client went away
+        close = True
+    keep = body if status == 200 and len(body) <= request.get("keep", 0) else b""
+    return {**reply, "status": status, "media_type": media_type, "close": close}, keep
 
 
 def worker_main(store_path: str, memory_mb: int | None = None) -> int:
-    """Serve requests from stdin until it closes (the body of ``python -m certgraph.web.engine``).
+    """Serve requests from the channel on stdin until it closes (the body of ``python -m certgraph.web.engine``).
 
-    With ``memory_mb``, the worker runs under that address space limit; a query that passes it
-    ends the worker (the engine aborts) or, when an allocation of Python's fails, is answered 503
-    and the worker exits after its answer (it says so with ``retire`` in the header).
+    A request is a frame; one that carries a client's connection (a file descriptor sent with it)
+    is answered on that connection (:func:`answer_connection`), any other with the header and body
+    frames of :func:`evaluate`. With ``memory_mb``, the worker runs under that address space limit;
+    a query that passes it ends the worker (the engine aborts) or, when an allocation of Python's
+    fails, is answered 503 and the worker exits after its answer (it says so with ``retire``).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops its workers
     if memory_mb:
         limit_memory(memory_mb)
     store = ox.Store.read_only(store_path)
-    # Frames go to a private copy of stdout; anything printed by mistake goes to stderr instead.
-    stdout = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)
-    stdin = sys.stdin.buffer
-    _write_frame(stdout, b'{"ready": true}')
-    stdout.flush()
+    channel = socket.socket(fileno=os.dup(0))
+    channel.setblocking(True)
+    os.dup2(2, 1)  # anything printed by mistake goes to the error output
+    _send_frames(channel, b'{"ready": true}')
     while True:
-        size = _read_exact(stdin, HEADER.size)
-        if size is None:
+        fds: list[int] = []
+        size = _receive(channel, HEADER.size, fds)
+        payload = size and _receive(channel, HEADER.unpack(size)[0])
+        if fds and payload is not None:  # a client's connection, then the head of its request
+            size = _receive(channel, HEADER.size)
+            head = size and _receive(channel, HEADER.unpack(size)[0])
+        if payload is None or (fds and head is None):
             return 0
-        request = json.loads(_read_exact(stdin, HEADER.unpack(size)[0]) or b"{}")
+        request = json.loads(payload)
         try:
-            header, body = evaluate(store, request)
+            if fds:
+                with socket.socket(fileno=fds[0]) as connection:
+                    for extra in fds[1:]:
+                        os.close(extra)
+                    # Not setblocking(True): the flag is the connection's, shared with the server's copy,
+                    # whose event loop must not block on it. A timeout waits with poll() instead.
+                    connection.settimeout(CONNECTION_TIMEOUT)
+                    header, body = answer_connection(store, request, head, connection, memory_mb)
+            else:
+                header, body = evaluate(store, request)
         except MemoryError:
             header, body = {"status": 503, "error": memory_message(memory_mb), "retire": True}, b""
-        _write_frame(stdout, json.dumps(header).encode())
-        _write_frame(stdout, body)
-        stdout.flush()
+        try:
+            _send_frames(channel, json.dumps(header).encode(), body)
+        except OSError:  # the server is gone
+            return 0
         if header.get("retire"):
             return 0
 
@@ -305,10 +417,21 @@ _PANIC = re.compile(r"panicked at ")
 
 
 class Worker:
-    """One worker process, the pipes to it, and what its error output said about its end."""
+    """One worker process, the channel to it, and what its error output said about its end.
 
-    def __init__(self, process: asyncio.subprocess.Process):
+    The channel is a Unix socket: requests go out on it (with a client's connection when one is
+    handed over), frames come back on it, read by a callback of the event loop as they arrive.
+    """
+
+    def __init__(self, process: asyncio.subprocess.Process, channel: socket.socket):
         self.process = process
+        self.channel = channel
+        self._loop = asyncio.get_running_loop()
+        self._received = bytearray()
+        self._frames: deque[bytes] = deque()
+        self._waiter: tuple[asyncio.Future, int] | None = None  # a future for that many frames
+        self._closed = False  # the worker closed its end (it died or exited)
+        self._loop.add_reader(channel, self._readable)
         self.stopped = False  # killed by the pool (time limit, cancelled request, closing)
         self.done = False  # answers no more: it died while answering, or retired after its answer
         self.replaced = False  # its replacement is at work
@@ -326,16 +449,21 @@ class Worker:
         command = [*WORKER, str(store_path)]
         if memory_mb:
             command += ["--memory-mb", str(memory_mb)]
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             process = await asyncio.create_subprocess_exec(
-                *command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                *command, stdin=theirs, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
                 env=worker_environment(), limit=1 << 20,
             )
         except OSError as exc:
+            ours.close()
             raise EngineError(503, f"could not start a query worker: {exc}") from None
-        worker = cls(process)
+        finally:
+            theirs.close()
+        ours.setblocking(False)
+        worker = cls(process, ours)
         try:
-            ready = await asyncio.wait_for(worker._read_frame(), START_TIMEOUT)
+            ready = await worker._next(1, worker._loop.time() + START_TIMEOUT)
         except BaseException as exc:
             worker.stop()  # not ready in time, or the pool is closing
             await worker.wait()
@@ -384,30 +512,80 @@ class Worker:
                 self.out_of_memory = True
             print(f"certgraph query worker {self.pid}: {text}", file=sys.stderr)
 
-    async def _read_frame(self) -> bytes | None:
+    def _readable(self) -> None:
+        """Take what the worker sent; hand complete frames to the waiter once it has all it waits for."""
         try:
-            size = await self.process.stdout.readexactly(HEADER.size)
-            return await self.process.stdout.readexactly(HEADER.unpack(size)[0])
-        except asyncio.IncompleteReadError:
-            return None
+            data = self.channel.recv(1 << 20)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if data:
+            received = self._received
+            received += data
+            while len(received) >= HEADER.size:
+                end = HEADER.size + HEADER.unpack_from(received)[0]
+                if len(received) < end:
+                    break
+                self._frames.append(bytes(received[HEADER.size:end]))
+                del received[:end]
+        else:
+            self._closed = True
+            self._loop.remove_reader(self.channel)
+        if self._waiter is not None:
+            future, count = self._waiter
+            if len(self._frames) >= count:
+                self._waiter = None
+                if not future.done():
+                    future.set_result([self._frames.popleft() for _ in range(count)])
+            elif self._closed:
+                self._waiter = None
+                if not future.done():
+                    future.set_result(None)
 
-    async def ask(self, request: dict) -> tuple[dict, bytes] | None:
-        """The worker's answer (header, body), or None when it died while answering."""
-        payload = json.dumps(request).encode()
+    async def _next(self, count: int, deadline: float) -> list[bytes] | None:
+        """The worker's next ``count`` frames, None when it closed the channel first; TimeoutError at ``deadline`` (loop time)."""
+        if len(self._frames) >= count:
+            return [self._frames.popleft() for _ in range(count)]
+        if self._closed:
+            return None
+        future = self._loop.create_future()
+        self._waiter = (future, count)
+        timer = self._loop.call_at(deadline, _expire, future)
         try:
-            self.process.stdin.write(HEADER.pack(len(payload)) + payload)
-            await self.process.stdin.drain()
-        except (BrokenPipeError, ConnectionResetError, RuntimeError):  # uvloop: RuntimeError on a closed pipe
+            return await future
+        finally:
+            timer.cancel()
+            self._waiter = None
+
+    async def ask(self, request: dict, connection: tuple[int, bytes] | None = None,
+                  deadline: float = float("inf")) -> tuple[dict, bytes] | None:
+        """The worker's answer (header, body), or None when it died while answering; TimeoutError at ``deadline`` (loop time).
+
+        With ``connection`` (a client's socket's descriptor and the head of its request, read), the
+        worker answers the client on it.
+        """
+        frame = json.dumps(request).encode()
+        frame = HEADER.pack(len(frame)) + frame
+        try:
+            # The worker read its last request whole before answering it, so the channel is empty:
+            # a small frame goes at once, a large one (a long query) as the worker reads it.
+            if connection is not None:
+                descriptor, head = connection
+                frame += HEADER.pack(len(head)) + head
+                frame = frame[socket.send_fds(self.channel, [frame], [descriptor]):]
+            if frame:
+                await asyncio.wait_for(self._loop.sock_sendall(self.channel, frame), max(deadline - self._loop.time(), 0))
+        except OSError:  # BrokenPipeError, ConnectionResetError: it died
             self.done = True
             return None
-        header = await self._read_frame()
-        body = await self._read_frame()
-        if header is None or body is None:
+        frames = await self._next(2, deadline)
+        if frames is None:
             self.done = True
             return None
-        answer = json.loads(header)
+        answer = json.loads(frames[0])
         self.done = bool(answer.get("retire"))
-        return answer, body
+        return answer, frames[1]
 
     async def exit_code(self) -> int:
         """The exit code of a worker that closed its output, once its error output is read too."""
@@ -418,9 +596,12 @@ class Worker:
         return await self.wait()
 
     async def wait(self) -> int:
-        """Wait for the process's end, and let go of its pipes."""
+        """Wait for the process's end, and let go of its channel."""
         code = await self.process.wait()
-        self.process.stdin.close()
+        if not self._closed:
+            self._closed = True
+            self._loop.remove_reader(self.channel)
+        self.channel.close()
         return code
 
     def stop(self) -> None:
@@ -431,6 +612,11 @@ class Worker:
                 self.process.send_signal(signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+def _expire(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_exception(asyncio.TimeoutError())
 
 
 async def probe(store_path: Path, memory_mb: int | None = None) -> None:
@@ -635,11 +821,12 @@ class EnginePool:
             self._withdraw(client, future)
             raise EngineError(503, f"too many queries waiting from this client (at most {self.client_queue}, besides "
                                    f"{self.client_concurrency} running): wait for their answers before sending more")
-        try:
-            await asyncio.wait((future,), timeout=max(deadline - loop.time(), 0))
-        except asyncio.CancelledError:
-            self._withdraw(client, future)
-            raise
+        if not future.done():  # else a worker was idle, and the query need not wait a turn of the loop
+            try:
+                await asyncio.wait((future,), timeout=max(deadline - loop.time(), 0))
+            except asyncio.CancelledError:
+                self._withdraw(client, future)
+                raise
         if not future.done() or loop.time() >= deadline:  # a worker with no time left to use it goes back
             self._withdraw(client, future)
             if client is not None and state.running >= self.client_concurrency:
@@ -722,17 +909,45 @@ class EnginePool:
         A query whose worker is killed from outside (SIGKILL) while answering is run again once on
         a fresh worker, within the same deadline.
         """
-        limit = self.deadline(timeout)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + limit
         request = {
             "query": query, "accept": accept, "format": format, "max_bytes": self.max_bytes,
             "default_graphs": default_graphs, "named_graphs": named_graphs, "union": union, "base_iri": base_iri,
         }
+        header, body = await self._ask(request, self.deadline(timeout), client)
+        if header["status"] != 200:
+            raise EngineError(header["status"], header["error"])
+        return Answer(body, header["media_type"], header["form"])
+
+    async def hand(self, connection: int, head: bytes, *, timeout: float | None = None, client: str | None = None,
+                   keep: int = 0, allow_service: tuple[str, ...] = (), endpoint: str = "",
+                   untouched: Callable[[], bool] = lambda: False) -> dict:
+        """Give a client's connection to a worker, which answers the protocol GET whose ``head`` was read
+        from it (:func:`answer_connection`); its reply header, with the answer's body as ``body`` when
+        it is a 200 of at most ``keep`` bytes.
+
+        The same turns, deadline and limits as :meth:`run`; raises EngineError (503) when the query
+        could not be answered within them (no worker in time, its time limit, its worker's death). A
+        worker killed from outside while answering is replaced and the query run again, as
+        :meth:`run` does, only when ``untouched()`` says no byte was written to the connection since.
+        """
+        request = {"keep": keep, "max_bytes": self.max_bytes, "allow_service": allow_service, "endpoint": endpoint}
+        header, body = await self._ask(request, self.deadline(timeout), client, (connection, head), untouched)
+        return {**header, "body": body}
+
+    async def _ask(self, request: dict, limit: float, client: str | None, connection: tuple[int, bytes] | None = None,
+                   untouched: Callable[[], bool] = lambda: True) -> tuple[dict, bytes]:
+        """A worker's (header, body) for ``request`` within ``limit`` seconds, ``client``'s turn come.
+
+        A request whose worker is killed from outside (SIGKILL) while answering is run again once on
+        a fresh worker, within the same deadline (one that handed a connection over, while
+        ``untouched()``).
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
         for attempt in (1, 2):
             worker = await self._acquire(client, deadline, limit, retry=attempt > 1)
             try:
-                reply = await asyncio.wait_for(worker.ask(request), deadline - loop.time())
+                reply = await worker.ask(request, connection, deadline)
                 code = None if reply is not None else await worker.exit_code()
             except asyncio.TimeoutError:
                 worker.stop()
@@ -743,17 +958,14 @@ class EnginePool:
             finally:
                 self._release(client, worker)
             if reply is not None:
-                break
-            if not worker.killed_from_outside or attempt > 1:
-                raise EngineError(*self._death(worker, code))
+                return reply
+            if not worker.killed_from_outside or attempt > 1 or not untouched():
+                raise EngineError(*self._death(worker, code, tries=attempt))
             self.retried += 1
             print(f"certgraph: query worker {worker.pid} was killed while answering; running the query again", file=sys.stderr)
-        header, body = reply
-        if header["status"] != 200:
-            raise EngineError(header["status"], header["error"])
-        return Answer(body, header["media_type"], header["form"])
+        raise AssertionError("unreachable")
 
-    def _death(self, worker: Worker, code: int) -> tuple[int, str]:
+    def _death(self, worker: Worker, code: int, tries: int = 2) -> tuple[int, str]:
         """The status and message of a query whose worker died while answering it."""
         how = _how(code)
         if worker.stopped:
@@ -763,7 +975,8 @@ class EnginePool:
         if worker.out_of_memory:
             return 503, memory_message(self.memory_mb)
         if code == -signal.SIGKILL:
-            return 503, f"the query worker was killed while answering, on both tries ({how}), perhaps by the system for want of memory; try again later"
+            tried = ", on both tries" if tries > 1 else ""
+            return 503, f"the query worker was killed while answering{tried} ({how}), perhaps by the system for want of memory; try again later"
         if self.memory_mb and -code in (signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS):
             return 503, (f"the query worker stopped while answering ({how}), most likely for want of memory (a query worker "
                          f"may use {self.memory_mb:,} MB): add a LIMIT, or narrow its patterns")

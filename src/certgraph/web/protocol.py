@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import binascii
 import re
+import time
 from email.utils import formatdate
 from http import HTTPStatus
 from urllib.parse import unquote_to_bytes
@@ -157,9 +158,15 @@ def answer_headers(length: int, media_type: str) -> Headers:
     return [(b"content-length", str(length).encode()), (b"content-type", media_type.encode()), (b"vary", b"Accept")]
 
 
+_DATE = [0.0, b""]  # until when (epoch seconds) the value below holds, and the value
+
+
 def http_date() -> bytes:
-    """Now, as an HTTP Date header's value."""
-    return formatdate(usegmt=True).encode()
+    """Now, as an HTTP Date header's value (to the second, as the header has it)."""
+    now = time.time()
+    if now >= _DATE[0]:
+        _DATE[:] = [float(int(now) + 1), formatdate(now, usegmt=True).encode()]
+    return _DATE[1]
 
 
 def response_head(status: int, headers: Headers, close: bool = False) -> bytes:

@@ -1,0 +1,335 @@
+"""The server's front: it accepts the connections and gives each request to whoever answers it best.
+
+Through the web framework, a query's request is read by the server's process, sent to a query worker
+through a pipe, and the worker's answer read back and written to the client: every byte crosses two
+processes, and the server's process does as much work per query as the engine does to answer it
+(docs/benchmarks.md). Here the front accepts the connections and waits, without reading, until a
+request's head has arrived (``MSG_PEEK``). A protocol GET of ``/sparql`` with a query and no body
+— what researchers send — is answered by the front from the result cache when it can; else the
+connection itself (its file descriptor) goes to a query worker through
+:meth:`certgraph.web.engine.EnginePool.hand`: the worker reads the request, screens it and answers
+the client directly, with the same answer, errors and headers as the web application, then gives the
+connection back for its next request. Every other request, and every later request of a connection
+one was given to, goes to the web application under uvicorn, which owns that connection from then on.
+
+The limits stay where they were: queries take the pool's turns (per client, by peer address), a
+query past its time limit has its worker killed and the front answers 503 on the connection, which
+it still holds, and closes it; the workers' memory cap and screen are the same. A connection idle
+for :data:`IDLE_TIMEOUT` seconds, or whose head has not arrived in that time, is closed; a head
+larger than :data:`HEAD_LIMIT` goes to uvicorn, which refuses it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import struct
+import sys
+
+import uvicorn
+
+from ..sparql_text import QueryRefused
+from .app import Endpoint, cache_key
+from .engine import MISS, EngineError
+from .protocol import CORS, answer_headers, error_response, form_fields, get_request, response_head
+
+# The largest request head the front reads; a larger one is uvicorn's to refuse.
+HEAD_LIMIT = 64 << 10
+# Seconds a connection may wait for its next request (or for the rest of its head) before it is closed.
+IDLE_TIMEOUT = 5.0
+HEAD_END = b"\r\n\r\n"
+# What a protocol GET the front answers may not have: a body, or a change of protocol.
+_NOT_PLAIN = (b"content-length", b"transfer-encoding", b"upgrade", b"expect")
+HIT = (b"x-cache", b"hit")
+# struct tcp_info's tcpi_bytes_sent (Linux 4.19 and later): bytes the connection has sent.
+_TCP_INFO_BYTES_SENT = struct.Struct("=Q")
+_TCP_INFO_BYTES_SENT_AT = 200
+
+
+def bytes_written(connection: socket.socket) -> int | None:
+    """How many bytes a TCP connection has sent so far (None where the system does not say)."""
+    try:
+        info = connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+    except OSError:
+        return None
+    if len(info) < _TCP_INFO_BYTES_SENT_AT + _TCP_INFO_BYTES_SENT.size:
+        return None
+    return _TCP_INFO_BYTES_SENT.unpack_from(info, _TCP_INFO_BYTES_SENT_AT)[0]
+
+
+class _Connection:
+    """A client's connection while the front holds it: waiting for a request (``since``: loop time) or answered."""
+
+    __slots__ = ("socket", "client", "since")
+
+    def __init__(self, connection: socket.socket, client: str | None, since: float):
+        self.socket, self.client, self.since = connection, client, since
+
+
+def query_get(head: bytes) -> tuple[bytes, bytes, dict[bytes, bytes]] | None:
+    """The query string, HTTP version and headers (names in lower case, repeated ones joined) of a
+    protocol GET of ``/sparql`` with a query and no body; None for any other request.
+
+    >>> query_get(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\\r\\nAccept: text/csv\\r\\naccept: text/tsv\\r\\n\\r\\n")
+    (b'query=ASK%7B%7D', b'HTTP/1.1', {b'accept': b'text/csv, text/tsv'})
+    >>> query_get(b"POST /sparql?query=ASK%7B%7D HTTP/1.1\\r\\n\\r\\n"), query_get(b"GET /sparql?format=json HTTP/1.1\\r\\n\\r\\n")
+    (None, None)
+    """
+    line_end = head.find(b"\r\n")
+    parts = head[:line_end].split(b" ")
+    if len(parts) != 3 or parts[0] != b"GET" or not parts[1].startswith(b"/sparql?") or parts[2] not in (b"HTTP/1.1", b"HTTP/1.0"):
+        return None
+    query_string = parts[1][len(b"/sparql?"):]
+    if not (query_string.startswith(b"query=") or b"&query=" in query_string):
+        return None
+    headers: dict[bytes, bytes] = {}
+    for line in head[line_end + 2:-4].split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        name, value = name.strip().lower(), value.strip()
+        if name in _NOT_PLAIN:
+            return None
+        if name:
+            headers[name] = headers[name] + b", " + value if name in headers else value
+    return query_string, parts[2], headers
+
+
+def closes(version: bytes, headers: dict[bytes, bytes]) -> bool:
+    """Whether the connection ends after this request's answer (HTTP/1.0, or ``Connection: close``)."""
+    return version != b"HTTP/1.1" or b"close" in headers.get(b"connection", b"").lower()
+
+
+def requested_timeout(query_string: bytes) -> float | None:
+    """The ``timeout`` parameter of a query string, when it has a valid one (the worker refuses a bad one)."""
+    if b"timeout" not in query_string:
+        return None
+    try:
+        return get_request(form_fields(query_string, "the query string"))[2]
+    except QueryRefused:
+        return None
+
+
+class Front:
+    """Accepts connections on ``listener`` for ``endpoint``; requests it does not answer go to ``server`` (uvicorn)."""
+
+    def __init__(self, endpoint: Endpoint, server: uvicorn.Server, listener: socket.socket):
+        self.endpoint, self.server, self.listener = endpoint, server, listener
+        self.handed = self.from_cache = self.to_application = 0
+        self._connections: dict[int, _Connection] = {}
+        self._tasks: set[asyncio.Task] = set()
+        self._sweeper: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.listener.setblocking(False)
+        self._loop.add_reader(self.listener, self._accept)
+        self._sweeper = self._loop.call_later(1.0, self._sweep)
+
+    def close(self) -> None:
+        """Stop accepting, stop what is under way, close the connections the front holds."""
+        if self._loop is None:
+            return
+        self._loop.remove_reader(self.listener)
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        for held in list(self._connections.values()):
+            self._drop(held)
+
+    # ---------------------------------------------------------------- connections
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, address = self.listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # out of descriptors: the backlog waits
+                print(f"certgraph: cannot accept a connection ({exc})", file=sys.stderr)
+                return
+            connection.setblocking(False)
+            if connection.family != socket.AF_UNIX:
+                connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            client = address[0] if isinstance(address, tuple) else None
+            held = _Connection(connection, client, self._loop.time())
+            self._connections[connection.fileno()] = held
+            self._loop.add_reader(connection, self._readable, held)
+
+    def _await_request(self, held: _Connection) -> None:
+        held.since = self._loop.time()
+        self._loop.add_reader(held.socket, self._readable, held)
+
+    def _drop(self, held: _Connection) -> None:
+        fileno = held.socket.fileno()
+        if fileno >= 0:
+            self._loop.remove_reader(fileno)
+            self._connections.pop(fileno, None)
+        held.socket.close()
+
+    def _sweep(self) -> None:
+        """Close the connections that waited too long for a request or for the rest of its head."""
+        oldest = self._loop.time() - IDLE_TIMEOUT
+        for held in [held for held in self._connections.values() if held.since < oldest]:
+            self._drop(held)
+        self._sweeper = self._loop.call_later(1.0, self._sweep)
+
+    # ---------------------------------------------------------------- requests
+
+    def _readable(self, held: _Connection) -> None:
+        try:
+            data = held.socket.recv(HEAD_LIMIT, socket.MSG_PEEK)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._drop(held)
+            return
+        end = data.find(HEAD_END)
+        if end < 0:
+            if len(data) >= HEAD_LIMIT:
+                self._to_application(held)
+            return  # the rest of the head is on its way
+        head = data[:end + len(HEAD_END)]
+        request = query_get(head)
+        if request is None:
+            self._to_application(held)
+            return
+        self._loop.remove_reader(held.socket)
+        held.since = float("inf")  # the sweeper leaves it alone while it is answered
+        query_string, version, headers = request
+        key = cache_key(b"/sparql", query_string, headers.get(b"accept", b""), headers.get(b"accept-language", b""))
+        entry = self.endpoint.cache.get(key)
+        if entry is not None:
+            self.from_cache += 1
+            self._answer_from_cache(held, len(head), entry, closes(version, headers))
+            return
+        held.socket.recv(len(head))  # seen whole: from here on the request is in hand, not on the connection
+        task = self._loop.create_task(self._hand(held, head, key, requested_timeout(query_string), closes(version, headers)))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _answer_from_cache(self, held: _Connection, size: int, entry: tuple, close: bool) -> None:
+        body, headers = entry
+        held.socket.recv(size)  # the head, seen whole
+        data = response_head(200, [*headers, HIT], close) + body
+        try:
+            sent = held.socket.send(data)
+        except OSError:
+            self._drop(held)
+            return
+        if sent < len(data):  # a large answer to a slow reader: finished by the loop
+            task = self._loop.create_task(self._finish(held, data[sent:], close))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        elif close:
+            self._drop(held)
+        else:
+            self._await_request(held)
+
+    async def _finish(self, held: _Connection, rest: bytes, close: bool) -> None:
+        try:
+            await asyncio.wait_for(self._loop.sock_sendall(held.socket, rest), self.endpoint.settings.timeout)
+        except (OSError, asyncio.TimeoutError):
+            close = True
+        if close:
+            self._drop(held)
+        else:
+            self._await_request(held)
+
+    async def _hand(self, held: _Connection, head: bytes, key: tuple, timeout: float | None, close: bool) -> None:
+        endpoint = self.endpoint
+        written = bytes_written(held.socket)
+        try:
+            reply = await endpoint.pool.hand(held.socket.fileno(), head, timeout=timeout, client=held.client,
+                                             keep=endpoint.cache.largest if endpoint.cache.budget > 0 else 0,
+                                             allow_service=endpoint.settings.allow_service, endpoint=endpoint.endpoint_url,
+                                             untouched=lambda: written is not None and bytes_written(held.socket) == written)
+        except EngineError as exc:
+            # Nobody wrote to the connection (no worker in time, or its worker died before answering):
+            # the error is the answer and the connection goes on. Else it is in an unknown state.
+            untouched = written is not None and bytes_written(held.socket) == written
+            self._fail(held, exc, close=close or not untouched)
+            return
+        except BaseException:
+            self._drop(held)
+            raise
+        self.handed += 1
+        if reply["body"]:
+            endpoint.cache.put(key, reply["body"], [*answer_headers(len(reply["body"]), reply["media_type"]), CORS])
+        if reply["close"]:
+            self._drop(held)
+        else:
+            self._await_request(held)
+
+    def _fail(self, held: _Connection, error: EngineError, close: bool) -> None:
+        """Answer an error the worker could not give (no worker in time, time limit, death)."""
+        try:
+            held.socket.send(error_response(error.status, error.message, [MISS], close=close))
+        except OSError:
+            close = True
+        if close:
+            try:
+                held.socket.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+            self._drop(held)
+        else:
+            self._await_request(held)
+
+    def _to_application(self, held: _Connection) -> None:
+        """Give the connection to uvicorn for good: it reads the waiting request itself."""
+        self._drop_keep_socket(held)
+        self.to_application += 1
+        task = self._loop.create_task(self._loop.connect_accepted_socket(self._protocol, held.socket))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _drop_keep_socket(self, held: _Connection) -> None:
+        self._loop.remove_reader(held.socket)
+        self._connections.pop(held.socket.fileno(), None)
+
+    def _protocol(self) -> asyncio.Protocol:
+        config = self.server.config
+        return config.http_protocol_class(config=config, server_state=self.server.server_state, app_state=self.server.lifespan.state)
+
+
+
+class FrontServer(uvicorn.Server):
+    """uvicorn serving ``endpoint`` with a :class:`Front` on ``listener`` instead of its own listening socket:
+    the same start (the workers start in the application's lifespan), signals and graceful stop."""
+
+    def __init__(self, config: uvicorn.Config, endpoint: Endpoint, listener: socket.socket):
+        super().__init__(config)
+        self.front = Front(endpoint, self, listener)
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=[])
+        if self.started:
+            self.front.start()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self.front.close()
+        await super().shutdown(sockets=[self.front.listener])
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host`` (a name, an IPv4 or an IPv6 address) and ``port``; raises OSError."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host, port), family=family, backlog=2048)
+
+
+def serve(endpoint: Endpoint, host: str, port: int, listener: socket.socket | None = None, handoff: bool = True) -> None:
+    """Serve ``endpoint`` on ``host``:``port`` (or an open ``listener``) until a signal stops it; with
+    ``handoff`` False, every request goes through the web application (uvicorn's own accept loop).
+
+    No proxy headers: X-Forwarded-For would let any client choose the address the per-client limits
+    count by. Behind a reverse proxy, set the public URL; the limits then count the proxy as one client.
+    """
+    config = uvicorn.Config(endpoint, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False)
+    listener = listener or listen(host, port)
+    if handoff:
+        FrontServer(config, endpoint, listener).run()
+    else:
+        uvicorn.Server(config).run(sockets=[listener])

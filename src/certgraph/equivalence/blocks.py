@@ -272,15 +272,30 @@ def block_map(old: list[BlockText], new: list[BlockText], idf: dict[str, float] 
 
 
 def register_blocks(store) -> dict[str, list[BlockText]]:
-    """Every fiche's blocks with their competency statements, by fiche IRI (blocks by code)."""
+    """Every fiche's blocks with their competency statements, by fiche IRI (blocks by code).
+
+    A block has its longest label (of equal ones, the first in code point order) and every
+    competency statement its sources give it; one with neither is left out. Three simple queries
+    joined here: as one query with a UNION, the store took three times as long on 40,000 fiches.
+    """
+    labels: dict[str, list[str]] = defaultdict(list)
+    for block, label in lexical_rows(store, internal_query("equivalence/block-labels").bind()):
+        if label:
+            labels[block].append(label)
+    competencies: dict[str, set[str]] = defaultdict(set)
+    for block, competency in lexical_rows(store, internal_query("equivalence/block-competencies").bind()):
+        if competency:
+            competencies[block].add(competency)
     found: dict[str, dict[str, BlockText]] = defaultdict(dict)
-    for fiche, _block, code, label, competency in lexical_rows(store, internal_query("equivalence/blocks").bind()):
+    for fiche, block_iri, code in lexical_rows(store, internal_query("equivalence/blocks").bind()):
+        if block_iri not in labels and block_iri not in competencies:
+            continue
         block = found[fiche].setdefault(code, BlockText(code))
-        if label and len(label) > len(block.label):
+        label = min(labels.get(block_iri, ()), key=lambda text: (-len(text), text), default="")
+        if len(label) > len(block.label) or (label and len(label) == len(block.label) and label < block.label):
             block.label = label
-        if competency and competency not in block.competencies:
-            block.competencies.append(competency)
-    return {fiche: [BlockText(b.code, b.label, sorted(b.competencies)) for _, b in sorted(blocks.items())]
+        block.competencies.extend(competencies.get(block_iri, ()))
+    return {fiche: [BlockText(b.code, b.label, sorted(set(b.competencies))) for _, b in sorted(blocks.items())]
             for fiche, blocks in found.items()}
 
 

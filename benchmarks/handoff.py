@@ -1,4 +1,4 @@
-"""A sketch of another serving design, measured by benchmarks/serve.py (server ``handoff``): NOT the server.
+"""A sketch of the front certgraph serve now has (certgraph.web.front), without its limits: NOT the server.
 
 Usage: .venv/bin/python benchmarks/handoff.py STORE PORT [--workers N]
 
@@ -12,8 +12,9 @@ The web process touches no byte of a request or an answer.
 
 It answers only what the load benchmark sends (``GET /sparql?query=…``) and has none of the
 endpoint's limits (no time limit, no per-client share, no memory cap, no cache, no screen of the
-query): it measures how fast the workers could answer if nothing stood between them and the
-client, the ceiling of a front of this kind, not something to serve anyone with.
+query, no protocol checks): it measures how fast the workers could answer if nothing stood between
+them and the client, the ceiling of a front of this kind, not something to serve anyone with.
+Beside ``certgraph serve`` in the same run, the difference is what the limits and the protocol cost.
 """
 
 from __future__ import annotations

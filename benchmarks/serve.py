@@ -1,7 +1,7 @@
 """Load benchmark of the web endpoint: wrk on loopback against certgraph serve, Oxigraph's server and rdflib-endpoint.
 
 Usage: .venv/bin/python benchmarks/serve.py [--store build/store] [--seconds 60] [--connections 16]
-           [--threads 2] [--servers certgraph,certgraph-nocache,oxigraph,oxigraph-timeout,rdflib,handoff]
+           [--threads 2] [--servers certgraph,certgraph-nocache,certgraph-nocache-uvicorn,oxigraph,oxigraph-timeout,rdflib,handoff]
            [--workloads lineage,mixed,mixed-sparql] [--fiches 2000] [--warmup 5] [--json PATH]
        .venv/bin/python benchmarks/serve.py --report PATH   (the tables of an earlier --json file again)
 
@@ -19,7 +19,9 @@ store (read-only, before any server starts), each wrk thread cycling from its ow
 
 Servers: ``certgraph`` (``certgraph serve``, its answer cache on, as users run it: the requests
 cycle, so the cache warms during the run and the table says how many answers came from it),
-``certgraph-nocache`` (``--cache-mb 0``: every request runs its query in a worker), ``oxigraph``
+``certgraph-nocache`` (``--cache-mb 0``: every request runs its query in a worker, which answers
+a protocol GET on the client's connection), ``certgraph-nocache-uvicorn`` (the same with
+``--no-handoff``: every request through the web application and a pipe to the worker), ``oxigraph``
 and ``oxigraph-timeout`` (``oxigraph serve-read-only --union-default-graph``, without and with
 ``--timeout-s 30``), ``rdflib`` (rdflib-endpoint on an rdflib Dataset parsed from ``<store>.nq``,
 default graph = union of the named graphs; lineage only: its queries run one at a time, in the
@@ -31,7 +33,9 @@ Beside each table: the CPU each server spent per answer (for certgraph, its web 
 query workers apart), and the engine alone: the same requests' queries evaluated one after another
 by the workers' own :func:`certgraph.web.engine.evaluate`, in one process started as the workers are
 (their allocator), no HTTP, no pipe: the CPU a query costs before any server adds its own, the
-floor of every design that evaluates with pyoxigraph.
+floor of every design that evaluates with pyoxigraph; and one real query worker given the same
+queries one at a time by another process, as frames and as connections handed to it (its CPU a
+query: what crossing from one process to another costs the engine, HTTP aside).
 
 Each measured run follows a warm-up of ``--warmup`` seconds with the same requests. It prints one
 markdown table per workload (requests/s, latency percentiles, non-2xx answers, socket errors, the
@@ -45,6 +49,7 @@ pass/fail test.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib.util
 import json
 import os
@@ -69,7 +74,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from certgraph.queries import NamedQuery, QueryError, load_queries
-from certgraph.web.engine import default_workers, evaluate, worker_allocator, worker_environment
+from certgraph.web.engine import EnginePool, default_workers, evaluate, worker_allocator, worker_environment
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -495,7 +500,7 @@ def engine_alone(store_path: Path, requests: list[Request], work: Path, seconds:
 
 
 def engine_alone_child(requests_file: Path, store_path: Path, seconds: float) -> None:
-    """The child of :func:`engine_alone`: prints {"queries": N, "ms": CPU ms a query}."""
+    """The child of :func:`engine_alone`: prints {"queries": N, "ms": CPU ms a query, "driven": {...}}."""
     store = ox.Store.read_only(str(store_path))
     sparql = json.loads(requests_file.read_text())
     for request in sparql[:100]:
@@ -506,7 +511,66 @@ def engine_alone_child(requests_file: Path, store_path: Path, seconds: float) ->
         if header["status"] != 200:
             raise RuntimeError(f"the engine could not answer a benchmark query: {header}")
         count += 1
-    print(json.dumps({"queries": count, "ms": (time.process_time() - started) * 1000 / count if count else 0.0}))
+    ms = (time.process_time() - started) * 1000 / count if count else 0.0
+    del store
+    print(json.dumps({"queries": count, "ms": ms, "driven": asyncio.run(one_worker(store_path, sparql, seconds))}))
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user and system) of this process's live children, from /proc."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid():
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+async def one_worker(store_path: Path, sparql: list[dict], seconds: float) -> dict:
+    """One real query worker (:class:`EnginePool` of one) given the same queries one at a time from this
+    process: its CPU ms a query when it answers them as frames (``pool.run``), and when it writes each
+    HTTP answer to a client's TCP connection handed to it (``pool.hand``, as the server's front does)."""
+    pool = EnginePool(store_path, workers=1, memory_mb=None)
+    await pool.start()
+    listener = socket.create_server(("127.0.0.1", 0))
+    client = socket.create_connection(listener.getsockname())
+    connection, _ = listener.accept()
+    heads = [f"GET /sparql?query={quote(r['query'], safe='')} HTTP/1.1\r\nAccept: {r['accept']}\r\n\r\n".encode() for r in sparql]
+    loop = asyncio.get_running_loop()
+
+    async def framed(request: dict, head: bytes) -> None:
+        await pool.run(request["query"], request["accept"], union=True)
+
+    async def handed(request: dict, head: bytes) -> None:
+        reply = await pool.hand(connection.fileno(), head, endpoint="http://127.0.0.1/sparql")
+        if reply["status"] != 200:
+            raise RuntimeError(f"the worker could not answer a benchmark query: {reply}")
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += await loop.sock_recv(client, 1 << 20)
+        head_part, _, body = data.partition(b"\r\n\r\n")
+        length = int(re.search(rb"content-length: (\d+)", head_part).group(1))
+        while len(body) < length:
+            body += await loop.sock_recv(client, 1 << 20)
+
+    result = {}
+    client.setblocking(False)
+    try:
+        for name, ask in (("framed", framed), ("handed", handed)):
+            for k in range(100):
+                await ask(sparql[k % len(sparql)], heads[k % len(heads)])
+            count, cpu, wall = 0, _children_cpu(), time.monotonic()
+            while time.monotonic() - wall < seconds and count < 20 * len(sparql):
+                await ask(sparql[count % len(sparql)], heads[count % len(heads)])
+                count += 1
+            result[name] = (_children_cpu() - cpu) * 1000 / count
+    finally:
+        await pool.close()
+        client.close(), connection.close(), listener.close()
+    return result
 
 
 # ------------------------------------------------------------------ wrk
@@ -690,6 +754,10 @@ def report(data: dict) -> None:
             print(f"\nThe engine alone: {floor['ms']:.2f} ms of CPU a query ({floor['queries']:,} of these queries evaluated one after "
                   f"another by the workers' `evaluate` in one process, {floor.get('allocator', 'glibc malloc')}, answers serialised, "
                   "no HTTP, no pipe).")
+            if floor.get("driven"):
+                print(f"One query worker given them one at a time by another process: {floor['driven']['framed']:.2f} ms of its CPU a "
+                      f"query answered as frames (as `--no-handoff` asks), {floor['driven']['handed']:.2f} ms with the HTTP answer "
+                      "written to a client's TCP connection handed to it (as the front asks).")
         if workload == "lineage":
             print()
             target_line(runs[workload], settings["connections"])
@@ -709,7 +777,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (concurrent clients)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--servers", default="certgraph,certgraph-nocache,oxigraph,oxigraph-timeout,rdflib",
-                        help="comma-separated: certgraph, certgraph-nocache, oxigraph, oxigraph-timeout, rdflib, handoff")
+                        help="comma-separated: certgraph, certgraph-nocache, certgraph-nocache-uvicorn, oxigraph, oxigraph-timeout, rdflib, handoff")
     parser.add_argument("--workloads", default="lineage,mixed,mixed-sparql", help="comma-separated: lineage, mixed, mixed-sparql")
     parser.add_argument("--fiches", type=int, default=2000, help="how many fiches (and values of each other parameter) the requests cycle through")
     parser.add_argument("--warmup", type=float, default=5, help="seconds of load before each measured run, not measured")

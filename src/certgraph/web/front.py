@@ -280,15 +280,18 @@ class Front:
 
     def _to_application(self, held: _Connection) -> None:
         """Give the connection to uvicorn for good: it reads the waiting request itself."""
-        self._drop_keep_socket(held)
+        self._loop.remove_reader(held.socket)
+        self._connections.pop(held.socket.fileno(), None)
         self.to_application += 1
-        task = self._loop.create_task(self._loop.connect_accepted_socket(self._protocol, held.socket))
+        task = self._loop.create_task(self._give(held.socket))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _drop_keep_socket(self, held: _Connection) -> None:
-        self._loop.remove_reader(held.socket)
-        self._connections.pop(held.socket.fileno(), None)
+    async def _give(self, connection: socket.socket) -> None:
+        try:
+            await self._loop.connect_accepted_socket(self._protocol, connection)
+        except OSError:  # the client went away meanwhile
+            connection.close()
 
     def _protocol(self) -> asyncio.Protocol:
         config = self.server.config

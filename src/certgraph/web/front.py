@@ -113,7 +113,6 @@ class Front:
 
     def __init__(self, endpoint: Endpoint, server: uvicorn.Server, listener: socket.socket):
         self.endpoint, self.server, self.listener = endpoint, server, listener
-        self.handed = self.from_cache = self.to_application = 0
         self._connections: dict[int, _Connection] = {}
         self._tasks: set[asyncio.Task] = set()
         self._sweeper: asyncio.TimerHandle | None = None
@@ -200,19 +199,21 @@ class Front:
         held.since = float("inf")  # the sweeper leaves it alone while it is answered
         query_string, version, headers = request
         key = cache_key(b"/sparql", query_string, headers.get(b"accept", b""), headers.get(b"accept-language", b""))
+        try:
+            held.socket.recv(len(head))  # seen whole: from here on the request is in hand, not on the connection
+        except OSError:
+            self._drop(held)
+            return
         entry = self.endpoint.cache.get(key)
         if entry is not None:
-            self.from_cache += 1
-            self._answer_from_cache(held, len(head), entry, closes(version, headers))
+            self._answer_from_cache(held, entry, closes(version, headers))
             return
-        held.socket.recv(len(head))  # seen whole: from here on the request is in hand, not on the connection
         task = self._loop.create_task(self._hand(held, head, key, requested_timeout(query_string), closes(version, headers)))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _answer_from_cache(self, held: _Connection, size: int, entry: tuple, close: bool) -> None:
+    def _answer_from_cache(self, held: _Connection, entry: tuple, close: bool) -> None:
         body, headers = entry
-        held.socket.recv(size)  # the head, seen whole
         data = response_head(200, [*headers, HIT], close) + body
         try:
             sent = held.socket.send(data)
@@ -241,21 +242,24 @@ class Front:
     async def _hand(self, held: _Connection, head: bytes, key: tuple, timeout: float | None, close: bool) -> None:
         endpoint = self.endpoint
         written = bytes_written(held.socket)
+
+        def untouched() -> bool:
+            """Whether no byte went out on the connection since it was handed over."""
+            return written is not None and bytes_written(held.socket) == written
+
         try:
             reply = await endpoint.pool.hand(held.socket.fileno(), head, timeout=timeout, client=held.client,
                                              keep=endpoint.cache.largest if endpoint.cache.budget > 0 else 0,
                                              allow_service=endpoint.settings.allow_service, endpoint=endpoint.endpoint_url,
-                                             untouched=lambda: written is not None and bytes_written(held.socket) == written)
+                                             untouched=untouched)
         except EngineError as exc:
             # Nobody wrote to the connection (no worker in time, or its worker died before answering):
             # the error is the answer and the connection goes on. Else it is in an unknown state.
-            untouched = written is not None and bytes_written(held.socket) == written
-            self._fail(held, exc, close=close or not untouched)
+            self._fail(held, exc, close=close or not untouched())
             return
         except BaseException:
             self._drop(held)
             raise
-        self.handed += 1
         if reply["body"]:
             endpoint.cache.put(key, reply["body"], [*answer_headers(len(reply["body"]), reply["media_type"]), CORS])
         if reply["close"]:
@@ -282,7 +286,6 @@ class Front:
         """Give the connection to uvicorn for good: it reads the waiting request itself."""
         self._loop.remove_reader(held.socket)
         self._connections.pop(held.socket.fileno(), None)
-        self.to_application += 1
         task = self._loop.create_task(self._give(held.socket))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -4,6 +4,8 @@ says; on real ``certgraph serve`` processes over loopback, one with the front an
 
 from __future__ import annotations
 
+import os
+import resource
 import socket
 import time
 from urllib.parse import quote, urlsplit
@@ -188,3 +190,26 @@ def test_bytes_written_counts_what_a_connection_sent():
                 server.sendall(b"x" * 1000)
                 assert client.recv(2000)
                 assert before == 0 and bytes_written(server) == 1000
+
+
+def test_out_of_descriptors_the_front_pauses_accepting_and_recovers(mini_build, tmp_path):
+    """With its descriptors used up, the front stops accepting for a second at a time (the backlog
+    waits) rather than spinning on a listener it cannot accept from; it serves again once they free up."""
+    with serving(mini_build.store, tmp_path, "--workers", "1") as (base, process):
+        in_use = len(os.listdir(f"/proc/{process.pid}/fd"))
+        _, hard = resource.prlimit(process.pid, resource.RLIMIT_NOFILE)
+        resource.prlimit(process.pid, resource.RLIMIT_NOFILE, (in_use + 10, hard))
+        host, port = urlsplit(base).hostname, urlsplit(base).port
+        crowd = [socket.create_connection((host, port), timeout=5) for _ in range(40)]
+        time.sleep(3)
+        pauses = (tmp_path / "serve.log").read_text().count("cannot accept a connection")
+        for connection in crowd:
+            connection.close()
+        assert 1 <= pauses <= 5  # one a second, not a loop spinning on the listener
+        for _ in range(100):  # the pause ends, the backlog is drained and closed, a query comes through
+            try:
+                answer = httpx.get(base + target(LINEAGE), headers={"accept": "text/csv"}, timeout=5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert answer.status_code == 200 and answer.content == ANCESTORS_CSV

@@ -37,6 +37,8 @@ from .protocol import CORS, answer_headers, error_response, form_fields, get_req
 HEAD_LIMIT = 64 << 10
 # Seconds a connection may wait for its next request (or for the rest of its head) before it is closed.
 IDLE_TIMEOUT = 5.0
+# Seconds the front stops accepting when it cannot (no descriptor left): the pending connections wait.
+ACCEPT_PAUSE = 1.0
 HEAD_END = b"\r\n\r\n"
 # What a protocol GET the front answers may not have: a body, or a change of protocol.
 _NOT_PLAIN = (b"content-length", b"transfer-encoding", b"upgrade", b"expect")
@@ -116,6 +118,7 @@ class Front:
         self._connections: dict[int, _Connection] = {}
         self._tasks: set[asyncio.Task] = set()
         self._sweeper: asyncio.TimerHandle | None = None
+        self._resume: asyncio.TimerHandle | None = None  # accepting again after a pause
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def start(self) -> None:
@@ -129,8 +132,9 @@ class Front:
         if self._loop is None:
             return
         self._loop.remove_reader(self.listener)
-        if self._sweeper is not None:
-            self._sweeper.cancel()
+        for timer in (self._sweeper, self._resume):
+            if timer is not None:
+                timer.cancel()
         for task in list(self._tasks):
             task.cancel()
         for held in list(self._connections.values()):
@@ -144,8 +148,10 @@ class Front:
                 connection, address = self.listener.accept()
             except (BlockingIOError, InterruptedError):
                 return
-            except OSError as exc:  # out of descriptors: the backlog waits
-                print(f"certgraph: cannot accept a connection ({exc})", file=sys.stderr)
+            except OSError as exc:  # out of descriptors or memory: the backlog waits, not the loop spinning
+                print(f"certgraph: cannot accept a connection ({exc}); trying again in {ACCEPT_PAUSE:g} s", file=sys.stderr)
+                self._loop.remove_reader(self.listener)
+                self._resume = self._loop.call_later(ACCEPT_PAUSE, self._loop.add_reader, self.listener, self._accept)
                 return
             connection.setblocking(False)
             if connection.family != socket.AF_UNIX:

@@ -213,3 +213,29 @@ def test_out_of_descriptors_the_front_pauses_accepting_and_recovers(mini_build, 
             except httpx.TransportError:
                 time.sleep(0.1)
         assert answer.status_code == 200 and answer.content == ANCESTORS_CSV
+
+
+def test_a_client_slow_to_read_does_not_hold_a_worker(mini_build, tmp_path):
+    """One worker, one query at a time per client: a client that asks for a large answer and does not
+    read it leaves the worker free for the next client; it gets its whole answer when it reads."""
+    large = "SELECT ?a ?b WHERE { ?a ?p ?o . ?b ?q ?r } LIMIT 80000"  # past what loopback's buffers hold (4 MB)
+    with serving(mini_build.store, tmp_path, "--workers", "1", "--timeout", "3", "--cache-mb", "0") as (base, _):
+        expected = httpx.get(base + target(large), headers={"accept": "text/csv"}, timeout=30).content
+        assert len(expected) > 6_000_000
+        host, port = urlsplit(base).hostname, urlsplit(base).port
+        slow = socket.socket()
+        slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # takes little until it reads
+        slow.settimeout(30)
+        with slow:
+            slow.connect((host, port))
+            slow.sendall(request(target(large), "HTTP/1.1", "Accept: text/csv"))
+            started = time.monotonic()
+            with httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.2"), timeout=30) as other:
+                for _ in range(5):
+                    answer = other.get(base + target(LINEAGE), headers={"accept": "text/csv"})
+                    assert answer.status_code == 200 and answer.content == ANCESTORS_CSV
+            # Past the 3 s time limit before reading: a worker still writing would be stopped by now.
+            time.sleep(max(0.0, 4.5 - (time.monotonic() - started)))
+            answer = read_response(slow.makefile("rb"))
+        assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
+        assert answer.split(b"\r\n\r\n", 1)[1] == expected

@@ -92,9 +92,6 @@ JEMALLOC = "jemalloc"
 START_TIMEOUT = 60.0
 # Seconds between two tries at starting a replacement worker: doubled after each failure, up to the last.
 REPLACE_BACKOFF = (0.1, 10.0)
-# Seconds a worker answering a client on its connection waits for the client to take the answer
-# (the query's time limit, counted by the pool, usually ends the wait first).
-CONNECTION_TIMEOUT = 600.0
 # Seconds a worker that closed its output may take to exit and flush its error output.
 EXIT_TIMEOUT = 5.0
 
@@ -323,7 +320,8 @@ def answer_connection(store: ox.Store, request: dict, head: bytes, connection: s
     headers. The header says the ``status``, the ``media_type`` of a 200, whether the server must
     ``close`` the connection (the client asked, or went away) and whether this worker must
     ``retire``; the body is the answer's, for the server's cache, when it is a 200 of at most
-    ``request["keep"]`` bytes, else empty.
+    ``request["keep"]`` bytes, else empty. The worker writes what the connection takes without
+    waiting; the rest, if any (``unsent``), is the body, for the server to send.
     """
     status, media_type, body, reply, close = 200, None, b"", {}, True
     try:
@@ -353,8 +351,12 @@ def answer_connection(store: ox.Store, request: dict, head: bytes, connection: s
         data = response_head(200, [*answer_headers(len(body), media_type), CORS, MISS], close) + body
     else:
         data = error_response(status, message, [MISS], close)
+    sent, view = 0, memoryview(data)
     try:
-        connection.sendall(data)
+        while sent < len(data):
+            sent += connection.send(view[sent:])
+    except BlockingIOError:  # a client slower to read than the answer is long: the server sends the rest
+        return {**reply, "status": status, "media_type": media_type, "close": close, "unsent": True}, data[sent:]
     except OSError:  # the client went away
         close = True
     keep = body if status == 200 and len(body) <= request.get("keep", 0) else b""
@@ -393,9 +395,9 @@ def worker_main(store_path: str, memory_mb: int | None = None) -> int:
                 with socket.socket(fileno=fds[0]) as connection:
                     for extra in fds[1:]:
                         os.close(extra)
-                    # Not setblocking(True): the flag is the connection's, shared with the server's copy,
-                    # whose event loop must not block on it. A timeout waits with poll() instead.
-                    connection.settimeout(CONNECTION_TIMEOUT)
+                    # Non-blocking, as the server's copy is (the flag is the connection's): what the
+                    # client does not take at once, the server sends, and the worker is free.
+                    connection.setblocking(False)
                     header, body = answer_connection(store, request, head, connection, memory_mb)
             else:
                 header, body = evaluate(store, request)

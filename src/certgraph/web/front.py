@@ -16,7 +16,10 @@ The limits stay where they were: queries take the pool's turns (per client, by p
 query past its time limit has its worker killed and the front answers 503 on the connection, which
 it still holds, and closes it; the workers' memory cap and screen are the same. A connection idle
 for :data:`IDLE_TIMEOUT` seconds, or whose head has not arrived in that time, is closed; a head
-larger than :data:`HEAD_LIMIT` goes to uvicorn, which refuses it.
+larger than :data:`HEAD_LIMIT` goes to uvicorn, which refuses it. A worker writes what the
+connection takes at once; the rest of a long answer comes back to the front, which sends it as the
+client reads (and drops a client that takes nothing for :data:`SEND_TIMEOUT` seconds), so a slow
+reader holds no worker.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ from .protocol import CORS, answer_headers, error_response, form_fields, get_req
 HEAD_LIMIT = 64 << 10
 # Seconds a connection may wait for its next request (or for the rest of its head) before it is closed.
 IDLE_TIMEOUT = 5.0
+# Seconds a client may take no byte of its answer before its connection is dropped.
+SEND_TIMEOUT = 30.0
 # Seconds the front stops accepting when it cannot (no descriptor left): the pending connections wait.
 ACCEPT_PAUSE = 1.0
 HEAD_END = b"\r\n\r\n"
@@ -236,10 +241,27 @@ class Front:
             self._await_request(held)
 
     async def _finish(self, held: _Connection, rest: bytes, close: bool) -> None:
-        try:
-            await asyncio.wait_for(self._loop.sock_sendall(held.socket, rest), self.endpoint.settings.timeout)
-        except (OSError, asyncio.TimeoutError):
-            close = True
+        """Send the rest of an answer the client was slow to take, then go on; a client that takes
+        nothing for SEND_TIMEOUT seconds is dropped (one that reads slowly gets its whole answer)."""
+        view, sent = memoryview(rest), 0
+        while sent < len(rest):
+            try:
+                sent += held.socket.send(view[sent:])
+                continue
+            except BlockingIOError:
+                pass
+            except OSError:
+                self._drop(held)
+                return
+            writable = self._loop.create_future()
+            self._loop.add_writer(held.socket, writable.set_result, None)
+            try:
+                await asyncio.wait_for(writable, SEND_TIMEOUT)
+            except asyncio.TimeoutError:
+                self._drop(held)
+                return
+            finally:
+                self._loop.remove_writer(held.socket)
         if close:
             self._drop(held)
         else:
@@ -266,6 +288,9 @@ class Front:
         except BaseException:
             self._drop(held)
             raise
+        if reply.get("unsent"):  # the worker is free; the client takes the rest of its answer from here
+            await self._finish(held, reply["body"], reply["close"])
+            return
         if reply["body"]:
             endpoint.cache.put(key, reply["body"], [*answer_headers(len(reply["body"]), reply["media_type"]), CORS])
         if reply["close"]:

@@ -5,16 +5,18 @@ through a pipe, and the worker's answer read back and written to the client: eve
 processes, and the server's process does as much work per query as the engine does to answer it
 (docs/benchmarks.md). Here the front accepts the connections and waits, without reading, until a
 request's head has arrived (``MSG_PEEK``). A protocol GET of ``/sparql`` with a query and no body
-— what researchers send — is answered by the front from the result cache when it can; else the
-connection itself (its file descriptor) goes to a query worker through
-:meth:`certgraph.web.engine.EnginePool.hand`: the worker reads the request, screens it and answers
-the client directly, with the same answer, errors and headers as the web application, then gives the
-connection back for its next request. Every other request, and every later request of a connection
-one was given to, goes to the web application under uvicorn, which owns that connection from then on.
+— what researchers send — is read off the connection by the front and answered from the result
+cache when it can; else its head and the connection itself (its file descriptor) go to a query
+worker through :meth:`certgraph.web.engine.EnginePool.hand`: the worker screens the query and
+answers the client directly, with the same answer, errors and headers as the web application, then
+gives the connection back for its next request. Every other request, and every later request of a
+connection one was given to, goes to the web application under uvicorn, which owns that connection
+from then on.
 
 The limits stay where they were: queries take the pool's turns (per client, by peer address), a
-query past its time limit has its worker killed and the front answers 503 on the connection, which
-it still holds, and closes it; the workers' memory cap and screen are the same. A connection idle
+query past its time limit has its worker killed and the front, which still holds the connection,
+answers 503 on it (and closes it if the worker had begun to write); the workers' memory cap and
+screen are the same. A connection idle
 for :data:`IDLE_TIMEOUT` seconds, or whose head has not arrived in that time, is closed; a head
 larger than :data:`HEAD_LIMIT` goes to uvicorn, which refuses it. A worker writes what the
 connection takes at once; the rest of a long answer comes back to the front, which sends it as the

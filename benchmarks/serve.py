@@ -499,6 +499,10 @@ def engine_alone(store_path: Path, requests: list[Request], work: Path, seconds:
     return {**json.loads(done.stdout), "allocator": worker_allocator() or "glibc malloc"}
 
 
+# Seconds of the pause between two queries of the engine-alone loop's second pass.
+PAUSE = 0.0002
+
+
 def engine_alone_child(requests_file: Path, store_path: Path, seconds: float) -> None:
     """The child of :func:`engine_alone`: prints {"queries": N, "ms": CPU ms a query, "driven": {...}}."""
     store = ox.Store.read_only(str(store_path))
@@ -512,8 +516,15 @@ def engine_alone_child(requests_file: Path, store_path: Path, seconds: float) ->
             raise RuntimeError(f"the engine could not answer a benchmark query: {header}")
         count += 1
     ms = (time.process_time() - started) * 1000 / count if count else 0.0
+    # The same loop with a pause between queries (as a worker waits between requests).
+    paused, started = min(count, 2 * len(sparql)), time.process_time()
+    for k in range(paused):
+        evaluate(store, sparql[k % len(sparql)])
+        time.sleep(PAUSE)
+    paused_ms = (time.process_time() - started) * 1000 / paused if paused else 0.0
     del store
-    print(json.dumps({"queries": count, "ms": ms, "driven": asyncio.run(one_worker(store_path, sparql, seconds))}))
+    print(json.dumps({"queries": count, "ms": ms, "paused_ms": paused_ms,
+                      "driven": asyncio.run(one_worker(store_path, sparql, seconds))}))
 
 
 def _children_cpu() -> float:
@@ -754,6 +765,8 @@ def report(data: dict) -> None:
             print(f"\nThe engine alone: {floor['ms']:.2f} ms of CPU a query ({floor['queries']:,} of these queries evaluated one after "
                   f"another by the workers' `evaluate` in one process, {floor.get('allocator', 'glibc malloc')}, answers serialised, "
                   "no HTTP, no pipe).")
+            if floor.get("paused_ms"):
+                print(f"The same with a pause of {PAUSE * 1000:g} ms between queries: {floor['paused_ms']:.2f} ms of CPU a query.")
             if floor.get("driven"):
                 print(f"One query worker given them one at a time by another process: {floor['driven']['framed']:.2f} ms of its CPU a "
                       f"query answered as frames (as `--no-handoff` asks), {floor['driven']['handed']:.2f} ms with the HTTP answer "

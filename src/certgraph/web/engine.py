@@ -56,9 +56,11 @@ from .protocol import (
     CORS,
     SERVICE_FAILED,
     answer_headers,
+    closes,
     error_response,
     form_fields,
     get_request,
+    head_fields,
     response_head,
     screened,
 )
@@ -298,18 +300,6 @@ def _send_frames(channel: socket.socket, *payloads: bytes) -> None:
         channel.sendall(small)
 
 
-def _head_fields(head: bytes) -> tuple[bytes, bytes, dict[bytes, bytes]]:
-    """A request head's target, HTTP version and headers (names in lower case, repeated ones joined by ", ")."""
-    lines = head.rstrip(b"\r\n").split(b"\r\n")
-    _, target, version = lines[0].split(b" ")
-    headers: dict[bytes, bytes] = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(b":")
-        name, value = name.strip().lower(), value.strip()
-        headers[name] = headers[name] + b", " + value if name in headers else value
-    return target, version, headers
-
-
 def answer_connection(store: ox.Store, request: dict, head: bytes, connection: socket.socket,
                       memory_mb: int | None = None) -> tuple[dict, bytes]:
     """Answer a protocol GET on the client's connection; (header, body) for the server.
@@ -325,8 +315,8 @@ def answer_connection(store: ox.Store, request: dict, head: bytes, connection: s
     """
     status, media_type, body, reply, close = 200, None, b"", {}, True
     try:
-        target, version, headers = _head_fields(head)
-        close = version != b"HTTP/1.1" or b"close" in headers.get(b"connection", b"").lower()
+        _, target, version, headers = head_fields(head)
+        close = closes(version, headers)
         fields = form_fields(target.partition(b"?")[2], "the query string")
         query, fmt, _, default_graphs, named_graphs = get_request(fields)
         dataset = screened(query, default_graphs, named_graphs, tuple(request["allow_service"]), request["endpoint"])

@@ -36,7 +36,7 @@ import uvicorn
 from ..sparql_text import QueryRefused
 from .app import Endpoint, cache_key
 from .engine import MISS, EngineError
-from .protocol import CORS, answer_headers, error_response, form_fields, get_request, response_head
+from .protocol import CORS, answer_headers, closes, error_response, form_fields, get_request, head_fields, response_head
 
 # The largest request head the front reads; a larger one is uvicorn's to refuse.
 HEAD_LIMIT = 64 << 10
@@ -84,27 +84,18 @@ def query_get(head: bytes) -> tuple[bytes, bytes, dict[bytes, bytes]] | None:
     >>> query_get(b"POST /sparql?query=ASK%7B%7D HTTP/1.1\\r\\n\\r\\n"), query_get(b"GET /sparql?format=json HTTP/1.1\\r\\n\\r\\n")
     (None, None)
     """
-    line_end = head.find(b"\r\n")
-    parts = head[:line_end].split(b" ")
-    if len(parts) != 3 or parts[0] != b"GET" or not parts[1].startswith(b"/sparql?") or parts[2] not in (b"HTTP/1.1", b"HTTP/1.0"):
+    try:
+        method, target, version, headers = head_fields(head)
+    except ValueError:
         return None
-    query_string = parts[1][len(b"/sparql?"):]
+    if method != b"GET" or not target.startswith(b"/sparql?") or version not in (b"HTTP/1.1", b"HTTP/1.0"):
+        return None
+    query_string = target[len(b"/sparql?"):]
     if not (query_string.startswith(b"query=") or b"&query=" in query_string):
         return None
-    headers: dict[bytes, bytes] = {}
-    for line in head[line_end + 2:-4].split(b"\r\n"):
-        name, _, value = line.partition(b":")
-        name, value = name.strip().lower(), value.strip()
-        if name in _NOT_PLAIN:
-            return None
-        if name:
-            headers[name] = headers[name] + b", " + value if name in headers else value
-    return query_string, parts[2], headers
-
-
-def closes(version: bytes, headers: dict[bytes, bytes]) -> bool:
-    """Whether the connection ends after this request's answer (HTTP/1.0, or ``Connection: close``)."""
-    return version != b"HTTP/1.1" or b"close" in headers.get(b"connection", b"").lower()
+    if any(name in headers for name in _NOT_PLAIN):
+        return None
+    return query_string, version, headers
 
 
 def requested_timeout(query_string: bytes) -> float | None:

@@ -152,6 +152,29 @@ def screened(query: str, default_graphs: list[str] | None, named_graphs: list[st
     }
 
 
+def head_fields(head: bytes) -> tuple[bytes, bytes, bytes, dict[bytes, bytes]]:
+    """A request head's method, target, HTTP version and headers (names in lower case, repeated ones
+    joined by ", "); raises ValueError when the request line is not three words.
+
+    >>> head_fields(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\\r\\nAccept: text/csv\\r\\naccept: text/tsv\\r\\n\\r\\n")
+    (b'GET', b'/sparql?query=ASK%7B%7D', b'HTTP/1.1', {b'accept': b'text/csv, text/tsv'})
+    """
+    lines = head.rstrip(b"\r\n").split(b"\r\n")
+    method, target, version = lines[0].split(b" ")
+    headers: dict[bytes, bytes] = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        name, value = name.strip().lower(), value.strip()
+        if name:
+            headers[name] = headers[name] + b", " + value if name in headers else value
+    return method, target, version, headers
+
+
+def closes(version: bytes, headers: dict[bytes, bytes]) -> bool:
+    """Whether the connection ends after this request's answer (HTTP/1.0, or ``Connection: close``)."""
+    return version != b"HTTP/1.1" or b"close" in headers.get(b"connection", b"").lower()
+
+
 def answer_headers(length: int, media_type: str) -> Headers:
     """The headers of a query's answer (besides CORS): its length, its type, and Vary."""
     media_type += "; charset=utf-8" if media_type.startswith("text/") else ""

@@ -208,11 +208,15 @@ class Front:
         except OSError:
             self._drop(held)
             return
-        entry = self.endpoint.cache.get(key)
+        close, entry = closes(version, headers), self.endpoint.cache.get(key)
         if entry is not None:
-            self._answer_from_cache(held, entry, closes(version, headers))
+            self._answer_from_cache(held, entry, close)
             return
-        task = self._loop.create_task(self._hand(held, head, key, requested_timeout(query_string), closes(version, headers)))
+        self._spawn(self._hand(held, head, key, requested_timeout(query_string), close))
+
+    def _spawn(self, work) -> None:
+        """Run a coroutine as a task of the front's, cancelled when the front closes."""
+        task = self._loop.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -225,9 +229,7 @@ class Front:
             self._drop(held)
             return
         if sent < len(data):  # a large answer to a slow reader: finished by the loop
-            task = self._loop.create_task(self._finish(held, data[sent:], close))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._spawn(self._finish(held, data[sent:], close))
         elif close:
             self._drop(held)
         else:
@@ -310,9 +312,7 @@ class Front:
         """Give the connection to uvicorn for good: it reads the waiting request itself."""
         self._loop.remove_reader(held.socket)
         self._connections.pop(held.socket.fileno(), None)
-        task = self._loop.create_task(self._give(held.socket))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._spawn(self._give(held.socket))
 
     async def _give(self, connection: socket.socket) -> None:
         try:

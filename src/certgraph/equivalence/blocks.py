@@ -291,9 +291,7 @@ def register_blocks(store) -> dict[str, list[BlockText]]:
         if block_iri not in labels and block_iri not in competencies:
             continue
         block = found[fiche].setdefault(code, BlockText(code))
-        label = min(labels.get(block_iri, ()), key=lambda text: (-len(text), text), default="")
-        if len(label) > len(block.label) or (label and len(label) == len(block.label) and label < block.label):
-            block.label = label
+        block.label = min((block.label, *labels.get(block_iri, ())), key=lambda text: (-len(text), text))
         block.competencies.extend(competencies.get(block_iri, ()))
     return {fiche: [BlockText(b.code, b.label, sorted(set(b.competencies))) for _, b in sorted(blocks.items())]
             for fiche, blocks in found.items()}

@@ -75,6 +75,7 @@ from .protocol import (
     get_request,
     is_iri,
     protocol_values,
+    query_options,
     screened,
     timeout_value,
 )
@@ -347,10 +348,7 @@ class Endpoint:
             values, query = await protocol_request(request)
             if query is None:
                 return self.service_description(request)
-            fmt = (values.get("format") or values.get("output") or [None])[0]
-            timeout = timeout_value((values.get("timeout") or [None])[0])
-            answer = await self.run(_client(request), query, request.headers.get("accept"), fmt, timeout,
-                                    values.get("default-graph-uri"), values.get("named-graph-uri"))
+            answer = await self.run(_client(request), query, request.headers.get("accept"), *query_options(values))
         except (QueryRefused, EngineError) as exc:
             return plain_error(exc.status, exc.message)
         except ClientDisconnect:

@@ -126,8 +126,16 @@ def get_request(fields: list[tuple[str, str]]) -> tuple[str | None, str | None, 
     :raises QueryRefused: see :func:`protocol_values` and :func:`timeout_value`.
     """
     values, query = protocol_values(fields, None)
+    return query, *query_options(values)
+
+
+def query_options(values: dict[str, list[str]]) -> tuple[str | None, float | None, list[str] | None, list[str] | None]:
+    """A protocol request's (format, timeout, default graphs, named graphs) from its parameters by name.
+
+    :raises QueryRefused: see :func:`timeout_value`.
+    """
     fmt = (values.get("format") or values.get("output") or [None])[0]
-    return query, fmt, timeout_value((values.get("timeout") or [None])[0]), values.get("default-graph-uri"), values.get("named-graph-uri")
+    return fmt, timeout_value((values.get("timeout") or [None])[0]), values.get("default-graph-uri"), values.get("named-graph-uri")
 
 
 def screened(query: str, default_graphs: list[str] | None, named_graphs: list[str] | None,

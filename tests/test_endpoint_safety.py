@@ -481,7 +481,9 @@ def test_health_says_ready_and_the_editor_waits_for_workers(server, mini_build):
 # letters, line ends the lexer does and does not know, comment, string and IRI delimiters.
 PIECES = ["SELECT", "ASK", "INSERT", "İNSERT", "ınsert", "SERVICE", "ſervice", "SERVİCE", "FROM", "from", "WITH",
           "UNION", "unİon", "FILTER", "#", "\r", "\n", "\u2028", "\x85", "'''", '"""', "'", '"', "<", ">", "<<", "{",
-          "}", "(", ")", "[", "]", " ", "\t", "?x", "ex:", ":a", "<http://e/>", "x", "&&", "\\"]
+          "}", "(", ")", "[", "]", " ", "\t", "?x", "ex:", ":a", "<http://e/>", "x", "&&", "\\",
+          # what the screen cuts out (a variable, a local part) and what it must not (a blank node's label)
+          "?", "$", ":", "_", "_:", ".", "-", "%41", "\\?", "\u00b7"]
 
 
 @settings(max_examples=3000, deadline=None)
@@ -497,10 +499,13 @@ def test_what_the_quick_screen_lets_through_the_lexer_lets_through(text):
 
 
 def test_the_quick_screen_lets_the_named_queries_through_and_nothing_with_a_keyword(queries):
-    passed = [name for name, query in queries.items() if _screened(query.bind(query.example_values()))]
-    assert len(passed) >= len(queries) // 2  # else the screen saves nothing
+    failed = [name for name, query in queries.items() if not _screened(query.bind(query.example_values()))]
+    # Keywords inside a variable's name (?from) or a local part (prov:wasDerivedFrom) do not count;
+    # inside a string they do (stats/overview's labels say "with"): the lexer reads that one.
+    assert set(failed) <= {"stats/overview"}, failed
     for text in ("# x\rSELECT * { SERVICE <http://e/> {} }", 'SELECT * { "a\u2028# x" . SERVICE <http://e/> {} }',
-                 "SELECT * FROM <http://g/> { ?s ?p ?o }", "İNSERT DATA { <a> <b> <c> }"):
+                 "SELECT * FROM <http://g/> { ?s ?p ?o }", "İNSERT DATA { <a> <b> <c> }",
+                 "SELECT * { _:from ?p ?o }", "SELECT * { ?s ?p ?o } ?x:x SERVICE<http://e/> {}", "SELECT * { x_:from ?p ?o }"):
         assert _screened(text) is None, text
 
 

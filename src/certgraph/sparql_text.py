@@ -362,6 +362,10 @@ def check(
 # ASCII one and upper() leaves alone (the Kelvin sign matches k, which none of them holds).
 _SCREEN_WORDS = ("SERVICE", "FROM") + UPDATES
 _OPERATOR_CHARS = "&|!=<>+-*/^"
+# What Oxigraph reads whole wherever it stands, so that no keyword hides in it: a variable's name
+# (``?from``) and a prefixed name's local part (``prov:wasDerivedFrom``). Not a blank node's label
+# (``_:from``), which the lexer counts: a colon right after ``_`` is left in place.
+_READ_WHOLE = re.compile(rf"[?$][{_CHARS_U}0-9][{_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*|(?<!_):(?:{_LOCAL})?")
 
 
 def _screened(text: str) -> Outline | None:
@@ -369,12 +373,15 @@ def _screened(text: str) -> Outline | None:
 
     The whole text counts but for whole-line comments (strings, IRIs and comments after code
     included), so every figure is at least the lexer's: no SERVICE, FROM or update keyword anywhere
-    (then none as a keyword either, and a dataset cannot be named), at most MAX_DEPTH openings, at
+    but in a variable's name or a prefixed name's local part, which Oxigraph reads whole (then none
+    as a keyword either, and a dataset cannot be named), at most MAX_DEPTH openings, at
     most MAX_OPERATORS operator signs and words. ``depth`` and ``operators`` are those bounds; the
     form is read by lexing up to it. A text that passes is refused for nothing by :func:`outline`
     either; one that does not is lexed.
 
     >>> _screened('SELECT * WHERE { ?s ?p "x" }').form, _screened('SELECT * FROM <g> { ?s ?p ?o }')
+    ('SELECT', None)
+    >>> _screened('SELECT ?from { ?s prov:wasDerivedFrom ?from }').form, _screened('SELECT * { _:from ?p ?o }')
     ('SELECT', None)
     """
     if "'''" not in text and '"""' not in text:
@@ -383,7 +390,10 @@ def _screened(text: str) -> Outline | None:
         text = "\n".join(line for line in text.replace("\r", "\n").split("\n") if not line.lstrip(" \t").startswith("#"))
     upper = text.upper().replace("\u0130", "I")
     if any(word in upper for word in _SCREEN_WORDS):
-        return None
+        # Again, with what no keyword can hide in cut out (a space for each).
+        words = _READ_WHOLE.sub(" ", text).upper().replace("\u0130", "I")
+        if any(word in words for word in _SCREEN_WORDS):
+            return None
     depth = sum(text.count(sign) for sign in ("{", "(", "[", "<<"))
     operators = sum(text.count(sign) for sign in _OPERATOR_CHARS) + sum(upper.count(word) for word in OPERATOR_WORDS)
     if depth > MAX_DEPTH or operators > MAX_OPERATORS:

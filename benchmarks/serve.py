@@ -30,7 +30,8 @@ whose web process passes each connection to a worker that answers the client its
 of the endpoint's limits and measures the ceiling of that design).
 
 Beside each table: the CPU each server spent per answer (for certgraph, its web process and its
-query workers apart), and the engine alone: the same requests' queries evaluated one after another
+query workers apart, and the workers' own count of where theirs went: reading and screening the
+request, the engine, the rest; from ``/health`` before and after the run), and the engine alone: the same requests' queries evaluated one after another
 by the workers' own :func:`certgraph.web.engine.evaluate`, in one process started as the workers are
 (their allocator), no HTTP, no pipe: the CPU a query costs before any server adds its own, the
 floor of every design that evaluates with pyoxigraph; and one real query worker given the same
@@ -608,6 +609,15 @@ class ServerDied(RuntimeError):
     """The server stopped before the measured run."""
 
 
+def workers_cpu(server: Server) -> dict | None:
+    """certgraph's own count of its query workers' CPU (``/health``'s ``cpu``: answers, seconds in all,
+    reading the request, in the engine); None for another server, or one that does not say."""
+    if not server.name.startswith("certgraph"):
+        return None
+    status, body = fetch(server.url + "/health", "application/json", 10)
+    return json.loads(body).get("cpu") if status == 200 else None
+
+
 def measure(server: Server, workload: str, requests_file: Path, args) -> dict:
     """Warm up, then one measured wrk run; the numbers the table shows, and everything else for --json."""
     log_start = server.log_path.stat().st_size
@@ -618,10 +628,12 @@ def measure(server: Server, workload: str, requests_file: Path, args) -> dict:
                          f"so no measured run; server log: {log_summary(server, log_start)}")
     load_before = os.getloadavg()
     pid = server.process.pid
+    workers_before = workers_cpu(server)
     cpu_before, main_before, machine_before, started = cpu_seconds(pid), cpu_seconds(pid, tree=False), machine_cpu(), time.monotonic()
     with ProcessWatch(pid) as watch:
         result = wrk(server.url, requests_file, args.seconds, args)
     server_cpu, main_cpu = cpu_seconds(pid) - cpu_before, cpu_seconds(pid, tree=False) - main_before
+    workers_after = workers_cpu(server)
     spent = {key: value - machine_before[key] for key, value in machine_cpu().items()}
     wall = time.monotonic() - started
     alive = server.process.poll() is None
@@ -640,6 +652,7 @@ def measure(server: Server, workload: str, requests_file: Path, args) -> dict:
         "ok_rps": sum(n for code, n in result["statuses"].items() if code.startswith("2")) / seconds if seconds else 0.0,
         "cache": result["cache"], "server_cores": server_cpu / wall, "server_main_cores": main_cpu / wall, "wall_seconds": wall,
         "wrk_cores": result["cpu_seconds"] / wall,
+        "workers_cpu": {key: workers_after[key] - workers_before[key] for key in workers_before} if workers_before and workers_after else None,
         # Processes other than the server and wrk (other jobs; this script's own sampling is negligible).
         "other_cores": max(0.0, (spent["processes"] - server_cpu - result["cpu_seconds"]) / wall),
         "idle_cores": spent["idle"] / wall, "interrupt_cores": spent["interrupts"] / wall, "steal_cores": spent["steal"] / wall,
@@ -693,6 +706,11 @@ def notes(run: dict) -> str:
         main = run["server_main_cores"] * run["wall_seconds"] * 1000 / run["requests"]
         split = f" (web process {main:.2f}, query workers {per - main:.2f})" if run["server"].startswith("certgraph") else ""
         parts.append(f"CPU per answer {per:.2f} ms{split}")
+    spent = run.get("workers_cpu")
+    if spent and spent["answers"]:
+        each = {key: spent[key] * 1000 / spent["answers"] for key in ("worker", "reading", "engine")}
+        parts.append(f"the workers' own count, per answer: {each['worker']:.2f} ms, of which reading and screening the request "
+                     f"{each['reading']:.2f}, the engine {each['engine']:.2f}, the rest {each['worker'] - each['reading'] - each['engine']:.2f}")
     if not run["server_alive"]:
         died = run["server_died_after"]
         threads = f", up to {run['server_threads_most']:,} threads" if run["server_threads_most"] else ""

@@ -101,6 +101,20 @@ def test_the_front_gives_the_application_s_answer(servers, query, accept, params
     assert answers[0].headers["x-cache"] == "miss"
 
 
+def test_health_counts_the_workers_cpu_by_part(servers):
+    """/health's ``cpu``: every answer a worker gave is counted, with its CPU seconds in all, reading the
+    request (only a worker handed the connection reads it) and in the engine, the parts within the whole."""
+    for base, reads in zip(servers, (True, False)):
+        before = httpx.get(base + "/health", timeout=10).json()["cpu"]
+        for limit in range(1, 6):  # distinct queries: none is answered by a cache
+            assert httpx.get(base + target(f"SELECT * WHERE {{ ?s ?p ?o }} LIMIT {limit}"), timeout=30).status_code == 200
+        after = httpx.get(base + "/health", timeout=10).json()["cpu"]
+        spent = {key: after[key] - before[key] for key in before}
+        assert spent["answers"] == 5
+        assert spent["engine"] > 0 and (spent["reading"] > 0) == reads
+        assert spent["reading"] + spent["engine"] <= spent["worker"]
+
+
 def test_a_connection_serves_request_after_request_pipelined_or_not(servers):
     front, _ = servers
     one, two = target(LINEAGE), target(f"ASK {{ <{ID}rncp/35080> ?p ?o }}")

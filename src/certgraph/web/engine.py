@@ -40,6 +40,7 @@ import signal
 import socket
 import struct
 import sys
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -226,11 +227,15 @@ def _dataset(request: dict) -> dict:
 
 
 def evaluate(store: ox.Store, request: dict) -> tuple[dict, bytes]:
-    """Run one request on ``store``: (header, body). Never raises for a bad query: it is an answer."""
+    """Run one request on ``store``: (header, body). Never raises for a bad query: it is an answer.
+
+    A 200's header says the CPU seconds of the store's work (``engine``: evaluating and serialising).
+    """
     try:
         options = _dataset(request)
     except ValueError as exc:
         return {"status": 400, "error": str(exc)}, b""
+    started = time.thread_time()
     try:
         result = store.query(request["query"], **options)
     except SyntaxError as exc:
@@ -255,7 +260,7 @@ def evaluate(store: ox.Store, request: dict) -> tuple[dict, bytes]:
         return {"status": 500, "error": f"query failed: {exc}"}, b""
     except (ValueError, RuntimeError) as exc:
         return {"status": 500, "error": f"query failed: {exc}"}, b""
-    return {"status": 200, "media_type": media_type, "form": form}, b"".join(sink.parts)
+    return {"status": 200, "media_type": media_type, "form": form, "engine": time.thread_time() - started}, b"".join(sink.parts)
 
 
 def limit_memory(memory_mb: int) -> None:
@@ -311,8 +316,11 @@ def answer_connection(store: ox.Store, request: dict, head: bytes, connection: s
     ``close`` the connection (the client asked, or went away) and whether this worker must
     ``retire``; the body is the answer's, for the server's cache, when it is a 200 of at most
     ``request["keep"]`` bytes, else empty. The worker writes what the connection takes without
-    waiting; the rest, if any (``unsent``), is the body, for the server to send.
+    waiting; the rest, if any (``unsent``), is the body, for the server to send. It also says the CPU
+    seconds spent reading and screening the request (``reading``) and, for a 200, in the engine
+    (``engine``, see :func:`evaluate`).
     """
+    started = time.thread_time()
     status, media_type, body, reply, close = 200, None, b"", {}, True
     try:
         _, target, version, headers = head_fields(head)
@@ -322,6 +330,7 @@ def answer_connection(store: ox.Store, request: dict, head: bytes, connection: s
         dataset = screened(query, default_graphs, named_graphs, tuple(request["allow_service"]), request["endpoint"])
         service = dataset.pop("service")
         accept = headers.get(b"accept")
+        reply["reading"] = time.thread_time() - started
         header, body = evaluate(store, {"query": query, "accept": accept and accept.decode("latin-1"), "format": fmt,
                                         "max_bytes": request["max_bytes"], **dataset})
         status = header["status"]
@@ -329,7 +338,7 @@ def answer_connection(store: ox.Store, request: dict, head: bytes, connection: s
             message = SERVICE_FAILED if service and status == 500 else header["error"]
             status, body = 502 if service and status == 500 else status, b""
         else:
-            media_type = header["media_type"]
+            media_type, reply["engine"] = header["media_type"], header["engine"]
     except QueryRefused as exc:
         status, message = exc.status, exc.message
     except ValueError:  # not a request line: the server checked it, so not seen
@@ -361,6 +370,7 @@ def worker_main(store_path: str, memory_mb: int | None = None) -> int:
     frames of :func:`evaluate`. With ``memory_mb``, the worker runs under that address space limit;
     a query that passes it ends the worker (the engine aborts) or, when an allocation of Python's
     fails, is answered 503 and the worker exits after its answer (it says so with ``retire``).
+    Every answer's header says the CPU seconds the worker spent on it (``cpu``).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops its workers
     if memory_mb:
@@ -379,6 +389,7 @@ def worker_main(store_path: str, memory_mb: int | None = None) -> int:
             head = size and _receive(channel, HEADER.unpack(size)[0])
         if payload is None or (fds and head is None):
             return 0
+        started = time.thread_time()
         request = json.loads(payload)
         try:
             if fds:
@@ -393,6 +404,7 @@ def worker_main(store_path: str, memory_mb: int | None = None) -> int:
                 header, body = evaluate(store, request)
         except MemoryError:
             header, body = {"status": 503, "error": memory_message(memory_mb), "retire": True}, b""
+        header["cpu"] = time.thread_time() - started
         try:
             _send_frames(channel, json.dumps(header).encode(), body)
         except OSError:  # the server is gone
@@ -677,6 +689,8 @@ class EnginePool:
         self.client_queue = client_queue
         self.replaced = 0
         self.retried = 0
+        # CPU seconds the workers spent on the answers they gave, in all and on parts of it (see health()).
+        self.cpu = dict.fromkeys(("answers", "reading", "engine", "worker"), 0)
         self._workers: set[Worker] = set()
         self._idle: deque[Worker] = deque()
         # Clients with queries running or waiting; the order of the dict is their turn.
@@ -763,7 +777,11 @@ class EnginePool:
         """The pool's state: ``ready`` when a query can run now or soon (at least one live worker).
 
         ``workers`` live of ``size`` configured, ``starting`` replacements under way, ``busy`` and
-        ``waiting`` queries, workers ``replaced`` and queries ``retried`` since the start.
+        ``waiting`` queries, workers ``replaced`` and queries ``retried`` since the start, and ``cpu``:
+        of the ``answers`` the workers gave since the start, the CPU seconds they spent on them in all
+        (``worker``: from the request's frame to the answer's), reading the request from a handed
+        connection and screening it (``reading``), and in the store's engine, evaluating and
+        serialising (``engine``).
         """
         alive = sum(1 for worker in self._workers if worker.process.returncode is None)
         return {
@@ -775,6 +793,7 @@ class EnginePool:
             "waiting": sum(len(state.waiting) for state in self._clients.values()),
             "replaced": self.replaced,
             "retried": self.retried,
+            "cpu": dict(self.cpu),
         }
 
     # ---------------------------------------------------------------- clients: turns and limits
@@ -950,12 +969,20 @@ class EnginePool:
             finally:
                 self._release(client, worker)
             if reply is not None:
+                self._account(reply[0])
                 return reply
             if not worker.killed_from_outside or attempt > 1 or not untouched():
                 raise EngineError(*self._death(worker, code, tries=attempt))
             self.retried += 1
             print(f"certgraph: query worker {worker.pid} was killed while answering; running the query again", file=sys.stderr)
         raise AssertionError("unreachable")
+
+    def _account(self, header: dict) -> None:
+        """Add an answer's CPU seconds, as its worker measured them, to :attr:`cpu`."""
+        self.cpu["answers"] += 1
+        self.cpu["worker"] += header.get("cpu", 0.0)
+        self.cpu["reading"] += header.get("reading", 0.0)
+        self.cpu["engine"] += header.get("engine", 0.0)
 
     def _death(self, worker: Worker, code: int, tries: int = 2) -> tuple[int, str]:
         """The status and message of a query whose worker died while answering it."""

@@ -8,7 +8,9 @@ many fiches, seed 1, written by ``certgraph synth``) it prints one table:
 
 - build: certgraph's build (read, map, load into the on-disk store, search index) in a child
   process, with its peak RSS; beside it the rdflib baseline: the same reading and mapping, then the
-  quads parsed into an rdflib Dataset (child process, its own peak RSS);
+  quads parsed into an rdflib Dataset (child process, its own peak RSS); and the anchor: the
+  engine's own bulk loader (``oxigraph load``, the store's command-line tool) given the build's
+  N-Quads dump, nothing else: what loading these quads costs before anything is read or computed;
 - validation: the shapes as SPARQL on the store, beside pyshacl on an rdflib graph (child process;
   skipped above ``--pyshacl-max`` fiches), and whether both found identical findings;
 - every named query: p50/p95 on the store, beside the same bound query on the rdflib Dataset;
@@ -22,7 +24,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -117,6 +121,28 @@ def child(script: str, *args: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def engine_load(dump: Path, work: Path) -> dict | None:
+    """``oxigraph load --lenient`` of ``dump`` into a fresh store: its seconds and peak RSS; None
+    without the ``oxigraph`` command beside this Python (``pip install oxigraph``)."""
+    command = Path(sys.executable).parent / "oxigraph"
+    if not command.exists():
+        return None
+    location = work / "engine-load"
+    shutil.rmtree(location, ignore_errors=True)
+    started = time.perf_counter()
+    process = subprocess.Popen([str(command), "load", "--lenient", "--location", str(location), "--file", str(dump)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    error = process.stderr.read().decode(errors="replace")
+    process.stderr.close()
+    shutil.rmtree(location, ignore_errors=True)
+    if process.returncode != 0:
+        raise SystemExit(f"oxigraph load failed on {dump}:\n{error[-3000:]}")
+    return {"seconds": seconds, "rss_mb": usage.ru_maxrss / 1024}
+
+
 def timed(call, runs: int) -> tuple[float, float]:
     """p50 and p95 of ``runs`` calls, in milliseconds."""
     samples = []
@@ -200,6 +226,11 @@ def bench(name: str, work: Path, args, queries) -> None:
     base_build = read_map + baseline["seconds"] if baseline else None
     row("build (s)", f"{built['seconds']:.1f}", f"{base_build:.1f}" if base_build else "–", ratio(built["seconds"], base_build))
     row("build peak RSS (MB)", f"{built['rss_mb']:.0f}", f"{baseline['rss_mb']:.0f}" if baseline else "–")
+    anchor = engine_load(dump, work)
+    if anchor:
+        row("anchor: the engine's own loader, `oxigraph load` of the build's dump alone (s, peak RSS)",
+            f"{built['seconds']:.1f} (the whole build), {built['rss_mb']:.0f} MB",
+            f"{anchor['seconds']:.1f}, {anchor['rss_mb']:.0f} MB", f"{built['seconds'] / anchor['seconds']:.1f}× its time")
 
     store = OxigraphStore.open(store_path)
     started = time.perf_counter()

@@ -31,8 +31,9 @@ of the endpoint's limits and measures the ceiling of that design).
 
 Beside each table: the CPU each server spent per answer (for certgraph, its web process and its
 query workers apart, and the workers' own count of where theirs went: reading and screening the
-request, the engine, the rest; from ``/health`` before and after the run), and the engine alone: the same requests' queries evaluated one after another
-by the workers' own :func:`certgraph.web.engine.evaluate`, in one process started as the workers are
+request, the engine, the rest; from ``/health`` before and after the run), and the engine alone:
+the same requests' queries evaluated one after another by the workers' own
+:func:`certgraph.web.engine.evaluate`, in one process started as the workers are
 (their allocator), no HTTP, no pipe: the CPU a query costs before any server adds its own, the
 floor of every design that evaluates with pyoxigraph; and one real query worker given the same
 queries one at a time by another process, as frames and as connections handed to it (its CPU a

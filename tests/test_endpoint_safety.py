@@ -28,14 +28,14 @@ import httpx
 import pyoxigraph as ox
 import pytest
 import rdflib
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from click.testing import CliRunner
 
 from certgraph.cli import cli
-from certgraph.web.app import MAX_QUERY_BYTES, create_app
 from certgraph.sparql_text import MAX_DEPTH, MAX_OPERATORS, _screened, check, outline
 from certgraph.store import RdflibStore, StoreError
+from certgraph.web.app import MAX_QUERY_BYTES, create_app
 
 from .conftest import serving
 

@@ -71,8 +71,8 @@ class _Connection:
 
     __slots__ = ("socket", "client", "since")
 
-    def __init__(self, connection: socket.socket, client: str | None, since: float):
-        self.socket, self.client, self.since = connection, client, since
+    def __init__(self, connection: socket.socket, client: str | None):
+        self.socket, self.client, self.since = connection, client, float("inf")
 
 
 def query_get(head: bytes) -> tuple[bytes, bytes, dict[bytes, bytes]] | None:
@@ -155,9 +155,9 @@ class Front:
             if connection.family != socket.AF_UNIX:
                 connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             client = address[0] if isinstance(address, tuple) else None
-            held = _Connection(connection, client, self._loop.time())
+            held = _Connection(connection, client)
             self._connections[connection.fileno()] = held
-            self._loop.add_reader(connection, self._readable, held)
+            self._await_request(held)
 
     def _await_request(self, held: _Connection) -> None:
         held.since = self._loop.time()
@@ -323,7 +323,6 @@ class Front:
     def _protocol(self) -> asyncio.Protocol:
         config = self.server.config
         return config.http_protocol_class(config=config, server_state=self.server.server_state, app_state=self.server.lifespan.state)
-
 
 
 class FrontServer(uvicorn.Server):

@@ -529,19 +529,6 @@ def engine_alone_child(requests_file: Path, store_path: Path, seconds: float) ->
                       "driven": asyncio.run(one_worker(store_path, sparql, seconds))}))
 
 
-def _children_cpu() -> float:
-    """CPU seconds (user and system) of this process's live children, from /proc."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == os.getpid():
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 async def one_worker(store_path: Path, sparql: list[dict], seconds: float) -> dict:
     """One real query worker (:class:`EnginePool` of one) given the same queries one at a time from this
     process: its CPU ms a query when it answers them as frames (``pool.run``), and when it writes each
@@ -551,6 +538,9 @@ async def one_worker(store_path: Path, sparql: list[dict], seconds: float) -> di
     listener = socket.create_server(("127.0.0.1", 0))
     client = socket.create_connection(listener.getsockname())
     connection, _ = listener.accept()
+    def children_cpu() -> float:  # the worker's, this process's own aside
+        return cpu_seconds(os.getpid()) - cpu_seconds(os.getpid(), tree=False)
+
     heads = [f"GET /sparql?query={quote(r['query'], safe='')} HTTP/1.1\r\nAccept: {r['accept']}\r\n\r\n".encode() for r in sparql]
     loop = asyncio.get_running_loop()
 
@@ -575,11 +565,11 @@ async def one_worker(store_path: Path, sparql: list[dict], seconds: float) -> di
         for name, ask in (("framed", framed), ("handed", handed)):
             for k in range(100):
                 await ask(sparql[k % len(sparql)], heads[k % len(heads)])
-            count, cpu, wall = 0, _children_cpu(), time.monotonic()
+            count, cpu, wall = 0, children_cpu(), time.monotonic()
             while time.monotonic() - wall < seconds and count < 20 * len(sparql):
                 await ask(sparql[count % len(sparql)], heads[count % len(heads)])
                 count += 1
-            result[name] = (_children_cpu() - cpu) * 1000 / count
+            result[name] = (children_cpu() - cpu) * 1000 / count
     finally:
         await pool.close()
         client.close(), connection.close(), listener.close()
